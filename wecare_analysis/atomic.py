@@ -1,0 +1,119 @@
+"""Atomic writes: a reader sees the old file or the new one, never half of one.
+
+Every output of the workbench goes through these helpers: the content is written
+to a temporary sibling, flushed to disk, then renamed over the target with
+:func:`os.replace`, which POSIX guarantees to be atomic within a file system.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success rename it onto ``target``.
+
+    Use it with writers that want a file name (``to_parquet``, ``to_file``,
+    ``savefig``). On an exception the temporary file is removed and ``target``
+    is left as it was.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> with atomic_path(out) as tmp:
+    ...     pd.DataFrame({"a": [1]}).to_csv(tmp, index=False)
+    >>> out.read_text()
+    'a\\n1\\n'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    suffix = suffix if suffix is not None else "".join(target.suffixes)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as pyogrio refuse an existing file
+    try:
+        yield tmp
+        if tmp.is_file():
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        if tmp.exists():
+            if tmp.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.unlink()
+
+
+def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically and return the path."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``target`` atomically and return the path."""
+    return write_bytes_atomic(target, text.encode(encoding))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return res == 0
+
+
+def publish_directory(staging: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Replace the directory ``target`` by the complete directory ``staging``.
+
+    On Linux the two folders are swapped in one atomic system call
+    (``renameat2`` with ``RENAME_EXCHANGE``), so a reader or a crash sees either
+    the old complete folder or the new one. Elsewhere the old folder is renamed
+    aside first and removed only after the new one is in place; a crash between
+    the two renames leaves it under ``.<name>.old``, restored by the next call.
+    """
+    staging, target = Path(staging), Path(target)
+    backup = target.with_name(f".{target.name}.old")
+    if backup.exists() and not target.exists():
+        os.replace(backup, target)  # recover from a crash between the renames
+    if backup.exists():
+        shutil.rmtree(backup)
+    if target.exists() and _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old folder
+        _fsync_dir(target.parent)
+        return target
+    if target.exists():
+        os.replace(target, backup)
+    os.replace(staging, target)
+    _fsync_dir(target.parent)
+    if backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+    return target

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``wecare`` command line, one module per theme."""

@@ -1,0 +1,9 @@
+"""``wecare run`` sub-command (being written)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run`` sub-command (placeholder until the module is written)."""

@@ -1,0 +1,47 @@
+"""Errors a person can act on, and the exit codes of the ``wecare`` command.
+
+Exit codes (documented in the README):
+
+=====  ==============================================================
+code   meaning
+=====  ==============================================================
+0      success: every row kept, every province produced
+1      partial: some rows quarantined, or some provinces failed
+2      unusable input or wrong usage: nothing was produced
+3      another run holds the lock on the output folder
+130    interrupted by the user (Ctrl-C)
+=====  ==============================================================
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_UNUSABLE = 2
+EXIT_LOCKED = 3
+EXIT_INTERRUPTED = 130
+
+
+class WecareError(Exception):
+    """An error whose message is meant for the user, never shown with a traceback.
+
+    Parameters
+    ----------
+    message
+        What went wrong and what to do, in one or two sentences; name the file,
+        row, column, the expected and the found value where they are known.
+    exit_code
+        Exit code the command line returns for it (default 2, unusable input).
+    """
+
+    def __init__(self, message: str, exit_code: int = EXIT_UNUSABLE) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class InputError(WecareError):
+    """An input file or argument cannot be used (exit code 2)."""
