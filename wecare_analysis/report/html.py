@@ -1,0 +1,27 @@
+"""Executed notebook → self-contained Italian HTML report (no code, images embedded, offline)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+
+from wecare_analysis.atomic import write_text_atomic
+
+
+def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:
+    """Convert an executed notebook to HTML without code cells or prompts.
+
+    Images are the notebook's own base64 outputs, so the file is readable
+    offline; the template drops the scripts the default one loads from a CDN.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = title
+    template_dir = resources.files("wecare_analysis.report") / "templates"
+    with resources.as_file(template_dir) as folder:
+        exporter = HTMLExporter(template_name="wecare", extra_template_basedirs=[str(folder)],
+                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        body, _ = exporter.from_notebook_node(nb, resources={"language_code": "it"})
+    return write_text_atomic(target, body)
