@@ -22,6 +22,7 @@ def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:
     template_dir = resources.files("wecare_analysis.report") / "templates"
     with resources.as_file(template_dir) as folder:
         exporter = HTMLExporter(template_name="wecare", extra_template_basedirs=[str(folder)],
-                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-        body, _ = exporter.from_notebook_node(nb, resources={"language_code": "it"})
+                                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                language_code="it")
+        body, _ = exporter.from_notebook_node(nb)
     return write_text_atomic(target, body)

@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper verb.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: run test venv data reports lint benchmark clean-reports clean
+
+# (Re)create the venv when it is missing, broken, or older than pyproject.toml.
+$(STAMP): pyproject.toml
+	@if ! $(BIN)/python -c "import sys" >/dev/null 2>&1; then \
+		echo "Creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## make data: build the processed territory layer (rebuilt only when inputs change)
+data: $(STAMP)
+	$(BIN)/wecare territory build
+
+## make run: set everything up and produce the reports of every Piedmont province
+run: $(STAMP)
+	$(BIN)/wecare run --jobs $(JOBS)
+
+## make test: the whole test suite (what CI runs)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
+
+lint: $(STAMP)
+	$(BIN)/ruff check wecare_analysis tests benchmarks
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py
+
+clean-reports:
+	rm -rf reports/*/ reports/.runs reports/.staging-*
+
+clean:
+	rm -rf $(VENV) data/processed/*.parquet data/processed/*.json

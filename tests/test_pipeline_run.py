@@ -1,0 +1,119 @@
+"""`wecare run`: papermill per province, atomic publication, failures isolated, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from wecare_analysis import pipeline
+from wecare_analysis.cli import main
+
+pytestmark = pytest.mark.slow
+
+EXPECTED = {"report.html", "findings.xlsx", "territory.gpkg", "manifest.json", "01_territory_profile.ipynb",
+            "figures/mappe_indicatori.png", "figures/piramide_eta.png"}
+
+
+@pytest.fixture(scope="module")
+def run_root(project_root: Path) -> Path:
+    results = pipeline.run_all(["BI", "VB"], 2023, "01", project_root, jobs=2, progress=False)
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    return project_root
+
+
+def test_reports_have_every_output(run_root):
+    for sigla in ("BI", "VB"):
+        folder = run_root / "reports" / sigla
+        files = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+        assert EXPECTED <= files, EXPECTED - files
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["status"] == "ok" and manifest["parameters"]["province"] == sigla
+        assert manifest["timings_seconds"]["total"] > 0
+        assert any(k.endswith("2023_italy_pop.feather") for k in manifest["inputs"])
+    assert not list((run_root / "reports").glob(".staging-*"))
+
+
+def test_report_html_is_italian_offline_without_code(run_root):
+    html = (run_root / "reports" / "BI" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="it">' in html
+    assert "Profilo territoriale: Biella (BI)" in html
+    assert "168.823 residenti" in html  # Biella residents 2023, Italian format
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 2  # maps and pyramid embedded
+    assert "tp.province_context" not in html and "import" not in html.split("<main>")[1]
+    assert "https://cdnjs" not in html and "require.js" not in html
+
+
+def test_gpkg_and_excel_open_with_the_province(run_root):
+    import geopandas as gpd
+    import pandas as pd
+
+    gpkg = run_root / "reports" / "VB" / "territory.gpkg"
+    comuni = gpd.read_file(gpkg, layer="comuni")
+    assert len(comuni) == 74 and comuni.crs.to_epsg() == 32632
+    assert comuni["residents"].sum() == 153_682
+    sheets = pd.read_excel(run_root / "reports" / "VB" / "findings.xlsx", sheet_name=None)
+    table = sheets["Provincia e regione"].set_index("Indicatore")
+    assert table.loc["Residenti", "Verbano-Cusio-Ossola"] == 153_682
+    assert table.loc["Residenti", "Piemonte"] == 4_240_736
+    assert "Residenti" in sheets["Comuni"].columns  # Italian headers
+
+
+def test_failing_province_is_reported_and_keeps_previous_report(run_root):
+    before = (run_root / "reports" / "BI" / "manifest.json").read_text()
+    # year 1999 is not available: the notebook fails, nothing is published for BI
+    failed = pipeline.run_province("BI", 1999, "01", str(run_root))
+    assert failed.status == "failed"
+    assert "1999" in failed.error
+    assert (run_root / "reports" / "BI" / "manifest.json").read_text() == before
+    assert Path(failed.log).is_file()
+    assert "summary" not in failed.error
+    table = pipeline.summary_table([failed])
+    assert "BI" in table and "failed" in table
+
+
+def test_cli_unknown_province_exits_2_listing_valid_sigle(capsys, project_root):
+    code = main(["run", "--province", "XX", "--root", str(project_root), "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "XX" in err and "TO, VC, NO, CN, AT, AL, BI, VB" in err
+    assert "Traceback" not in err
+
+
+def test_cli_exit_1_when_a_province_fails(monkeypatch, capsys, project_root):
+    real = pipeline.run_province
+
+    def flaky(province, year, region, root, timeout=None):
+        return real(province, 1999 if province == "VC" else year, region, root, timeout)
+
+    monkeypatch.setattr(pipeline, "run_province", flaky)
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _InlineExecutor)
+    code = main(["run", "--province", "VC", "AT", "--root", str(project_root), "--no-progress", "--jobs", "2"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "VC" in captured.err and "failed" in captured.err
+    assert re.search(r"AT\s+ok", captured.out) and re.search(r"VC\s+failed", captured.out)
+    assert (project_root / "reports" / "AT" / "report.html").is_file()
+    assert not (project_root / "reports" / "VC").exists()
+
+
+class _InlineExecutor:
+    """Runs submitted calls in the test process (so monkeypatching reaches them)."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max_workers
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        fut: Future = Future()
+        fut.set_result(fn(*args))
+        return fut
