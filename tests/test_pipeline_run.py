@@ -44,6 +44,7 @@ def test_report_html_is_italian_offline_without_code(run_root):
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 2  # maps and pyramid embedded
     assert "tp.province_context" not in html and "import" not in html.split("<main>")[1]
     assert "https://cdnjs" not in html and "require.js" not in html
+    assert "cella dei parametri" not in html  # the interactive-use note is tagged remove_cell
 
 
 def test_gpkg_and_excel_open_with_the_province(run_root):

@@ -29,6 +29,9 @@ from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
 
+#: Extra kernel arguments: keep the kernel's own start-up log (e.g. its TCP notice) out of the run's output.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
 #: Notebooks run for every province, in order; the first one becomes ``report.html``.
 NOTEBOOKS: tuple[str, ...] = ("01_territory_profile.ipynb",)
 
@@ -89,7 +92,8 @@ def run_province(province: str, year: int, region: str, root: str, timeout: int 
             current = name
             t0 = time.perf_counter()
             pm.execute_notebook(cat.notebooks / name, staging / name, parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=str(cat.root), execution_timeout=timeout)
+                                progress_bar=False, cwd=str(cat.root), execution_timeout=timeout,
+                                extra_arguments=KERNEL_ARGUMENTS)
             timings[name] = round(time.perf_counter() - t0, 3)
         current = "report.html"
         notebook_to_html(staging / notebooks[0], staging / "report.html",

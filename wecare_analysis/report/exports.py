@@ -12,19 +12,39 @@ import pandas as pd
 from matplotlib.figure import Figure
 from openpyxl.utils import get_column_letter
 
-from wecare_analysis.atomic import atomic_path
+from wecare_analysis.atomic import atomic_path, write_bytes_atomic
 from wecare_analysis.report.formatting import INDICATOR_DECIMALS, label
 
 
-def save_figure(fig: Figure, folder: Path, name: str, dpi: int = 150) -> list[Path]:
-    """Save ``fig`` as ``folder/name.png`` and ``folder/name.svg``; return the paths."""
-    paths = []
-    for ext in ("png", "svg"):
-        target = Path(folder) / f"{name}.{ext}"
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=ext, dpi=dpi, bbox_inches="tight")
-        paths.append(target)
-    return paths
+def figure_png(fig: Figure, dpi: int = 150) -> bytes:
+    """Render ``fig`` to PNG bytes once (to show it and to save it without drawing it twice)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int = 150) -> list[Path]:
+    """Show ``fig`` in the notebook as a PNG and, when ``output_dir`` is set, save it as PNG and SVG.
+
+    The figure is rendered to PNG once; the notebook displays those bytes and the
+    figure is closed so that the inline backend does not draw it again.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    png = figure_png(fig, dpi)
+    written: list[Path] = []
+    if output_dir is not None:
+        folder = Path(output_dir) / "figures"
+        written.append(write_bytes_atomic(folder / f"{name}.png", png))
+        with atomic_path(folder / f"{name}.svg") as tmp:
+            fig.savefig(tmp, format="svg", bbox_inches="tight")
+        written.append(folder / f"{name}.svg")
+    plt.close(fig)
+    display(Image(data=png, format="png", width=int(fig.get_figwidth() * 96)))
+    return written
 
 
 def italian_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,11 @@ from matplotlib.path import Path as MplPath
 from wecare_analysis.report.formatting import INDICATOR_DECIMALS, format_it, label
 
 
+#: Polygons are simplified for drawing with a tolerance of the map extent / this number (about
+#: 45 m for the Turin province, well under a pixel of a 300-dpi figure); data are never simplified.
+SIMPLIFY_DIVISOR = 3000
+
+
 def polygon_collection(geoms: gpd.GeoSeries, **kwargs: object) -> PathCollection:
     """A matplotlib collection with one compound path per (multi)polygon, built without Python loops
     over vertices (``shapely.to_ragged_array``); much faster than ``GeoDataFrame.plot``, which
@@ -90,12 +95,13 @@ def choropleth(
     colours = plt.get_cmap(cmap, len(classifier.bins))
     face = np.full(len(gdf), "#dddddd", dtype=object)
     face[valid] = [to_hex(colours(int(c))) for c in classifier.yb]
-    ax.add_collection(polygon_collection(gdf.geometry, facecolors=list(face), edgecolors="white",
-                                         linewidths=0.2))
-    if boundary is not None:
-        ax.add_collection(polygon_collection(boundary.geometry, facecolors="none", edgecolors="#333333",
-                                             linewidths=0.8))
     xmin, ymin, xmax, ymax = gdf.total_bounds
+    tolerance = max(xmax - xmin, ymax - ymin) / SIMPLIFY_DIVISOR
+    ax.add_collection(polygon_collection(gdf.geometry.simplify(tolerance), facecolors=list(face),
+                                         edgecolors="white", linewidths=0.2))
+    if boundary is not None:
+        ax.add_collection(polygon_collection(boundary.geometry.simplify(tolerance), facecolors="none",
+                                             edgecolors="#333333", linewidths=0.8))
     pad = 0.02 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)

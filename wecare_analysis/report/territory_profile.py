@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from wecare_analysis import territory as terr
 from wecare_analysis.errors import InputError
-from wecare_analysis.report.exports import save_figure, write_excel, write_geopackage
+from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_indicator, format_it, label
 from wecare_analysis.report.pyramid import population_pyramid
 
@@ -117,15 +117,12 @@ def comparison_table_display(ctx: ProvinceContext) -> pd.DataFrame:
     })
 
 
-def export_outputs(ctx: ProvinceContext, figures: dict[str, Figure], output_dir: str | os.PathLike[str] | None
-                   ) -> list[Path]:
-    """Write figures, ``findings.xlsx`` and ``territory.gpkg`` into ``output_dir``; nothing if it is None."""
+def export_tables(ctx: ProvinceContext, output_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """Write ``findings.xlsx`` and ``territory.gpkg`` into ``output_dir``; nothing if it is None."""
     if output_dir is None:
         return []
     out = Path(output_dir)
     written: list[Path] = []
-    for name, fig in figures.items():
-        written += save_figure(fig, out / "figures", name)
     municipalities = ctx.province.drop(columns="geometry")
     table = comparison_table(ctx).assign(indicator=lambda d: d["indicator"].map(label)).rename(
         columns={"indicator": "Indicatore", "province": ctx.province_name, "region": ctx.region_name})
