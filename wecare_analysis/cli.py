@@ -24,6 +24,11 @@ from wecare_analysis.errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, WecareError
 COMMAND_MODULES: list[str] = [
     "wecare_analysis.commands.run",
     "wecare_analysis.commands.territory",
+    "wecare_analysis.commands.survey",
+    "wecare_analysis.commands.demo",
+    "wecare_analysis.commands.access",
+    "wecare_analysis.commands.services",
+    "wecare_analysis.commands.estimate",
 ]
 
 
