@@ -1,0 +1,56 @@
+"""``wecare services validate PATH [--region CODE] [--category C] [--quarantine FILE] [--json]``.
+
+Reads a service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV with
+coordinates or with a municipality code), places each service in its
+municipality and writes the rejected rows with their reason to a quarantine
+file (default ``PATH.quarantine.csv``, next to the input, which stays in
+``data/raw/``). Exit codes: 0 every row kept or outside the region, 1 some rows
+quarantined, 2 the file cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``services validate``."""
+    p = sub.add_parser("services", help="service offer: validate and place service lists")
+    actions = p.add_subparsers(dest="services_command", metavar="ACTION")
+    v = actions.add_parser("validate", help="read, classify and place a service list; quarantine bad rows",
+                           description=__doc__.split("\n\n")[1])
+    v.add_argument("path", type=Path, help="GeoJSON, GeoPackage, Shapefile or CSV")
+    v.add_argument("--region", default="01", help="ISTAT region code (default 01 Piedmont) or 'all'")
+    v.add_argument("--category", help="category of every row when the file has no category column")
+    v.add_argument("--quarantine", type=Path, help="quarantine CSV (default PATH.quarantine.csv)")
+    v.add_argument("--json", action="store_true", help="print the counts as JSON on stdout")
+    v.set_defaults(func=run_validate)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate the service list and return the exit code."""
+    from wecare_analysis.atomic import atomic_path
+    from wecare_analysis.services.ingest import validate_services
+
+    result = validate_services(args.path, region=args.region, category=args.category)
+    qpath = args.quarantine or args.path.with_name(args.path.name + ".quarantine.csv")
+    summary = result.summary()
+    if result.rows_quarantined:
+        with atomic_path(qpath) as tmp:
+            result.quarantine.to_csv(tmp, index=False)
+        summary["quarantine_file"] = str(qpath)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(f"{args.path}: {result.rows_read} rows read, {result.rows_kept} kept, "
+              f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region.")
+    for line in result.quarantine.head(20).itertuples():
+        sys.stderr.write(f"wecare: {args.path.name}: row {line.row}: {line.reason}\n")
+    for w in result.warnings:
+        sys.stderr.write(f"wecare: note: {w}\n")
+    return EXIT_PARTIAL if result.rows_quarantined else EXIT_OK
