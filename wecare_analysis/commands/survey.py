@@ -1,0 +1,80 @@
+"""``wecare survey validate`` and ``wecare codebook export``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.errors import EXIT_OK, EXIT_UNUSABLE, InputError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from wecare_analysis.survey.ingest import ingest_survey
+
+    try:
+        summary = ingest_survey(args.path, out_dir=args.out, root=args.root, year=args.year)
+    except InputError as err:
+        if not args.json:
+            raise
+        print(json.dumps({"file": str(args.path), "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                          "errors": [err.message], "errors_total": 1, "warnings": [],
+                          "exit_code": err.exit_code}, ensure_ascii=False))
+        sys.stderr.write(f"wecare: {err.message}\n")
+        return err.exit_code
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(f"{summary['file']}: {summary['rows_read']} rows read, {summary['rows_kept']} kept, "
+              f"{summary['rows_quarantined']} quarantined ({summary['outputs']['quarantine']}).")
+        for line in summary["warnings"]:
+            print(f"warning: {line}")
+    for line in summary["errors"][:20] if not args.json else []:
+        sys.stderr.write(f"{line}\n")
+    if summary["errors_total"] > 20 and not args.json:
+        sys.stderr.write(f"... {summary['errors_total'] - 20} more in {summary['outputs']['quarantine']}\n")
+    return int(summary["exit_code"])
+
+
+def _export(args: argparse.Namespace) -> int:
+    from wecare_analysis.survey.codebook import load_codebook
+    from wecare_analysis.survey.export import questionnaire_markdown, write_xlsform
+
+    book = load_codebook()
+    if args.format == "xlsform":
+        target = Path(args.out or "wecare_xlsform.xlsx")
+        if target.suffix.lower() != ".xlsx":
+            raise InputError(f"--out {target}: an XLSForm must be an .xlsx file.", EXIT_UNUSABLE)
+        write_xlsform(book, target)
+        print(f"XLSForm written to {target}")
+    elif args.out:
+        write_text_atomic(args.out, questionnaire_markdown(book))
+        print(f"questionnaire written to {args.out}")
+    else:
+        print(questionnaire_markdown(book))
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``survey validate`` and ``codebook export``."""
+    survey = sub.add_parser("survey", help="read and validate questionnaire exports")
+    survey_sub = survey.add_subparsers(dest="survey_command", metavar="ACTION", parser_class=type(survey))
+    val = survey_sub.add_parser(
+        "validate", help="validate an export, write the clean table and quarantine.csv",
+        description="Exit codes: 0 all rows kept; 1 some rows quarantined; 2 file unusable.")
+    val.add_argument("path", help="CSV, XLSX or SPSS .sav export (KoboToolbox, ODK, LimeSurvey, ...)")
+    val.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
+    val.add_argument("--out", default=None, help="output folder (default data/processed/survey/)")
+    val.add_argument("--root", default=None, help="project root (default $WECARE_ROOT or the current folder)")
+    val.add_argument("--year", type=int, default=2023, help="ISTAT municipality list year (default 2023)")
+    val.set_defaults(func=_validate)
+
+    codebook = sub.add_parser("codebook", help="export the questionnaire codebook")
+    cb_sub = codebook.add_subparsers(dest="codebook_command", metavar="ACTION", parser_class=type(codebook))
+    exp = cb_sub.add_parser("export", help="write the XLSForm or the printable Italian questionnaire")
+    exp.add_argument("--format", choices=["xlsform", "markdown"], required=True)
+    exp.add_argument("--out", default=None,
+                     help="output file (default wecare_xlsform.xlsx; markdown to stdout)")
+    exp.set_defaults(func=_export)
