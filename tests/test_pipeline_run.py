@@ -65,7 +65,8 @@ def test_gpkg_and_excel_open_with_the_province(run_root):
 def test_failing_province_is_reported_and_keeps_previous_report(run_root):
     before = (run_root / "reports" / "BI" / "manifest.json").read_text()
     # year 1999 is not available: the notebook fails, nothing is published for BI
-    failed = pipeline.run_province("BI", 1999, "01", str(run_root))
+    spec = pipeline.RunSpec("BI", 1999, "01", str(run_root), fingerprint="x")
+    failed = pipeline.run_province(spec)
     assert failed.status == "failed"
     assert "1999" in failed.error
     assert (run_root / "reports" / "BI" / "manifest.json").read_text() == before
@@ -84,13 +85,12 @@ def test_cli_unknown_province_exits_2_listing_valid_sigle(capsys, project_root):
 
 
 def test_cli_exit_1_when_a_province_fails(monkeypatch, capsys, project_root):
-    real = pipeline.run_province
+    from dataclasses import replace
 
-    def flaky(province, year, region, root, timeout=None):
-        return real(province, 1999 if province == "VC" else year, region, root, timeout)
+    def flaky_pool(specs, jobs):  # VC gets an invalid year: its notebook fails for real
+        return [pipeline.run_province(replace(s, year=1999) if s.province == "VC" else s) for s in specs]
 
-    monkeypatch.setattr(pipeline, "run_province", flaky)
-    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _InlineExecutor)
+    monkeypatch.setattr(pipeline, "_local_pool", flaky_pool)
     code = main(["run", "--province", "VC", "AT", "--root", str(project_root), "--no-progress", "--jobs", "2"])
     captured = capsys.readouterr()
     assert code == 1
@@ -98,23 +98,3 @@ def test_cli_exit_1_when_a_province_fails(monkeypatch, capsys, project_root):
     assert re.search(r"AT\s+ok", captured.out) and re.search(r"VC\s+failed", captured.out)
     assert (project_root / "reports" / "AT" / "report.html").is_file()
     assert not (project_root / "reports" / "VC").exists()
-
-
-class _InlineExecutor:
-    """Runs submitted calls in the test process (so monkeypatching reaches them)."""
-
-    def __init__(self, max_workers: int) -> None:
-        self.max_workers = max_workers
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args):
-        from concurrent.futures import Future
-
-        fut: Future = Future()
-        fut.set_result(fn(*args))
-        return fut

@@ -17,9 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="province sigle (default: every province of the region)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel provinces (default: CPUs)")
     p.add_argument("--year", type=int, default=2023, help="year of the ISTAT data (default 2023)")
-    p.add_argument("--region", default="01", help="ISTAT region code (default 01, Piemonte)")
+    p.add_argument("--region", default="01", help="ISTAT region code, or 'all' for Italy (default 01, Piemonte)")
     p.add_argument("--root", default=None, help="project folder (default: $WECARE_ROOT or the working directory)")
-    p.add_argument("--timeout", type=int, default=None, help="per-cell execution timeout in seconds")
+    p.add_argument("--resume", action="store_true",
+                   help="skip provinces whose report is complete and made from the current inputs and parameters")
+    p.add_argument("--only-failed", action="store_true", help="run only the provinces whose last attempt failed")
+    p.add_argument("--timeout", type=int, default=None, metavar="SECONDS", help="timeout of one notebook cell")
+    p.add_argument("--notebook-timeout", type=int, default=None, metavar="SECONDS",
+                   help="timeout of one whole notebook (local pool)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 (see README)")
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=_run)
@@ -31,15 +38,14 @@ def _run(args: argparse.Namespace) -> int:
 
     region = normalise_region(args.region)
     provinces = pipeline.resolve_provinces(args.province, args.year, region, args.root)
-    results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs, timeout=args.timeout,
+    results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs,
+                               cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                               resume=args.resume, only_failed=args.only_failed, scheduler=args.scheduler,
                                progress=not args.no_progress)
-    if args.json:
-        print(pipeline.results_json(results))
-    else:
-        print(pipeline.summary_table(results))
-    failed = [r.province for r in results if r.status != "ok"]
+    print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
+    failed = [r.province for r in results if r.status == "failed"]
     if failed:
         sys.stderr.write(f"wecare: {len(failed)} province(s) failed: {', '.join(failed)} "
-                         f"(logs in reports/.runs/).\n")
+                         f"(logs in reports/.runs/; rerun them with --only-failed).\n")
         return EXIT_PARTIAL
     return EXIT_OK

@@ -49,15 +49,23 @@ class ProvinceContext:
 
 def province_context(province: str, year: int = 2023, region: str | int = "01",
                      root: str | os.PathLike[str] | None = None) -> ProvinceContext:
-    """Load the territory layer and select one province by its sigla (e.g. ``"TO"``)."""
+    """Load the territory layer and select one province by its sigla (e.g. ``"TO"``).
+
+    The comparison area is always the province's own region, also when the
+    layer is national (``region="all"``).
+    """
     territory = terr.load_territory(year, region, root)
     sigla = province.strip().upper()
     valid = terr.province_sigle(territory)
     if sigla not in valid:
         raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
+    own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
+    territory = territory[territory["region_code"] == own_region]
+    population = terr.load_population(year, region, root)
+    population = population[population["municipality_code"].isin(territory["municipality_code"])]
     return ProvinceContext(sigla=sigla, year=year, territory=territory,
                            province=territory[territory["province_sigla"] == sigla].copy(),
-                           population=terr.load_population(year, region, root))
+                           population=population)
 
 
 def title_markdown(ctx: ProvinceContext) -> str:

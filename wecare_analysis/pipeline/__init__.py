@@ -1,0 +1,150 @@
+"""Per-province papermill runs: parallel, unattended, resumable, surviving faults.
+
+``run_all`` takes the run lock of ``reports/``, cleans what a killed run left,
+builds the shared processed data once, decides which provinces to run
+(``resume`` skips those whose published manifest has the current fingerprint;
+``only_failed`` keeps those whose last attempt failed), and runs them on a local
+process pool or on a Dask cluster (``scheduler``). Every province is published
+atomically by :func:`~wecare_analysis.pipeline.province_run.run_province`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+from wecare_analysis.catalog import Catalog
+from wecare_analysis.errors import InputError
+from wecare_analysis.pipeline import state
+from wecare_analysis.pipeline.province_run import NOTEBOOKS, ProvinceResult, RunSpec, run_province
+
+__all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "results_json", "run_all",
+           "run_province", "summary_table"]
+
+
+def resolve_provinces(requested: list[str] | None, year: int, region: str, root: str | Path | None) -> list[str]:
+    """The sigle to run: all of the region's by default; an unknown sigla is an error listing the valid ones."""
+    from wecare_analysis import territory as terr
+
+    valid = terr.province_sigle(terr.load_territory(year, region, root))
+    if not requested:
+        return valid
+    wanted = [p.strip().upper() for p in requested]
+    unknown = [p for p in wanted if p not in valid]
+    if unknown:
+        raise InputError(f"unknown province(s): {', '.join(unknown)}. Valid sigle for region {region}: "
+                         f"{', '.join(valid)}.")
+    return list(dict.fromkeys(wanted))
+
+
+def _local_pool(specs: list[RunSpec], jobs: int) -> Iterable[ProvinceResult]:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending = {pool.submit(run_province, spec): spec for spec in specs}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                spec = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker is one failed province
+                    yield ProvinceResult(spec.province, "failed", 0.0, error=f"worker crashed: {exc!r}")
+
+
+def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise InputError("--scheduler needs the 'distributed' package (pip install distributed).") from exc
+    try:
+        client = Client(address, timeout="10s")
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}. Start one with "
+                         f"'dask scheduler' and workers with 'dask worker {address}'.") from None
+    with client:
+        futures = {client.submit(run_province, spec, pure=False, key=f"wecare-{spec.province}-{os.getpid()}"):
+                   spec for spec in specs}
+        for fut in as_completed(futures):
+            spec = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker is one failed province
+                yield ProvinceResult(spec.province, "failed", 0.0, error=f"cluster task failed: {exc!r}")
+
+
+def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
+            jobs: int | None = None, cell_timeout: int | None = None, notebook_timeout: int | None = None,
+            resume: bool = False, only_failed: bool = False, scheduler: str | None = None,
+            progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS,
+            executor: Callable[[list[RunSpec], int], Iterable[ProvinceResult]] | None = None,
+            ) -> list[ProvinceResult]:
+    """Run ``provinces`` and return their results in input order.
+
+    Parameters
+    ----------
+    provinces
+        Province sigle (see :func:`resolve_provinces`).
+    jobs
+        Parallel provinces on the local pool (default: CPUs); ignored with ``scheduler``.
+    cell_timeout, notebook_timeout
+        Seconds allowed to one cell, and to one whole notebook (local pool only).
+    resume
+        Skip provinces whose published report has the current fingerprint (status ``"skipped"``).
+    only_failed
+        Run only the provinces whose last attempt failed.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:8786``); workers must see the same
+        project folder and have the package installed.
+    executor
+        Replace the local pool (tests).
+    """
+    from tqdm.auto import tqdm
+
+    from wecare_analysis import territory as terr
+
+    cat = Catalog(root)
+    with state.run_lock(cat):
+        state.remove_stale_staging(cat)
+        terr.load_territory(year, region, cat.root)
+        if only_failed:
+            provinces = state.failed_provinces(cat, provinces)
+        inputs = state.input_digests(cat, year, region)
+        specs, results = [], {}
+        for province in provinces:
+            fingerprint = state.run_fingerprint(cat, province, year, region, notebooks, inputs)
+            if resume and state.is_up_to_date(cat, province, fingerprint):
+                results[province] = ProvinceResult(province, "skipped", 0.0, error="")
+                continue
+            specs.append(RunSpec(province, year, region, str(cat.root), fingerprint, cell_timeout,
+                                 notebook_timeout, notebooks))
+        if specs:
+            jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
+            backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)
+            bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
+            for result in backend(specs, jobs):
+                results[result.province] = result
+                bar.set_postfix_str(f"{result.province} {result.status}")
+                bar.update(1)
+            bar.close()
+    return [results[p] for p in provinces]
+
+
+def summary_table(results: list[ProvinceResult]) -> str:
+    """Plain-text closing table: province, status, duration, number of outputs, error."""
+    lines = [f"{'province':<9}{'status':<9}{'seconds':>9}  {'outputs':>7}  error"]
+    for r in results:
+        lines.append(f"{r.province:<9}{r.status:<9}{r.seconds:>9.1f}  {len(r.outputs):>7}  {r.error}")
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
+    lines.append(f"{len(results)} province(s): {counts['ok']} ok, {counts['skipped']} skipped (up to date), "
+                 f"{counts['failed']} failed")
+    return "\n".join(lines)
+
+
+def results_json(results: list[ProvinceResult]) -> str:
+    """Results as a JSON list (for ``wecare run --json``)."""
+    return json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False)

@@ -1,0 +1,142 @@
+"""Run state on disk: input fingerprints (for ``--resume``), per-province status, the run lock.
+
+Everything lives in ``reports/``: ``reports/<SIGLA>/manifest.json`` (published
+runs), ``reports/.runs/<SIGLA>.json`` and ``.log`` (last attempt of each
+province), ``reports/.wecare-run.lock`` (held by the running ``wecare run``).
+The lock is an OS-level ``flock``: the kernel releases it when the holder dies,
+even by ``kill -9``, so it never stays stuck.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from wecare_analysis import __version__
+from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.catalog import Catalog
+from wecare_analysis.errors import EXIT_LOCKED, WecareError
+
+STAGING_PREFIX = ".staging-"
+LOCK_NAME = ".wecare-run.lock"
+
+
+def runs_dir(cat: Catalog) -> Path:
+    """Folder with the log and status of the last attempt of each province."""
+    folder = cat.reports / ".runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's content."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_digests(cat: Catalog, year: int, region: str) -> dict[str, str]:
+    """Hashes of every input a province run reads.
+
+    The territory layer's own inputs (from its build manifest), every file under
+    ``data/raw/`` (user inputs) and every manifest under ``data/processed/``.
+    """
+    digests: dict[str, str] = {}
+    territory_manifest = cat.territory_manifest(year, region)
+    if territory_manifest.is_file():
+        digests.update(json.loads(territory_manifest.read_text(encoding="utf-8")).get("inputs", {}))
+    for folder in (cat.raw, cat.processed):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and (folder == cat.raw or path.name.endswith("manifest.json")) \
+                    and not path.name.startswith(".") and path.name != "README.md":
+                digests[str(path.relative_to(cat.root))] = file_digest(path)
+    return digests
+
+
+def run_fingerprint(cat: Catalog, province: str, year: int, region: str, notebooks: tuple[str, ...],
+                    inputs: dict[str, str]) -> str:
+    """Hash of everything that determines a province's report: parameters, notebooks, inputs, version."""
+    payload = {"province": province, "year": year, "region": region, "version": __version__,
+               "notebooks": {n: file_digest(cat.notebooks / n) for n in notebooks}, "inputs": inputs}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def is_up_to_date(cat: Catalog, province: str, fingerprint: str) -> bool:
+    """True when ``reports/<SIGLA>/`` is a complete, successful run with this fingerprint."""
+    path = cat.report_dir(province) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    folder = cat.report_dir(province)
+    return (manifest.get("status") == "ok" and manifest.get("fingerprint") == fingerprint
+            and all((folder / name).is_file() for name in manifest.get("outputs", [])))
+
+
+def write_status(cat: Catalog, province: str, status: str, error: str = "") -> None:
+    """Record the outcome of the last attempt of ``province``."""
+    record = {"province": province, "status": status, "error": error,
+              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    write_text_atomic(runs_dir(cat) / f"{province}.json", json.dumps(record, ensure_ascii=False))
+
+
+def failed_provinces(cat: Catalog, candidates: list[str]) -> list[str]:
+    """Those of ``candidates`` whose last attempt failed (or never published a report)."""
+    out = []
+    for province in candidates:
+        path = runs_dir(cat) / f"{province}.json"
+        status = json.loads(path.read_text(encoding="utf-8")).get("status") if path.is_file() else None
+        if status == "failed" or (status is None and not cat.report_dir(province).is_dir()):
+            out.append(province)
+    return out
+
+
+def remove_stale_staging(cat: Catalog) -> list[Path]:
+    """Delete staging folders left by a killed run (call it while holding the run lock)."""
+    stale = [p for p in cat.reports.glob(f"{STAGING_PREFIX}*") if p.is_dir()]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    for backup in cat.reports.glob(".*.old"):
+        target = backup.with_name(backup.name[1:-4])
+        if target.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(backup, target)
+    return stale
+
+
+@contextlib.contextmanager
+def run_lock(cat: Catalog) -> Iterator[None]:
+    """Hold the run lock of ``reports/``; raise an exit-3 error at once if another run holds it."""
+    cat.reports.mkdir(parents=True, exist_ok=True)
+    lock_path = cat.reports / LOCK_NAME
+    owner_path = cat.reports / ".wecare-run.owner"
+    lock = FileLock(str(lock_path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        owner = owner_path.read_text(encoding="utf-8").strip() if owner_path.is_file() else "unknown"
+        raise WecareError(f"another 'wecare run' is already writing to {cat.reports} ({owner}); wait for it "
+                          f"to finish. The lock is released automatically when that process ends.",
+                          EXIT_LOCKED) from None
+    try:
+        write_text_atomic(owner_path, f"pid {os.getpid()} on {socket.gethostname()} since "
+                                      f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            owner_path.unlink()
+        lock.release()
