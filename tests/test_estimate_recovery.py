@@ -1,0 +1,27 @@
+"""Recovery on the demo survey: 95% intervals of provincial prevalence cover the planted truth.
+
+Reduced version of ``benchmarks/bench_estimate.py --coverage 200`` (20 seeds instead
+of 200; 2,880 intervals). Deterministic: fixed seeds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+
+def _bench():
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_estimate.py"
+    spec = importlib.util.spec_from_file_location("bench_estimate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_provincial_intervals_cover_demo_truth() -> None:
+    pytest.importorskip("wecare_analysis.demo.survey")
+    coverage, count = _bench().provincial_coverage(range(1, 21), truth_draws=300)
+    assert count == 20 * 8 * 18
+    assert 0.90 <= coverage <= 0.98
