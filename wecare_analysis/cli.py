@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "wecare_analysis.commands.access",
     "wecare_analysis.commands.services",
     "wecare_analysis.commands.estimate",
+    "wecare_analysis.commands.practices",
 ]
 
 

@@ -1,0 +1,203 @@
+"""Transferability report: heat map, ranking with uncertainty, rank stability, Italian paragraphs.
+
+Every figure and sentence is built from the tables of
+:class:`wecare_analysis.practices.assess.Assessment`, so the numbers a reader sees in
+the text are those of the tables (rounded the Italian way).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from wecare_analysis.practices.catalogue import Catalogue
+from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, UNAVAILABLE, figure_text, score_text
+from wecare_analysis.report.formatting import format_it, format_percent_it
+
+WEAK_SCORE = 0.5
+
+
+def _names(assessment) -> list[str]:
+    return assessment.ranking["practice_name"].tolist()
+
+
+def heatmap_figure(assessment) -> Figure:
+    """Practice × criterion scores of the province (practices in ranking order); 'n.d.' where unavailable."""
+    crit = assessment.province_criteria
+    order = assessment.ranking["practice_id"].tolist()
+    columns = list(CRITERIA)
+    scores = crit.pivot(index="practice_id", columns="criterion", values="score").reindex(index=order,
+                                                                                        columns=columns)
+    status = crit.pivot(index="practice_id", columns="criterion", values="status").reindex(index=order,
+                                                                                         columns=columns)
+    fig, ax = plt.subplots(figsize=(1.05 * len(columns) + 3.5, 0.55 * len(order) + 1.8))
+    data = np.ma.masked_invalid(scores.to_numpy(dtype=float))
+    image = ax.imshow(data, cmap="YlGn", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(order)):
+        for j in range(len(columns)):
+            text = "n.d." if status.iat[i, j] == UNAVAILABLE else score_text(scores.iat[i, j])
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if (not np.ma.is_masked(data[i, j]) and data[i, j] > 0.7) else "black")
+    ax.set_xticks(range(len(columns)), [f"{CRITERIA[c].label}\n({CATEGORIES[CRITERIA[c].category]})"
+                                        for c in columns], rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(len(order)), _names(assessment), fontsize=9)
+    ax.set_title(f"Punteggi dei criteri di trasferibilità, provincia {assessment.province} (0 = sfavorevole, "
+                 f"1 = favorevole)", fontsize=10)
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="Punteggio")
+    fig.tight_layout()
+    return fig
+
+
+def ranking_figure(assessment) -> Figure:
+    """TOPSIS closeness per practice and, beside it, the rank range (5°–95° percentile) under perturbed weights."""
+    r = assessment.ranking.iloc[::-1]
+    y = np.arange(len(r))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.5 * len(r) + 1.8), sharey=True,
+                                      gridspec_kw={"width_ratios": [3, 2]})
+    left.barh(y, r["topsis"], color="#4c8c4a")
+    for yi, (c, p1, p3) in enumerate(zip(r["topsis"], r["p_rank1"], r["p_top3"])):
+        left.text(c + 0.01, yi, f"{score_text(c)}  (1ª: {format_percent_it(p1, 0)}, prime 3: "
+                                f"{format_percent_it(p3, 0)})", va="center", fontsize=8)
+    left.set_xlim(0, 1.25)
+    left.set_yticks(y, r["practice_name"], fontsize=9)
+    left.set_xlabel("Vicinanza alla soluzione ideale (TOPSIS)")
+    right.errorbar(r["rank_median"], y, xerr=[r["rank_median"] - r["rank_low"], r["rank_high"] - r["rank_median"]],
+                   fmt="o", color="#2b5d8a", capsize=3)
+    right.set_xlim(len(r) + 0.5, 0.5)
+    right.set_xticks(range(1, len(r) + 1))
+    right.set_xlabel("Posizione (mediana e intervallo 5-95%)")
+    fig.suptitle(f"Graduatoria delle pratiche e sua incertezza, provincia {assessment.province}", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def rank_stability_figure(assessment) -> Figure:
+    """Probability of each rank for each practice under Dirichlet-perturbed weights."""
+    dist = assessment.rank_distribution
+    fig, ax = plt.subplots(figsize=(0.7 * dist.shape[1] + 4, 0.5 * dist.shape[0] + 1.6))
+    image = ax.imshow(dist.to_numpy(), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i in range(dist.shape[0]):
+        for j in range(dist.shape[1]):
+            v = dist.iat[i, j]
+            if v >= 0.005:
+                ax.text(j, i, format_percent_it(v, 0), ha="center", va="center", fontsize=7,
+                        color="white" if v > 0.6 else "black")
+    ax.set_xticks(range(dist.shape[1]), [f"{k}ª" for k in dist.columns])
+    ax.set_yticks(range(dist.shape[0]), _names(assessment), fontsize=9)
+    ax.set_xlabel("Posizione in graduatoria")
+    ax.set_title("Stabilità della graduatoria: probabilità di ogni posizione al variare dei pesi", fontsize=10)
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="Probabilità")
+    fig.tight_layout()
+    return fig
+
+
+def ranking_table_it(assessment) -> pd.DataFrame:
+    """The ranking with Italian headers and Italian number formats (strings)."""
+    r = assessment.ranking
+    return pd.DataFrame({
+        "Posizione": r["rank_topsis"].astype(int), "Pratica": r["practice_name"],
+        "TOPSIS": r["topsis"].map(score_text), "Somma pesata": r["weighted_sum"].map(score_text),
+        "Posizione (somma pesata)": r["rank_weighted_sum"].astype(int),
+        "Prob. 1ª posizione": r["p_rank1"].map(lambda v: format_percent_it(v, 1)),
+        "Prob. prime 3": r["p_top3"].map(lambda v: format_percent_it(v, 1)),
+        "Posizione 5-95%": [f"{int(lo)}-{int(hi)}" for lo, hi in zip(r["rank_low"], r["rank_high"])]})
+
+
+def criteria_table_it(assessment) -> pd.DataFrame:
+    """The province's criteria with Italian headers: value, reference, score formatted, and the sentence."""
+    c = assessment.province_criteria
+    unit = c["criterion"].map(lambda k: CRITERIA[k].unit)
+    ref_unit = c["criterion"].map(lambda k: CRITERIA[k].reference_unit)
+    return pd.DataFrame({
+        "Pratica": c["practice_name"], "Criterio": c["criterion"].map(lambda k: CRITERIA[k].label),
+        "Categoria": c["category"].map(CATEGORIES), "Stato": c["status"],
+        "Valore": [figure_text(v, u) for v, u in zip(c["value"], unit)],
+        "Riferimento": [figure_text(v, u) for v, u in zip(c["reference"], ref_unit)],
+        "Punteggio": c["score"].map(score_text), "Spiegazione": c["sentence"]})
+
+
+def weights_table_it(assessment) -> pd.DataFrame:
+    """Weights chosen and used (after renormalisation), in Italian."""
+    w = assessment.weights
+    return pd.DataFrame({"Criterio": w["criterion"].map(lambda k: CRITERIA[k].label),
+                         "Categoria": w["category"].map(CATEGORIES),
+                         "Peso scelto": w["weight_chosen"].map(lambda v: format_it(v, 3)),
+                         "Peso usato": w["weight"].map(lambda v: format_it(v, 3)),
+                         "Stato": w["status"], "Origine": w["source"]})
+
+
+def _preconditions_text(practice, rows: pd.DataFrame) -> str:
+    weak, unknown = [], []
+    for pre in practice.preconditions:
+        if pre.criterion is None:
+            continue
+        row = rows[rows["criterion"] == pre.criterion]
+        if row.empty or row["status"].iat[0] == UNAVAILABLE:
+            unknown.append(pre.text.lower())
+        elif row["status"].iat[0] == "ok" and row["score"].iat[0] < WEAK_SCORE:
+            weak.append(f"{pre.text.lower()} («{CRITERIA[pre.criterion].label}» {score_text(row['score'].iat[0])})")
+    local = [pre.text.lower() for pre in practice.preconditions if pre.criterion is None]
+    parts = [f"Precondizioni carenti: {'; '.join(weak)}." if weak else
+             "Nessuna delle precondizioni misurabili risulta carente."]
+    if unknown:
+        parts.append(f"Non verificabili senza dati: {'; '.join(unknown)}.")
+    if local:
+        parts.append(f"Da verificare sul territorio: {'; '.join(local)}.")
+    return " ".join(parts)
+
+
+def practice_paragraph(assessment, catalogue: Catalogue, practice_id: str) -> str:
+    """Italian paragraph for one practice: why it fits, which precondition is missing, which actors are needed."""
+    practice = catalogue[practice_id]
+    rank = assessment.ranking.set_index("practice_id").loc[practice_id]
+    rows = assessment.province_criteria
+    rows = rows[rows["practice_id"] == practice_id]
+    ok = rows[rows["status"] == "ok"].sort_values("score", ascending=False, kind="stable")
+    best = [f"«{CRITERIA[c].label}» {score_text(s)}" for c, s in zip(ok["criterion"][:2], ok["score"][:2])]
+    why = (f"Perché può funzionare qui: i punteggi più alti sono {' e '.join(best)}." if best else
+           "Nessun criterio calcolato con dati: il giudizio resta da costruire sul territorio.")
+    actors = ", ".join(catalogue.actors[a] for a in practice.actors)
+    return (f"{int(rank['rank_topsis'])}ª posizione: {practice.name} (TOPSIS {score_text(rank['topsis'])}; "
+            f"al variare dei pesi è prima con probabilità {format_percent_it(rank['p_rank1'], 1)} e tra le prime "
+            f"tre con probabilità {format_percent_it(rank['p_top3'], 1)}). {why} {_preconditions_text(practice, rows)} "
+            f"Attori locali da coinvolgere: {actors}.")
+
+
+def top_paragraphs(assessment, catalogue: Catalogue, top: int = 3) -> dict[str, str]:
+    """Paragraphs of the ``top`` practices of the ranking, keyed by practice id, in ranking order."""
+    ids = assessment.ranking["practice_id"].head(top).tolist()
+    return {pid: practice_paragraph(assessment, catalogue, pid) for pid in ids}
+
+
+def catalogue_table_it(catalogue: Catalogue) -> pd.DataFrame:
+    """The catalogue as an Italian table: one row per practice."""
+    return pd.DataFrame({
+        "Pratica": [p.name for p in catalogue.practices],
+        "Promotore": [p.promoter for p in catalogue.practices],
+        "Luogo": [p.place for p in catalogue.practices],
+        "Forma": [catalogue.welfare_forms[p.welfare_form].split(" (")[0] for p in catalogue.practices],
+        "Modello": [catalogue.delivery_models[p.delivery_model]["label"] for p in catalogue.practices],
+        "Attori": ["; ".join(catalogue.actors[a] for a in p.actors) for p in catalogue.practices]})
+
+
+def inputs_table_it(optional_inputs) -> pd.DataFrame:
+    """What each optional input gave: status, rows read / kept / quarantined / outside the region, messages."""
+    names = {"mef_irpef": "Redditi IRPEF (MEF)", "terzo_settore": "Registro del terzo settore (5×1000)"}
+    return pd.DataFrame([{"Dato": names.get(o.name, o.name), "Stato": o.status,
+                          "Righe lette": format_it(o.rows_read), "Usate": format_it(o.rows_kept),
+                          "In quarantena": format_it(o.rows_quarantined),
+                          "Fuori regione": format_it(o.rows_outside), "Note": " ".join(o.messages)}
+                         for o in optional_inputs])
+
+
+def write_transferability_tables(assessment, optional_inputs, output_dir) -> Path:
+    """Write ``trasferibilita.xlsx`` (ranking, criteria, weights, inputs; Italian headers) into ``output_dir``."""
+    from wecare_analysis.report.exports import write_excel
+
+    return write_excel({"Graduatoria": ranking_table_it(assessment), "Criteri": criteria_table_it(assessment),
+                        "Pesi": weights_table_it(assessment), "Dati facoltativi": inputs_table_it(optional_inputs)},
+                       Path(output_dir) / "trasferibilita.xlsx")
