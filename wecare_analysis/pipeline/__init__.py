@@ -80,7 +80,7 @@ def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult
 def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
             jobs: int | None = None, cell_timeout: int | None = None, notebook_timeout: int | None = None,
             resume: bool = False, only_failed: bool = False, scheduler: str | None = None,
-            progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS,
+            progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS, fresh_kernels: bool = False,
             executor: Callable[[list[RunSpec], int], Iterable[ProvinceResult]] | None = None,
             ) -> list[ProvinceResult]:
     """Run ``provinces`` and return their results in input order.
@@ -97,6 +97,9 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         Skip provinces whose published report has the current fingerprint (status ``"skipped"``).
     only_failed
         Run only the provinces whose last attempt failed.
+    fresh_kernels
+        Start a new kernel for every notebook instead of reusing each worker's warm kernel
+        (see :mod:`wecare_analysis.pipeline.kernels`).
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:8786``); workers must see the same
         project folder and have the package installed.
@@ -121,7 +124,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
                 results[province] = ProvinceResult(province, "skipped", 0.0, error="")
                 continue
             specs.append(RunSpec(province, year, region, str(cat.root), fingerprint, cell_timeout,
-                                 notebook_timeout, notebooks))
+                                 notebook_timeout, notebooks, fresh_kernels))
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)

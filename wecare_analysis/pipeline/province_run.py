@@ -26,7 +26,7 @@ from pathlib import Path
 from wecare_analysis import __version__
 from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
-from wecare_analysis.pipeline import state
+from wecare_analysis.pipeline import kernels, state
 
 #: Notebooks run for every province, in order; the first one becomes ``report.html``.
 NOTEBOOKS: tuple[str, ...] = ("01_territory_profile.ipynb",)
@@ -59,6 +59,7 @@ class RunSpec:
     cell_timeout: int | None = None
     notebook_timeout: int | None = None
     notebooks: tuple[str, ...] = NOTEBOOKS
+    fresh_kernels: bool = False  # True: a new kernel per notebook instead of the worker's warm one
 
 
 class NotebookTimeout(Exception):
@@ -101,16 +102,29 @@ def _notebook_deadline(seconds: int | None) -> Iterator[None]:
 
 
 def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
+    """Run the notebooks of ``spec`` into ``staging``; a failure discards the warm kernel."""
     import papermill as pm
 
     params = run_parameters(spec, staging)
     timings: dict[str, float] = {}
     for name in spec.notebooks:
         t0 = time.perf_counter()
-        with _notebook_deadline(spec.notebook_timeout):
-            pm.execute_notebook(cat.notebooks / name, staging / name, parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=spec.root, execution_timeout=spec.cell_timeout,
-                                extra_arguments=KERNEL_ARGUMENTS)
+        options = {"parameters": params, "kernel_name": "python3", "progress_bar": False, "cwd": spec.root,
+                   "execution_timeout": spec.cell_timeout, "extra_arguments": KERNEL_ARGUMENTS}
+        try:
+            with _notebook_deadline(spec.notebook_timeout):
+                if spec.fresh_kernels:
+                    pm.execute_notebook(cat.notebooks / name, staging / name, **options)
+                else:
+                    km = kernels.warm_kernel(spec.root, KERNEL_ARGUMENTS)
+                    pm.execute_notebook(kernels.with_reset_cell(cat.notebooks / name), staging / name,
+                                        km=km, **options)
+        except BaseException:
+            kernels.discard_kernel()
+            raise
+        finally:
+            if not spec.fresh_kernels and (staging / name).is_file():
+                kernels.strip_reset_cell(staging / name)
         timings[name] = round(time.perf_counter() - t0, 3)
     return timings
 

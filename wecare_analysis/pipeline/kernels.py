@@ -1,0 +1,85 @@
+"""Warm Jupyter kernels: one per worker thread, reused across province runs.
+
+Starting a kernel and importing the scientific stack costs seconds per notebook,
+more than most notebooks' own work. A worker therefore keeps its kernel alive
+between runs and clears it before each one: the notebook is executed with a
+first cell (tagged :data:`RESET_TAG`, removed from the saved notebook) that runs
+``%reset -f`` (the user namespace is emptied; imported modules stay loaded, which
+is the point) and closes every matplotlib figure. Any failure discards the
+kernel, so the next run starts on a fresh one. ``RunSpec.fresh_kernels``
+(``wecare run --fresh-kernels``) gives every notebook a new kernel instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from multiprocessing.util import Finalize
+from pathlib import Path
+
+import nbformat
+
+RESET_TAG = "wecare-kernel-reset"
+RESET_SOURCE = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+_local = threading.local()
+
+
+def _shutdown(km: object) -> None:
+    from jupyter_core.utils import run_sync
+
+    with contextlib.suppress(Exception):
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def discard_kernel() -> None:
+    """Shut down this thread's warm kernel (after a failure, or at exit)."""
+    km = getattr(_local, "km", None)
+    _local.km = None
+    if km is not None:
+        _shutdown(km)
+
+
+def warm_kernel(cwd: str, extra_arguments: list[str]) -> object:
+    """This thread's live kernel manager for ``cwd``, started if needed."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = getattr(_local, "km", None)
+    if km is not None and (getattr(_local, "cwd", None) != cwd or not run_sync(km.is_alive)()):
+        discard_kernel()
+        km = None
+    if km is None:
+        km = AsyncKernelManager(kernel_name="python3")
+        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=extra_arguments)
+        Finalize(km, _shutdown, args=(km,), exitpriority=10)
+        _local.km, _local.cwd = km, cwd
+    return km
+
+
+def with_reset_cell(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path`` with the reset cell prepended."""
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_code_cell(RESET_SOURCE)
+    cell.metadata["tags"] = [RESET_TAG, "remove_cell"]
+    nb.cells.insert(0, cell)
+    return nb
+
+
+def strip_reset_cell(path: Path) -> None:
+    """Remove the reset cell from an executed notebook and renumber executions from 1.
+
+    A warm kernel's execution counter goes on across runs; renumbering makes the
+    saved notebook the same as one executed on a fresh kernel.
+    """
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    nbformat.write(nb, path)
