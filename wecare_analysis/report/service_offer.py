@@ -23,12 +23,14 @@ from wecare_analysis import gaps
 from wecare_analysis import territory as terr
 from wecare_analysis.access import population_weighted_mean
 from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.cache import shared_result
+from wecare_analysis.catalog import Catalog
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.errors import InputError
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
-from wecare_analysis.services.sources import demo_or_user_services
+from wecare_analysis.services.sources import demo_or_user_services, demo_services_path
 from wecare_analysis.services.taxonomy import load_taxonomy
 
 #: Categories of the accessibility and cluster maps.
@@ -101,19 +103,30 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
         raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
     own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
     territory = territory[territory["region_code"] == own_region].reset_index(drop=True)
-    validation, synthetic = demo_or_user_services(services_path, root, f"{int(own_region):02d}", year,
-                                                  territory)
-    access = gaps.municipality_access(territory, validation.kept, method=method)
-    table = gaps.gap_index(gaps.need_by_category(territory, small_area=small_area), access)
-    clusters = gaps.gap_clusters(table, territory, permutations=permutations)
-    table = table.merge(clusters, on=["municipality_code", "category"], how="left")
-    labels = {c.code: c.label for c in load_taxonomy().categories}
-    names = territory.set_index("municipality_code")["name"]
-    table = table.assign(category_label=table["category"].map(labels),
-                         name=table["municipality_code"].map(names),
-                         cluster_label=table["cluster"].map(CLUSTER_LABELS))
+    region_code = f"{int(own_region):02d}"
+
+    def compute() -> tuple[gpd.GeoDataFrame, dict, bool, pd.DataFrame]:
+        validation, synthetic = demo_or_user_services(services_path, root, region_code, year, territory)
+        access = gaps.municipality_access(territory, validation.kept, method=method)
+        table = gaps.gap_index(gaps.need_by_category(territory, small_area=small_area), access)
+        clusters = gaps.gap_clusters(table, territory, permutations=permutations)
+        table = table.merge(clusters, on=["municipality_code", "category"], how="left")
+        labels = {c.code: c.label for c in load_taxonomy().categories}
+        names = territory.set_index("municipality_code")["name"]
+        table = table.assign(category_label=table["category"].map(labels),
+                             name=table["municipality_code"].map(names),
+                             cluster_label=table["cluster"].map(CLUSTER_LABELS))
+        return validation.kept, validation.summary(), synthetic, table
+
+    # the same for every province of the region: computed once per input state, then shared
+    small_area_key = None if small_area is None else int(pd.util.hash_pandas_object(small_area).sum())
+    kept, summary, synthetic, table = shared_result(
+        root, "service_offer", {"year": year, "region": region_code, "services_path": str(services_path),
+                                "small_area": small_area_key, "method": method, "permutations": permutations},
+        compute, files=[services_path, demo_services_path(root),
+                        Catalog(root).territory(year, terr.normalise_region(region))])
     return ServiceOfferContext(sigla, year, territory, territory[territory["province_sigla"] == sigla].copy(),
-                               validation.kept, validation.summary(), synthetic, table)
+                               kept, summary, synthetic, table)
 
 
 def title_markdown(ctx: ServiceOfferContext) -> str:
