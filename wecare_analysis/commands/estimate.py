@@ -1,189 +1,28 @@
-"""``wecare estimate`` and ``wecare model``: design-based estimates from any tidy CSV.
+"""``wecare estimate`` and ``wecare model``: design-based estimates from a tidy CSV (as R ``survey``).
 
-Contract (kept stable; automated checks call it)::
-
-    wecare estimate DATA.csv --vars v1,v2 [--by c1,c2] [--weights W] [--cluster C]
-        [--strata S] [--rake-to MARGINS.csv] [--out OUT.csv]
-    wecare model DATA.csv --formula "y ~ C(x1) + x2" [same design options] [--out OUT.csv]
-
-``estimate`` writes the ``--by`` columns then ``variable,estimate,se,ci_low,ci_high,n``;
-``model`` writes ``term,estimate,se,ci_low,ci_high,p_value`` on the logit scale.
-Without ``--out`` the table goes to standard output. Extra options: ``--lonely-psu``
-(default ``adjust``: a stratum with a single cluster is centred on the overall
-estimate; R's default ``fail`` is available), ``--rake-maxit`` (50),
-``--rake-epsilon`` (1, R's rule), ``--trim-lower/--trim-upper``, ``--level`` (0.95);
-``--rake-to istat`` rakes to ISTAT residents 15-64 by province, sex and age class
-(:func:`~wecare_analysis.survey.weights.istat_margins`).
-Exit codes: 0 done, 2 unusable input (message names file, row, column).
+Only the parsers live here; the implementation (:mod:`wecare_analysis.survey.estimate_cli`)
+is imported when a command runs, so that ``wecare --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from wecare_analysis.atomic import atomic_path
-from wecare_analysis.errors import InputError
-from wecare_analysis.survey.design import LONELY_PSU_OPTIONS, SurveyDesign, survey_design
-from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
-from wecare_analysis.survey.model import MODEL_COLUMNS, svyglm_logit
-from wecare_analysis.survey.weights import (
-    istat_margins,
-    margin_specs,
-    rake,
-    read_margins,
-    trim_weights,
-    weighting_summary,
-)
-
-CLI_LONELY_PSU = "adjust"
-
-
-def read_tidy_csv(path: str) -> pd.DataFrame:
-    """Read a tidy CSV (``,`` or ``;`` with decimal comma; UTF-8, UTF-8 with BOM or cp1252)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"data file {path} not found.")
-    raw = p.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            head = raw[:4096].decode(enc, errors="strict").splitlines()[0] if raw else ""
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise InputError(f"data file {path}: unknown text encoding; save it as UTF-8.")
-    semi = head.count(";") > head.count(",")
-    try:
-        df = pd.read_csv(p, sep=";" if semi else ",", decimal="," if semi else ".", encoding=enc,
-                         low_memory=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"data file {path} cannot be read as CSV: {err}".replace("\n", " ")) from err
-    if df.empty:
-        raise InputError(f"data file {path} has no data rows.")
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
-
-
-def _split(arg: str | None) -> list[str]:
-    return [c.strip() for c in arg.split(",") if c.strip()] if arg else []
-
-
-def check_columns(df: pd.DataFrame, path: str, **groups: list[str]) -> None:
-    """Raise an :class:`InputError` naming any requested column that ``df`` lacks."""
-    for option, cols in groups.items():
-        unknown = [c for c in cols if c not in df.columns]
-        if unknown:
-            raise InputError(
-                f"{path}: --{option.replace('_', '-')} names unknown column(s) {', '.join(unknown)}; "
-                f"columns are {', '.join(map(str, df.columns))}."
-            )
-
-
-def numeric_column(df: pd.DataFrame, col: str, path: str, what: str) -> pd.Series:
-    """Return ``df[col]`` as floats; raise naming the first non-numeric cell."""
-    s = df[col]
-    if pd.api.types.is_bool_dtype(s):
-        return s.astype(float)
-    num = pd.to_numeric(s, errors="coerce")
-    bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path}, row {i + 2}, column {col}: {what} must be numeric, found {s.iloc[i]!r} "
-                         f"({int(bad.sum())} non-numeric value(s) in that column).")
-    return num.astype(float)
-
-
-def design_weights(df: pd.DataFrame, col: str | None, path: str) -> np.ndarray | None:
-    """Return the weights column checked: numeric, present and positive."""
-    if not col:
-        return None
-    w = numeric_column(df, col, path, "weights")
-    bad = w.isna() | ~(w > 0) | ~np.isfinite(w.fillna(0))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        kind = "missing" if pd.isna(w.iloc[i]) else ("negative" if w.iloc[i] < 0 else "not positive")
-        raise InputError(f"{path}, row {i + 2}, column {col}: weight {kind} ({df[col].iloc[i]!r}); "
-                         f"weights must be positive numbers ({int(bad.sum())} bad row(s)).")
-    return w.to_numpy()
-
-
-def build_design(df: pd.DataFrame, args: argparse.Namespace) -> SurveyDesign:
-    """Return the (raked, trimmed) design described by the command-line options."""
-    path = args.data
-    for opt in ("cluster", "strata"):
-        col = getattr(args, opt)
-        if col and df[col].isna().any():
-            i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
-            raise InputError(f"{path}, row {i + 2}, column {col}: missing {opt} value; every record needs one.")
-    design = survey_design(
-        len(df),
-        design_weights(df, args.weights, path),
-        df[args.strata] if args.strata else None,
-        df[args.cluster] if args.cluster else None,
-        lonely_psu=args.lonely_psu,
-    )
-    passes = None
-    if args.rake_to:
-        margins = istat_margins() if args.rake_to == "istat" else read_margins(args.rake_to)
-        specs = margin_specs(df, margins, source=f"margins {args.rake_to}")
-        result = rake(design, specs, maxit=args.rake_maxit, epsilon=args.rake_epsilon)
-        design, passes = result.design, result.iterations
-    if args.trim_lower is not None or args.trim_upper is not None:
-        lo = -np.inf if args.trim_lower is None else args.trim_lower
-        hi = np.inf if args.trim_upper is None else args.trim_upper
-        design = design.with_weights(trim_weights(design.weights, lo, hi))
-    summary = weighting_summary(design.weights)
-    lonely = int((design.npsu == 1).sum())
-    sys.stderr.write(
-        f"wecare: {design.n:,} records, {design.n_strata} strata, {design.n_psu:,} clusters"
-        + (f" ({lonely} strata with one cluster: {design.lonely_psu})" if lonely else "")
-        + (f"; raked in {passes} passes" if passes is not None else "")
-        + f"; Kish design effect of weighting {summary['kish_deff']:.3f}, efficiency {summary['efficiency']:.1%}.\n"
-    )
-    return design
-
-
-def _write(table: pd.DataFrame, out: str | None) -> None:
-    if out:
-        with atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False)
-    else:
-        table.to_csv(sys.stdout, index=False)
+from wecare_analysis.survey.lonely_psu import CLI_LONELY_PSU, LONELY_PSU_OPTIONS
 
 
 def run_estimate(args: argparse.Namespace) -> int:
-    """Run ``wecare estimate``; return the exit code."""
-    df = read_tidy_csv(args.data)
-    variables, by = _split(args.vars), _split(args.by)
-    if not variables:
-        raise InputError("--vars needs at least one column name (comma separated).")
-    check_columns(df, args.data, vars=variables, by=by,
-                  **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
-    for v in variables:
-        df[v] = numeric_column(df, v, args.data, "estimated variables")
-    design = build_design(df, args)
-    missing_by = int(df[by].isna().any(axis=1).sum()) if by else 0
-    if missing_by:
-        sys.stderr.write(f"wecare: {missing_by} record(s) with a missing --by value are in no domain.\n")
-    table = estimate_means(df, variables, design, by=by, level=args.level)
-    _write(table[by + OUTPUT_COLUMNS], args.out)
-    return 0
+    """Run ``wecare estimate`` (implementation imported lazily)."""
+    from wecare_analysis.survey.estimate_cli import run_estimate as run
+
+    return run(args)
 
 
 def run_model(args: argparse.Namespace) -> int:
-    """Run ``wecare model``; return the exit code."""
-    df = read_tidy_csv(args.data)
-    check_columns(df, args.data,
-                  **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
-    design = build_design(df, args)
-    table = svyglm_logit(df, args.formula, design, level=args.level)
-    _write(table[MODEL_COLUMNS], args.out)
-    return 0
+    """Run ``wecare model`` (implementation imported lazily)."""
+    from wecare_analysis.survey.estimate_cli import run_model as run
+
+    return run(args)
 
 
 def _design_options(p: argparse.ArgumentParser) -> None:

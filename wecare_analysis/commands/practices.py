@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import textwrap
+from typing import TYPE_CHECKING
 
-from wecare_analysis.practices.catalogue import Catalogue, Practice, load_catalogue
-from wecare_analysis.report.formatting import format_it
+if TYPE_CHECKING:  # the catalogue and formatting load pandas: imported when a command runs
+    from wecare_analysis.practices.catalogue import Catalogue, Practice
 
 
 def _wrap(label: str, text: str) -> str:
@@ -20,6 +21,7 @@ def _wrap(label: str, text: str) -> str:
 
 def practice_text(cat: Catalogue, p: Practice) -> str:
     """The Italian description of one practice, every field of the catalogue."""
+    from wecare_analysis.report.formatting import format_it
     from wecare_analysis.survey.codebook import load_codebook
 
     areas = {code: text for code, text, _ in load_codebook().need_areas}
@@ -46,6 +48,8 @@ def practice_text(cat: Catalogue, p: Practice) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from wecare_analysis.practices.catalogue import load_catalogue
+
     cat = load_catalogue(args.catalogue)
     print(f"Buone pratiche nel catalogo: {len(cat)}")
     for p in cat.practices:
@@ -55,6 +59,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from wecare_analysis.practices.catalogue import load_catalogue
+
     cat = load_catalogue(args.catalogue)
     print(practice_text(cat, cat[args.id]))
     return 0

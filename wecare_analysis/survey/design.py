@@ -46,8 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
-
-LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "remove", "certainty", "adjust", "average")
+from wecare_analysis.survey.lonely_psu import LONELY_PSU_OPTIONS
 
 #: Number of backfitting sweeps R's ``svyrecvar`` applies to a raked design.
 RAKING_RESIDUAL_SWEEPS = 10
