@@ -23,3 +23,47 @@ def piedmont(project_root: Path):
     from wecare_analysis.territory import load_territory
 
     return load_territory(2023, "01", project_root)
+
+
+@pytest.fixture(scope="session")
+def planted_report(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The province report notebook run once for VB on a demo survey with planted identifiers.
+
+    Own project root (territory files copied from ``project_root``); returns ``root``,
+    ``out`` (published folder with report.html / report.pdf), ``needles`` (strings that
+    must appear in no published file) and ``rare`` (the planted rare combination).
+    """
+    import shutil
+
+    from report_fixtures import run_planted_report
+
+    root = tmp_path_factory.mktemp("planted")
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed",
+                    ignore=shutil.ignore_patterns("survey", "*.lock"))
+    return run_planted_report(root, root / "reports" / "VB", "VB")
+
+
+def execute_notebook(name: str, root: Path, workdir: Path, **parameters: object) -> tuple[dict, str, Path]:
+    """Run ``notebooks/<name>`` with papermill as the pipeline does (its kernel, its parameters).
+
+    Returns the executed notebook (JSON), all its text/markdown/html outputs joined, and the
+    ``output_dir`` it wrote to (``workdir/out``). Fails if any cell raised.
+    """
+    import json
+
+    import papermill as pm
+
+    from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
+
+    kernel_environment()
+    out, executed = workdir / "out", workdir / name
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / name
+    pm.execute_notebook(notebook, executed, kernel_name="python3", progress_bar=False, cwd=str(root),
+                        parameters={"root": str(root), "output_dir": str(out), **parameters},
+                        extra_arguments=KERNEL_ARGUMENTS)
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not any(o.get("output_type") == "error" for o in outputs)
+    text = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+                     + "".join(o.get("data", {}).get("text/html", "")) for o in outputs)
+    return nb, text, out

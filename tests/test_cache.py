@@ -25,7 +25,7 @@ def test_computed_once_then_shared(tmp_path):
 def test_recomputed_when_an_input_file_changes(tmp_path):
     data = tmp_path / "input.csv"
     data.write_text("a\n1\n")
-    read = lambda: data.read_text()  # noqa: E731
+    read = lambda: data.read_text()
     assert shared_result(tmp_path, "content", {}, read, files=[data]) == "a\n1\n"
     data.write_text("a\n2\n")
     os.utime(data, ns=(time.time_ns(), time.time_ns() + 1_000_000))

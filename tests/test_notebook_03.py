@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
+from conftest import execute_notebook
 
 from wecare_analysis.report.formatting import format_it
 
 pytestmark = pytest.mark.slow
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_service_offer.ipynb"
 
 
 def test_notebook_03_runs_on_biella(project_root, tmp_path):
-    import papermill as pm
-
-    from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
     from wecare_analysis.report import service_offer as so
 
-    kernel_environment()
-    out = tmp_path / "out"
-    executed = tmp_path / "03.ipynb"
-    pm.execute_notebook(NOTEBOOK, executed, kernel_name="python3", progress_bar=False, cwd=str(project_root),
-                        parameters={"province": "BI", "root": str(project_root), "output_dir": str(out)},
-                        extra_arguments=KERNEL_ARGUMENTS)
-    nb = json.loads(executed.read_text(encoding="utf-8"))
-    text = "\n".join(
-        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
-        + "".join(o.get("data", {}).get("text/html", ""))
-        for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", []))
-    assert not any(o.get("output_type") == "error" for c in nb["cells"] for o in c.get("outputs", []))
+    _, text, out = execute_notebook("03_service_offer.ipynb", project_root, tmp_path, province="BI")
     ctx = so.service_offer_context("BI", 2023, "01", project_root, permutations=0)  # LISA not needed here
     local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
     assert f"**{format_it(len(local))} servizi**" in text

@@ -20,7 +20,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wecare_analysis import __version__
@@ -158,14 +158,14 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "inputs": state.input_digests(cat, spec.year, spec.region),
             "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "outputs": outputs + ["manifest.json"],
         }
         write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         publish_directory(staging, cat.report_dir(spec.province))
         write_text_atomic(log_path, f"{spec.province}: ok in {seconds} s\n{json.dumps(timings, indent=2)}\n")
         result = ProvinceResult(spec.province, "ok", seconds, manifest["outputs"], log=str(log_path))
-    except BaseException as exc:  # noqa: BLE001 - one province's failure must not stop the others
+    except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         failed = sorted(staging.glob("*.ipynb"))

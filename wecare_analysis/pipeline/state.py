@@ -16,7 +16,7 @@ import os
 import shutil
 import socket
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -25,6 +25,7 @@ from wecare_analysis import __version__
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_LOCKED, WecareError
+from wecare_analysis.territory.sources import file_sha256 as file_digest
 
 STAGING_PREFIX = ".staging-"
 LOCK_NAME = ".wecare-run.lock"
@@ -35,15 +36,6 @@ def runs_dir(cat: Catalog) -> Path:
     folder = cat.reports / ".runs"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's content."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_digests(cat: Catalog, year: int, region: str) -> dict[str, str]:
@@ -89,7 +81,7 @@ def is_up_to_date(cat: Catalog, province: str, fingerprint: str) -> bool:
 def write_status(cat: Catalog, province: str, status: str, error: str = "") -> None:
     """Record the outcome of the last attempt of ``province``."""
     record = {"province": province, "status": status, "error": error,
-              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              "at": datetime.now(UTC).isoformat(timespec="seconds")}
     write_text_atomic(runs_dir(cat) / f"{province}.json", json.dumps(record, ensure_ascii=False))
 
 
@@ -134,7 +126,7 @@ def run_lock(cat: Catalog) -> Iterator[None]:
                           EXIT_LOCKED) from None
     try:
         write_text_atomic(owner_path, f"pid {os.getpid()} on {socket.gethostname()} since "
-                                      f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}")
+                                      f"{datetime.now(UTC).isoformat(timespec='seconds')}")
         yield
     finally:
         with contextlib.suppress(OSError):

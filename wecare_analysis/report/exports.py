@@ -64,18 +64,17 @@ def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
     numeric columns get a thousands-separated format with the indicator's decimals
     (Excel shows them with the reader's locale separators).
     """
-    with atomic_path(target) as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-            for name, df in sheets.items():
-                italian_table(df).to_excel(writer, sheet_name=name[:31], index=False)
-                sheet = writer.sheets[name[:31]]
-                sheet.freeze_panes = "A2"
-                for i, column in enumerate(df.columns, start=1):
-                    letter = get_column_letter(i)
-                    sheet.column_dimensions[letter].width = max(12, min(40, len(label(column)) + 2))
-                    if pd.api.types.is_numeric_dtype(df[column]):
-                        for cell in sheet[letter][1:]:
-                            cell.number_format = _number_format(column)
+    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+        for name, df in sheets.items():
+            italian_table(df).to_excel(writer, sheet_name=name[:31], index=False)
+            sheet = writer.sheets[name[:31]]
+            sheet.freeze_panes = "A2"
+            for i, column in enumerate(df.columns, start=1):
+                letter = get_column_letter(i)
+                sheet.column_dimensions[letter].width = max(12, min(40, len(label(column)) + 2))
+                if pd.api.types.is_numeric_dtype(df[column]):
+                    for cell in sheet[letter][1:]:
+                        cell.number_format = _number_format(column)
     return Path(target)
 
 

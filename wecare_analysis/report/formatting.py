@@ -44,7 +44,7 @@ INDICATOR_DECIMALS: dict[str, int] = {
 }
 
 
-def format_it(value: float | int | None, decimals: int = 0, missing: str = "n.d.") -> str:
+def format_it(value: float | None, decimals: int = 0, missing: str = "n.d.") -> str:
     """Format a number the Italian way.
 
     Examples
@@ -70,6 +70,6 @@ def label(column: str) -> str:
     return INDICATOR_LABELS.get(column, column)
 
 
-def format_indicator(column: str, value: float | int | None) -> str:
+def format_indicator(column: str, value: float | None) -> str:
     """Format ``value`` of indicator ``column`` with its number of decimals."""
     return format_it(value, INDICATOR_DECIMALS.get(column, 0))

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import mapclassify
 import matplotlib.pyplot as plt
 import numpy as np
 import shapely
 from matplotlib.axes import Axes
-from matplotlib.colors import to_hex
 from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 
 from wecare_analysis.report.formatting import INDICATOR_DECIMALS, format_it, label
-
 
 #: Polygons are simplified for drawing with a tolerance of the map extent / this number (about
 #: 45 m for the Turin province, well under a pixel of a 300-dpi figure); data are never simplified.
@@ -36,7 +37,7 @@ def polygon_collection(geoms: gpd.GeoSeries, **kwargs: object) -> PathCollection
     codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
     codes[ring_offsets[:-1]] = MplPath.MOVETO
     codes[ring_offsets[1:] - 1] = MplPath.CLOSEPOLY
-    paths = [MplPath(coords[a:b], codes[a:b]) for a, b in zip(ring_bounds[:-1], ring_bounds[1:])]
+    paths = [MplPath(coords[a:b], codes[a:b]) for a, b in itertools.pairwise(ring_bounds)]
     return PathCollection(paths, **kwargs)
 
 
@@ -47,7 +48,7 @@ def class_labels(bins: np.ndarray, lower: float, decimals: int) -> list[str]:
     ['0 – 10', '10 – 2.000']
     """
     edges = np.concatenate([[lower], bins])
-    return [f"{format_it(a, decimals)} – {format_it(b, decimals)}" for a, b in zip(edges[:-1], edges[1:])]
+    return [f"{format_it(a, decimals)} – {format_it(b, decimals)}" for a, b in itertools.pairwise(edges)]
 
 
 def add_north_arrow(ax: Axes) -> None:

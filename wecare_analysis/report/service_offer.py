@@ -26,7 +26,6 @@ from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.cache import shared_result
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
-from wecare_analysis.errors import InputError
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
@@ -96,14 +95,8 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
                           small_area: pd.DataFrame | None = None, method: str = "2sfca",
                           permutations: int = 999) -> ServiceOfferContext:
     """Load territory and services, compute access, gaps and LISA clusters for the province's region."""
-    territory = terr.load_territory(year, region, root)
-    sigla = province.strip().upper()
-    valid = terr.province_sigle(territory)
-    if sigla not in valid:
-        raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
-    own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
-    territory = territory[territory["region_code"] == own_region].reset_index(drop=True)
-    region_code = f"{int(own_region):02d}"
+    sigla, territory, local = terr.select_province(terr.load_territory(year, region, root), province)
+    region_code = f"{int(territory['region_code'].iloc[0]):02d}"
 
     def compute() -> tuple[gpd.GeoDataFrame, dict, bool, pd.DataFrame]:
         validation, synthetic = demo_or_user_services(services_path, root, region_code, year, territory)
@@ -125,8 +118,7 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
                                 "small_area": small_area_key, "method": method, "permutations": permutations},
         compute, files=[services_path, demo_services_path(root),
                         Catalog(root).territory(year, terr.normalise_region(region))])
-    return ServiceOfferContext(sigla, year, territory, territory[territory["province_sigla"] == sigla].copy(),
-                               kept, summary, synthetic, table)
+    return ServiceOfferContext(sigla, year, territory, local, kept, summary, synthetic, table)
 
 
 def title_markdown(ctx: ServiceOfferContext) -> str:

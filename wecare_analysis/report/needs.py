@@ -1,0 +1,283 @@
+"""Needs estimates for the needs notebook (part 2) and the province report: tables, charts, map, summary.
+
+:func:`needs_estimates` is the entry point other modules consume; it returns
+:class:`NeedsEstimates`, tidy tables with English column names:
+
+- ``province`` / ``region``: design-based weighted prevalence of each need area
+  (:func:`wecare_analysis.report.document.needs_estimates`: stratified cluster
+  design raked to ISTAT residents, logit 95 % intervals), columns
+  ``province_sigla`` (``region``: ``territory``), ``need_area``, ``variable``,
+  ``label``, ``prevalence``, ``se``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``,
+  ``n_label``. Domains under the disclosure threshold have NaN estimates
+  (:func:`wecare_analysis.disclosure.suppressed_estimates`).
+- ``groups``: the same estimates by sex and role (the long table of
+  :func:`~wecare_analysis.report.document.needs_estimates`: ``territory, group_var,
+  group, variable, label, estimate, se, ci_low, ci_high, n, suppressed, n_label``).
+- ``municipality``: MRP prevalence per municipality × need
+  (:func:`wecare_analysis.survey.small_area.small_area_estimates`): ``municipality_code,
+  name, province_sigla, need_area, variable, label, prevalence, se, ci_low, ci_high, n,
+  n_label, population``. Model-based estimates are published for every municipality
+  (they borrow strength from the whole survey and the ISTAT cells); respondent
+  counts under the threshold read ``'< 5'``.
+- ``province_mrp``: MRP prevalence per province × need (same columns as
+  ``municipality`` without the municipality ones).
+
+Everything a reader sees (labels, numbers) is Italian with Italian number formats.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from wecare_analysis.disclosure import min_cell, suppression_label
+from wecare_analysis.report import document as doc
+from wecare_analysis.report.formatting import format_it, format_percent_it
+
+#: Colours of the compared series (first: the province or first group).
+SERIES_COLOURS = ("#b2182b", "#4d4d4d")
+#: Legend title of the MRP maps (Italian: the choropleth shows the column name).
+MAP_COLUMN = "Quota stimata (%)"
+MRP_COLUMNS = {"name": "Comune", "label": "Area di bisogno", "pct": "Stima MRP (%)",
+               "pct_low": "Intervallo 95% inferiore (%)", "pct_high": "Intervallo 95% superiore (%)",
+               "n_label": "Rispondenti"}
+
+
+@dataclass
+class NeedsEstimates:
+    """Tidy needs estimates (see the module docstring for the columns)."""
+
+    province: pd.DataFrame
+    region: pd.DataFrame
+    groups: pd.DataFrame
+    municipality: pd.DataFrame
+    province_mrp: pd.DataFrame
+    sigmas: pd.DataFrame
+
+
+def _design_block(groups: pd.DataFrame, territory_col: str) -> pd.DataFrame:
+    block = groups[groups["group_var"] == "all"].rename(columns={"estimate": "prevalence",
+                                                                 "territory": territory_col})
+    block = block.assign(need_area=block["variable"].str.removeprefix("need_"))
+    return block[[territory_col, "need_area", "variable", "label", "prevalence", "se", "ci_low", "ci_high", "n",
+                  "suppressed", "n_label"]].reset_index(drop=True)
+
+
+def needs_estimates(needs: pd.DataFrame, design, territory: pd.DataFrame, population: pd.DataFrame,
+                    k: int | None = None, draws: int = 400, seed: int = 0) -> NeedsEstimates:
+    """Design-based and MRP needs estimates of a survey (tables in the module docstring).
+
+    Parameters
+    ----------
+    needs
+        Tidy respondent table (:func:`wecare_analysis.survey.tidy.needs_table`).
+    design
+        Its survey design (:func:`wecare_analysis.report.document.weighted_design`).
+    territory, population
+        Municipality layer and residents by age × sex (:mod:`wecare_analysis.territory`).
+    k
+        Disclosure threshold (default :func:`wecare_analysis.disclosure.min_cell`).
+    draws, seed
+        Posterior draws of the MRP and their seed.
+    """
+    from wecare_analysis.survey.small_area import small_area_estimates
+
+    k = min_cell(k)
+    groups = doc.needs_estimates(needs, design, k=k)
+    is_region = groups["territory"] == doc.REGION_LABEL
+    province = _design_block(groups[~is_region], "province_sigla")
+    region = _design_block(groups[is_region], "territory")
+    labels = doc.need_labels()
+    variables = [v for v in labels if v in needs.columns]
+    mrp = small_area_estimates(needs, territory, population, variables, weights=design.weights, draws=draws,
+                               seed=seed)
+    names = territory.set_index("municipality_code")["name"]
+    muni = mrp.municipality.assign(name=lambda t: t["municipality_code"].map(names),
+                                   label=lambda t: t["variable"].map(labels))
+    small = (muni["n"] > 0) & (muni["n"] < k)
+    muni["n_label"] = muni["n"].astype(object).where(~small, suppression_label(k))
+    cols = ["municipality_code", "name", "province_sigla", "need_area", "variable", "label", "prevalence", "se",
+            "ci_low", "ci_high", "n", "n_label", "population"]
+    prov_mrp = mrp.province.assign(label=lambda t: t["variable"].map(labels))
+    return NeedsEstimates(province, region, groups, muni[cols], prov_mrp, mrp.fit.sigma_means())
+
+
+@dataclass
+class NeedsContext:
+    """What the needs notebook shows for one province."""
+
+    sigla: str
+    name: str
+    synthetic: bool
+    respondents: int
+    estimates: NeedsEstimates
+    territory: gpd.GeoDataFrame
+
+
+def province_needs(province: str, year: int = 2023, region: str = "01",
+                   root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
+                   k: int | None = None, draws: int = 400) -> NeedsContext:
+    """Survey (given, ingested or demo: :func:`~wecare_analysis.report.document.survey_source`), weights and
+    :func:`needs_estimates` for ``province`` (sigla or name)."""
+    from wecare_analysis.territory import load_territory, population_by_age_sex
+
+    territory = load_territory(year, region, root)
+    provinces = territory[["province_sigla", "province_name"]].drop_duplicates()
+    match = provinces[(provinces["province_sigla"].str.upper() == str(province).upper())
+                      | (provinces["province_name"].str.lower() == str(province).lower())]
+    if match.empty:
+        from wecare_analysis.errors import InputError
+
+        raise InputError(f"province {province!r} unknown; expected one of "
+                         f"{', '.join(sorted(provinces['province_sigla']))}.")
+    survey = doc.survey_source(root, year, region, survey_path)
+    design = doc.weighted_design(survey.needs, year, region, root)
+    est = needs_estimates(survey.needs, design, territory, population_by_age_sex(year, region, root), k, draws)
+    sigla, name = match.iloc[0]
+    return NeedsContext(sigla, name, survey.synthetic, len(survey.needs), est, territory)
+
+
+def interval_text(value: float, low: float, high: float) -> str:
+    """``'42,5% (IC 95% 38,1–47,0%)'``; ``'n.d.'`` when suppressed.
+
+    Examples
+    --------
+    >>> interval_text(0.425, 0.381, 0.47)
+    '42,5% (IC 95% 38,1–47,0%)'
+    """
+    if value is None or np.isnan(value):
+        return "n.d."
+    return f"{format_percent_it(value)} (IC 95% {format_it(100 * low, 1)}–{format_it(100 * high, 1)}%)"
+
+
+def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all") -> pd.DataFrame:
+    """Long table ``label, series, pct, lo, hi`` (percent) of the series compared in a chart.
+
+    ``group_var='all'``: province vs region; ``'sex'``: women vs men of the province;
+    ``'role'``: employees vs owners of the province.
+    """
+    g = est.groups
+    if group_var == "all":
+        sel = g[(g["group_var"] == "all") & g["territory"].isin([sigla, doc.REGION_LABEL])]
+        series = sel["territory"].map({sigla: name, doc.REGION_LABEL: doc.REGION_LABEL})
+        order = [name, doc.REGION_LABEL]
+    else:
+        codes = {"sex": ["F", "M"], "role": ["employee", "owner"]}[group_var]
+        sel = g[(g["group_var"] == group_var) & (g["territory"] == sigla) & g["group"].isin(codes)]
+        series = [doc.GROUP_LABELS[(group_var, c)] for c in sel["group"]]
+        order = [doc.GROUP_LABELS[(group_var, c)] for c in codes]
+    out = pd.DataFrame({"label": sel["label"].to_numpy(), "series": np.asarray(series),
+                        "pct": 100 * sel["estimate"].to_numpy(), "lo": 100 * sel["ci_low"].to_numpy(),
+                        "hi": 100 * sel["ci_high"].to_numpy()})
+    out["series"] = pd.Categorical(out["series"], categories=order)
+    return out.sort_values(["series", "pct"], ascending=[True, False]).reset_index(drop=True)
+
+
+def prevalence_chart(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all",
+                     title: str | None = None) -> Figure:
+    """Seaborn dot-and-interval chart of :func:`comparison_frame` (areas sorted by the first series)."""
+    import matplotlib.pyplot as plt
+    import seaborn.objects as so
+    from matplotlib.ticker import FuncFormatter
+
+    data = comparison_frame(est, sigla, name, group_var)
+    first = data[data["series"] == data["series"].cat.categories[0]]
+    order = list(dict.fromkeys(list(first.dropna(subset=["pct"])["label"]) + list(data["label"])))
+    fig = plt.figure(figsize=(8.5, 0.38 * len(order) + 1.6))
+    (so.Plot(data.dropna(subset=["pct"]), x="pct", y="label", color="series", xmin="lo", xmax="hi")
+     .add(so.Range(linewidth=2), so.Dodge()).add(so.Dot(pointsize=6), so.Dodge())
+     .scale(y=so.Nominal(order=order), color=so.Nominal(list(SERIES_COLOURS),
+                                                        order=list(data["series"].cat.categories)))
+     .label(x="Quota di rispondenti con il bisogno (%), intervallo di confidenza al 95%", y="", color="",
+            title=title or f"Bisogni di welfare: {name}")
+     .theme({"axes.facecolor": "white", "axes.grid": True, "grid.color": "#e5e5e5"})
+     .on(fig).plot())
+    fig.axes[0].xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: format_it(v, 0)))
+    return fig
+
+
+def mrp_layer(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, need_area: str) -> gpd.GeoDataFrame:
+    """Municipalities of ``sigla`` with the MRP prevalence of ``need_area`` in percent (column :data:`MAP_COLUMN`)."""
+    m = est.municipality[(est.municipality["need_area"] == need_area)]
+    layer = territory[territory["province_sigla"] == sigla][["municipality_code", "name", "geometry"]]
+    layer = layer.merge(m[["municipality_code", "prevalence", "ci_low", "ci_high"]], on="municipality_code",
+                        how="left")
+    return layer.assign(**{MAP_COLUMN: 100 * layer["prevalence"]})
+
+
+def top_needs(est: NeedsEstimates, sigla: str, n: int = 3) -> pd.DataFrame:
+    """The ``n`` need areas with the highest published weighted prevalence in ``sigla``."""
+    prov = est.province[(est.province["province_sigla"] == sigla) & ~est.province["suppressed"]]
+    return prov.dropna(subset=["prevalence"]).nlargest(n, "prevalence").reset_index(drop=True)
+
+
+def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name: str, n: int = 4) -> Figure:
+    """Choropleths of the MRP prevalence of the ``n`` top needs of the province (small multiples)."""
+    import matplotlib.pyplot as plt
+
+    from wecare_analysis.report.maps import choropleth, class_labels
+
+    areas = top_needs(est, sigla, n)
+    if areas.empty:  # no published provincial estimate: map the areas with the highest MRP prevalence
+        areas = est.province_mrp[est.province_mrp["province_sigla"] == sigla].nlargest(n, "prevalence")
+    cols = 2 if len(areas) > 1 else 1
+    rows = int(np.ceil(len(areas) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 5.2 * rows), squeeze=False)
+    boundary = territory[territory["province_sigla"] == sigla].dissolve()
+    for ax, (_, row) in zip(axes.ravel(), areas.iterrows()):
+        layer = mrp_layer(est, territory, sigla, row["need_area"])
+        classes = choropleth(layer, MAP_COLUMN, ax, boundary=boundary, title=row["label"])
+        labels = class_labels(classes.bins, float(layer[MAP_COLUMN].min()), 1)  # one decimal, not the default 0
+        for text, new in zip(ax.get_legend().get_texts(), labels):
+            text.set_text(new)
+    for ax in axes.ravel()[len(areas):]:
+        ax.set_axis_off()
+    fig.suptitle(f"Stime per comune (MRP), {name}: quota di lavoratori 18-64 anni con il bisogno", fontsize=12)
+    return fig
+
+
+def mrp_table(est: NeedsEstimates, sigla: str, need_area: str, n: int = 10) -> pd.DataFrame:
+    """The ``n`` municipalities of ``sigla`` with the highest MRP prevalence of ``need_area`` (Italian headers)."""
+    m = est.municipality[(est.municipality["province_sigla"] == sigla) & (est.municipality["need_area"] == need_area)]
+    m = m.nlargest(n, "prevalence").copy()
+    for src, dst in (("prevalence", "pct"), ("ci_low", "pct_low"), ("ci_high", "pct_high")):
+        m[dst] = [format_it(100 * v, 1) for v in m[src]]
+    m["n_label"] = [v if isinstance(v, str) else format_it(v) for v in m["n_label"]]
+    return m[list(MRP_COLUMNS)].rename(columns=MRP_COLUMNS).reset_index(drop=True)
+
+
+def summary_markdown(est: NeedsEstimates, sigla: str, name: str, synthetic: bool = False, n: int = 3) -> str:
+    """Short Italian summary of the top needs of the province with their 95 % intervals, from the numbers."""
+    top = top_needs(est, sigla, n)
+    head = "*Dati sintetici dimostrativi: nessun rispondente reale.*\n\n" if synthetic else ""
+    if top.empty:
+        return head + (f"Nessuna stima pubblicabile per {name}: meno di {min_cell()} rispondenti "
+                       "in ogni area di bisogno.")
+    region = est.region.set_index("need_area")
+    items = []
+    for _, r in top.iterrows():
+        reg = region.loc[r["need_area"]]
+        items.append(f"- **{r['label']}**: {interval_text(r['prevalence'], r['ci_low'], r['ci_high'])}; "
+                     f"in {doc.REGION_LABEL} {interval_text(reg['prevalence'], reg['ci_low'], reg['ci_high'])}.")
+    text = [head + f"I bisogni segnalati più spesso in provincia di {name} (quota ponderata di rispondenti):",
+            "\n".join(items)]
+    if len(top) > 1:
+        a, b = top.iloc[0], top.iloc[1]
+        overlap = a["ci_low"] <= b["ci_high"]
+        text.append(f"Gli intervalli di «{a['label']}» e «{b['label']}» "
+                    + ("si sovrappongono: l'ordine tra i due non è certo." if overlap
+                       else "non si sovrappongono: il primo bisogno è chiaramente il più diffuso."))
+    m = est.municipality[(est.municipality["province_sigla"] == sigla)
+                         & (est.municipality["need_area"] == top.iloc[0]["need_area"])].dropna(subset=["prevalence"])
+    if not m.empty:
+        lo, hi = m.loc[m["prevalence"].idxmin()], m.loc[m["prevalence"].idxmax()]
+        text.append(f"Tra i comuni, la stima per piccola area (MRP) di «{top.iloc[0]['label']}» va da "
+                    f"{format_percent_it(lo['prevalence'])} ({lo['name']}; IC 95% {format_it(100 * lo['ci_low'], 1)}–"
+                    f"{format_it(100 * lo['ci_high'], 1)}%) a {format_percent_it(hi['prevalence'])} ({hi['name']}; "
+                    f"IC 95% {format_it(100 * hi['ci_low'], 1)}–{format_it(100 * hi['ci_high'], 1)}%).")
+    return "\n\n".join(text)
