@@ -5,7 +5,13 @@ environment variable, :data:`DEFAULT_MIN_CELL`. A suppressed cell is shown as
 :data:`SUPPRESSED_LABEL` ("< 5" with the default), never as a number, and its
 value is not recoverable from what is published in the same table: a primary
 suppression in a row or column with a total gets a complementary one
-(:func:`suppressed_counts`).
+(:func:`suppressed_counts`), shown as :data:`COMPLEMENTARY_LABEL` ("n.p.").
+
+Estimates of a domain with fewer than ``k`` respondents are hidden together
+with their complements (:func:`suppressed_estimates`). The audits
+:func:`recoverable_cells` (linear-programming bounds of every suppressed cell
+from the published cells and margins) and :func:`screen_outputs` (planted
+identifiers searched in every published file) check what is published.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 DEFAULT_MIN_CELL = 5
+#: Label of a complementary suppression (a cell of at least ``k`` hidden to protect a small one).
+COMPLEMENTARY_LABEL = "n.p."
 
 
 def min_cell(k: int | None = None) -> int:
@@ -77,6 +85,10 @@ def suppressed_counts(counts: pd.DataFrame, k: int | None = None,
                       complementary: bool = True) -> pd.DataFrame:
     """Return ``counts`` as an object table with small cells replaced by :func:`suppression_label`.
 
+    Complementary suppressions (cells of ``k`` or more hidden only to protect a
+    small one) read :data:`COMPLEMENTARY_LABEL` ("n.p."), so that no published
+    label is false.
+
     Parameters
     ----------
     counts
@@ -87,7 +99,230 @@ def suppressed_counts(counts: pd.DataFrame, k: int | None = None,
         Also suppress the cells that would let a reader recompute a suppressed one
         from the row and column totals.
     """
-    mask = small_cells(counts, k)
-    if complementary:
-        mask = complementary_mask(counts, mask)
-    return counts.astype(object).mask(mask, suppression_label(k))
+    primary = small_cells(counts, k)
+    mask = complementary_mask(counts, primary) if complementary else primary
+    out = counts.astype(object).mask(mask & ~primary, COMPLEMENTARY_LABEL)
+    return out.mask(primary, suppression_label(k))
+
+
+def suppression_mask(counts: pd.DataFrame, k: int | None = None, complementary: bool = True) -> pd.DataFrame:
+    """Boolean mask of every suppressed cell of ``counts``: primary (:func:`small_cells`) and complementary."""
+    primary = small_cells(counts, k)
+    return complementary_mask(counts, primary) if complementary else primary
+
+
+def suppressed_estimates(estimates: pd.DataFrame, rows: str, columns: str | None = None,
+                         k: int | None = None, value_columns: tuple[str, ...] = (
+                             "estimate", "se", "ci_low", "ci_high", "ci_logit_low", "ci_logit_high")
+                         ) -> pd.DataFrame:
+    """Hide the estimates of domains with fewer than ``k`` respondents, and their complements.
+
+    A weighted estimate of a domain can be recomputed from the estimate of the
+    whole and of the other domains when the population weights are known (they
+    are: the survey is raked to ISTAT totals). So the unweighted counts ``n`` of
+    each variable are laid out as a table ``rows`` × ``columns`` (e.g. province ×
+    sex) and suppressed as counts are (:func:`suppression_mask`); the masked
+    domains lose their estimate and interval (NaN) and get ``suppressed = True``
+    and ``n_label`` (``'< 5'`` primary, ``'n.p.'`` complementary, else the count).
+
+    Parameters
+    ----------
+    estimates
+        Long table with the ``rows`` (and ``columns``) domain columns, ``variable`` and ``n``.
+    rows, columns
+        Domain columns; ``columns=None`` treats each variable as one row of domains.
+    k
+        Threshold (default :func:`min_cell`).
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"p": ["A", "B", "C"], "variable": "y", "estimate": [.5, .4, .3], "n": [3, 40, 9]})
+    >>> suppressed_estimates(est, "p")["suppressed"].tolist()
+    [True, False, True]
+    """
+    out = estimates.copy()
+    out["suppressed"] = False
+    out["n_label"] = out["n"].astype(object)
+    label_primary = suppression_label(k)
+    for variable, block in out.groupby("variable", sort=False):
+        if columns is None:
+            table = block.set_index(rows)["n"].to_frame().T
+        else:
+            table = block.pivot_table(index=rows, columns=columns, values="n", aggfunc="sum", fill_value=0)
+        primary = small_cells(table, k)
+        mask = complementary_mask(table, primary)
+        for (r, c), hidden in mask.stack().items():
+            if not hidden:
+                continue
+            if columns is None:
+                sel = block.index[block[rows] == c]
+            else:
+                sel = block.index[(block[rows] == r) & (block[columns] == c)]
+            out.loc[sel, "suppressed"] = True
+            out.loc[sel, "n_label"] = label_primary if bool(primary.loc[r, c]) else COMPLEMENTARY_LABEL
+    present = [c for c in value_columns if c in out.columns]
+    out.loc[out["suppressed"], present] = np.nan
+    return out
+
+
+def _cell_bounds(label: object, k: int) -> tuple[float, float] | None:
+    """Bounds a reader can infer from a published cell (None: it is a published number)."""
+    if isinstance(label, str):
+        if label == suppression_label(k):
+            return 1.0, float(k - 1)
+        if label == COMPLEMENTARY_LABEL:
+            return float(k), np.inf
+        return 0.0, np.inf
+    return None
+
+
+def recoverable_cells(published: pd.DataFrame, row_totals: pd.Series | None = None,
+                      column_totals: pd.Series | None = None, total_column: str | None = None,
+                      k: int | None = None) -> pd.DataFrame:
+    """Attack a published table: the tightest bounds of every suppressed cell from what is published.
+
+    Each suppressed cell is an unknown :math:`x_{rc} \\ge 0`; a reader knows the
+    published cells, the margins (``row_totals``, ``column_totals``, and the
+    ``total_column`` of the table itself, whose cells may be suppressed too), and
+    that a ``'< k'`` cell lies in :math:`[1, k-1]` and an ``'n.p.'`` cell in
+    :math:`[k, \\infty)`. For each unknown, two linear programmes (scipy
+    ``linprog``) give its minimum and maximum under the constraints
+    :math:`\\sum_c x_{rc} = T_r` and :math:`\\sum_r x_{rc} = T_c`; the cell is
+    **recovered** when only one integer lies in the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row, column, label, lower, upper, recovered`` for every suppressed cell.
+
+    Raises
+    ------
+    ValueError
+        If the published cells and margins are inconsistent (no table fits them).
+
+    Examples
+    --------
+    >>> pub = pd.DataFrame({"A": ["< 5", 20], "B": [8, 30]}, index=["x", "y"], dtype=object)
+    >>> bool(recoverable_cells(pub, row_totals=pd.Series({"x": 11, "y": 50}))["recovered"].iloc[0])
+    True
+    """
+    from scipy.optimize import linprog
+
+    threshold = min_cell(k)
+    cells = [c for c in published.columns if c != total_column]
+    unknown: list[tuple[object, object]] = []
+    bounds: list[tuple[float, float | None]] = []
+    for r in published.index:
+        for c in published.columns:
+            b = _cell_bounds(published.loc[r, c], threshold)
+            if b is not None:
+                unknown.append((r, c))
+                bounds.append((b[0], None if np.isinf(b[1]) else b[1]))
+    if not unknown:
+        return pd.DataFrame(columns=["row", "column", "label", "lower", "upper", "recovered"])
+    position = {key: i for i, key in enumerate(unknown)}
+    a_rows: list[np.ndarray] = []
+    b_vals: list[float] = []
+
+    def add(terms: list[tuple[object, object, float]], rhs: float) -> None:
+        a = np.zeros(len(unknown))
+        for r, c, sign in terms:
+            if (r, c) in position:
+                a[position[(r, c)]] += sign
+            else:
+                rhs -= sign * float(published.loc[r, c])
+        if a.any():
+            a_rows.append(a)
+            b_vals.append(rhs)
+        elif abs(rhs) > 1e-6:
+            raise ValueError("the published cells and margins are inconsistent")
+
+    for r in published.index:
+        terms = [(r, c, 1.0) for c in cells]
+        if total_column is not None:
+            add(terms + [(r, total_column, -1.0)], 0.0)
+        if row_totals is not None and r in row_totals.index:
+            add(terms, float(row_totals[r]))
+    if column_totals is not None:
+        for c in published.columns:
+            if c in column_totals.index:
+                add([(r, c, 1.0) for r in published.index], float(column_totals[c]))
+    a_eq = np.vstack(a_rows) if a_rows else None
+    b_eq = np.array(b_vals) if b_vals else None
+    rows = []
+    for i, (r, c) in enumerate(unknown):
+        objective = np.zeros(len(unknown))
+        objective[i] = 1.0
+        ends = []
+        for sign in (1.0, -1.0):
+            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if res.status == 2:
+                raise ValueError("the published cells and margins are inconsistent")
+            ends.append(np.inf if res.status == 3 else sign * res.fun)
+        lower, upper = ends
+        recovered = bool(np.isfinite(upper) and np.floor(upper + 1e-6) <= np.ceil(lower - 1e-6))
+        rows.append({"row": r, "column": c, "label": published.loc[r, c], "lower": lower, "upper": upper,
+                     "recovered": recovered})
+    return pd.DataFrame(rows)
+
+
+#: File types whose text :func:`published_text` extracts; any other file is read as raw bytes.
+TEXT_SUFFIXES = {".html", ".htm", ".csv", ".json", ".ipynb", ".svg", ".txt", ".md", ".log", ".xml"}
+
+
+def published_text(path: str | os.PathLike[str]) -> str:
+    """The text a reader of a published file can see, for screening.
+
+    Text files as they are; ``.xlsx`` every cell of every sheet; ``.gpkg`` every
+    attribute of every layer (and the raw file); ``.pdf`` its text layer
+    (``pdftotext`` from poppler); any other file (PNG...) its bytes decoded as latin-1.
+    """
+    from pathlib import Path
+
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return p.read_text(encoding="utf-8", errors="replace")
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(p, read_only=True, data_only=True)
+        parts = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+                 for v in row if v is not None]
+        book.close()
+        return "\n".join(parts)
+    if suffix == ".gpkg":
+        import pyogrio
+
+        parts = [p.read_bytes().decode("latin-1")]
+        for name, _ in pyogrio.list_layers(p):
+            frame = pyogrio.read_dataframe(p, layer=name, read_geometry=False)
+            parts.append(frame.to_csv(index=False))
+        return "\n".join(parts)
+    if suffix == ".pdf":
+        import shutil
+        import subprocess
+
+        if shutil.which("pdftotext") is None:
+            raise RuntimeError("pdftotext (Debian package poppler-utils) is needed to screen PDF files")
+        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(p), "-"], check=True, capture_output=True,
+                              text=True).stdout
+    return p.read_bytes().decode("latin-1")
+
+
+def screen_outputs(folder: str | os.PathLike[str], needles: list[str]) -> pd.DataFrame:
+    """Search every file under ``folder`` for each of ``needles`` (case-insensitive).
+
+    Returns one row ``file, needle`` per hit (empty: nothing found). Use it with
+    the direct identifiers, free text and pseudonymous ids of the input to prove
+    that no respondent-level datum reached a published file.
+    """
+    from pathlib import Path
+
+    hits = []
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file():
+            continue
+        text = published_text(path).casefold()
+        hits.extend({"file": str(path), "needle": n} for n in needles if n and n.casefold() in text)
+    return pd.DataFrame(hits, columns=["file", "needle"])

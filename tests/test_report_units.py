@@ -1,0 +1,121 @@
+"""Units of the dissemination layer: PDF, bundle writers, findings, methods text, regional overview."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wecare_analysis.report import bundle
+from wecare_analysis.report import document as doc
+from wecare_analysis.report import overview as ov
+from wecare_analysis.report.pdf import html_to_pdf
+
+
+def _estimates() -> pd.DataFrame:
+    rows = []
+    for territory, base in (("BI", 0.30), (doc.REGION_LABEL, 0.20)):
+        for (gv, g), shift in {("all", "all"): 0, ("sex", "F"): 0.1, ("sex", "M"): -0.1,
+                               ("role", "employee"): 0.05, ("role", "owner"): -0.15}.items():
+            for i, var in enumerate(["need_health_prevention", "need_eldercare", "need_housing"]):
+                p = base + shift - 0.05 * i
+                rows.append({"territory": territory, "group_var": gv, "group": g, "variable": var,
+                             "estimate": p, "se": 0.02, "ci_low": p - 0.04, "ci_high": p + 0.04, "n": 50,
+                             "suppressed": False, "n_label": 50})
+    est = pd.DataFrame(rows)
+    est["label"] = est["variable"].map(doc.need_labels())
+    return est
+
+
+def test_needs_table_and_key_findings_by_hand() -> None:
+    table = doc.needs_table(_estimates(), ["BI", doc.REGION_LABEL], {"BI": "Biella"})
+    row = table[(table["Territorio"] == "Biella") & (table["Gruppo"] == "Donne")].iloc[0]
+    assert row["Area di bisogno"] == "Salute e prevenzione" and row["Stima (%)"] == pytest.approx(40.0)
+    findings = doc.key_findings(table, "Biella")
+    assert len(findings) == 5
+    assert findings[0].text == ("Il bisogno più segnalato è «Salute e prevenzione»: lo indica il 30,0% "
+                                "(IC 95%: 26,0–34,0%) dei rispondenti.")
+    # women-men gap is 20 points on every area: the first in table order wins; owners differ by 20 points
+    assert "donne 40,0% (IC 95%: 36,0–44,0%), uomini 20,0%" in findings[1].text
+    assert "titolari e soci 15,0%" in findings[2].text
+    assert "contro 20,0% (IC 95%: 16,0–24,0%) nella regione" in findings[3].text
+    assert "«Assistenza a familiari anziani o non autosufficienti»: 25,0%" in findings[4].text
+    assert all(q.text in f.text for f in findings for q in f.quotes)
+
+
+def test_suppressed_rows_do_not_make_findings() -> None:
+    est = _estimates().astype({"n_label": object})
+    est.loc[est["group"] == "owner", ["estimate", "ci_low", "ci_high"]] = np.nan
+    est.loc[est["group"] == "owner", ["suppressed", "n_label"]] = [True, "< 5"]
+    table = doc.needs_table(est, ["BI", doc.REGION_LABEL], {"BI": "Biella"})
+    texts = [f.text for f in doc.key_findings(table, "Biella")]
+    assert len(texts) == 4 and not any("titolari" in t for t in texts)
+    assert "4 di 5" in doc.findings_markdown(doc.key_findings(table, "Biella"))
+
+
+def test_methods_text_names_sources_and_demo_label(tmp_path) -> None:
+    survey = doc.SurveySource(pd.DataFrame(), tmp_path / "survey.csv", True, 10, 9, 1)
+    text = doc.methods_markdown(survey, 2023, 5, osm_used=True, other_inputs=("Servizi: file «x.geojson».",))
+    for part in ("CC BY 4.0", "Openpolis", "ODbL", "dati sintetici dimostrativi", "«< 5»", "«n.p.»",
+                 "righe lette 10, tenute 9, in quarantena 1", "x.geojson"):
+        assert part in text
+    assert "ODbL" not in doc.methods_markdown(survey, 2023, 5)
+    assert doc.optional_module("report.no_such_theme") is None
+    assert "Sezione non disponibile" in doc.unavailable_markdown("Buone pratiche")
+
+
+def test_html_to_pdf_is_a4_with_page_numbers(tmp_path) -> None:
+    body = "".join(f"<h2>Sezione {i}</h2><p>{'Testo di prova. ' * 200}</p>" for i in range(3))
+    (tmp_path / "r.html").write_text(f"<html><head><title>Prova</title></head><body><h1>Prova</h1>{body}</body></html>",
+                                     encoding="utf-8")
+    pdf = html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert pages >= 3 and f"Pagina {pages} di {pages}" in text and "Pagina 1 di" in text
+
+
+def test_findings_xlsx_definitions_first_and_formats(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    sheets = {"Bisogni": pd.DataFrame({"Area": ["a", "b"], "Stima (%)": [12.34, 5.0], "Rispondenti": [1234, "< 5"]})}
+    bundle.write_findings_xlsx(sheets, tmp_path / "findings.xlsx")
+    book = load_workbook(tmp_path / "findings.xlsx")
+    assert book.sheetnames == ["Definizioni e fonti", "Bisogni"]
+    ws = book["Bisogni"]
+    assert ws["B2"].number_format == "#,##0.0" and ws["C2"].number_format == "#,##0" and ws["C3"].value == "< 5"
+    assert book["Definizioni e fonti"]["A1"].value == "Voce"
+
+
+def test_opendata_bundle_and_dictionary(tmp_path) -> None:
+    table = pd.DataFrame({"Area di bisogno": ["Casa"], "Stima (%)": [12.5], "Rispondenti": ["< 5"]})
+    paths = bundle.write_opendata({"Bisogni per provincia": table}, tmp_path)
+    assert [p.name for p in paths] == ["bisogni_per_provincia.csv", "dizionario_dati.csv"]
+    csv = (tmp_path / "bisogni_per_provincia.csv").read_bytes().decode("utf-8")
+    assert csv.splitlines()[0] == "area_di_bisogno,stima_pct,rispondenti"
+    dictionary = pd.read_csv(tmp_path / "dizionario_dati.csv")
+    stima = dictionary[dictionary["colonna"] == "stima_pct"].iloc[0]
+    assert stima["tipo"] == "numero" and stima["descrizione"].startswith("Quota ponderata")
+    assert dictionary.loc[dictionary["colonna"] == "rispondenti", "tipo"].iloc[0] == "testo"
+
+
+def test_needs_by_province_and_ranking() -> None:
+    est = _estimates()
+    est = pd.concat([est, est[est["territory"] == "BI"].assign(territory="VB", estimate=lambda d: d["estimate"] + .1)])
+    wide = ov.needs_by_province(est)
+    assert list(wide.columns) == ["Area di bisogno", "BI", "VB", doc.REGION_LABEL]
+    assert wide.iloc[0]["Area di bisogno"] == "Salute e prevenzione" and wide.iloc[0]["VB"] == pytest.approx(40.0)
+    rank = ov.needs_ranking(wide)
+    top = rank[rank["Posizione"] == 1]
+    assert set(top["Provincia"]) == {"VB"} and len(top) == 3
+
+
+def test_province_comparison_sums(piedmont) -> None:
+    table = ov.province_comparison(piedmont)
+    assert len(table) == 9 and table["Residenti"].iloc[:8].sum() == table["Residenti"].iloc[8]
+    assert table.loc[table["Sigla"] == "BI", "Residenti"].iloc[0] == 168823
+    layer = ov.province_layer(piedmont)
+    assert len(layer) == 8 and layer.crs.to_epsg() == 32632

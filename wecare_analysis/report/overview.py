@@ -1,0 +1,190 @@
+"""Regional overview: provinces compared, needs ranked across provinces, and its run entry point.
+
+The notebook ``09_regional_overview`` composes these functions;
+:func:`run_regional_overview` executes it with papermill and publishes
+``reports/PIEMONTE/`` (``report.html``, ``report.pdf``, ``findings.xlsx``,
+``layers.gpkg``, ``figures/``, ``opendata/``, ``manifest.json``) atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from wecare_analysis import __version__
+from wecare_analysis import territory as terr
+from wecare_analysis.atomic import publish_directory, write_text_atomic
+from wecare_analysis.catalog import Catalog
+from wecare_analysis.report.document import NEEDS_COLUMNS, REGION_LABEL
+from wecare_analysis.report.formatting import format_it, label
+
+#: Folder of the regional overview under ``reports/``.
+OVERVIEW_SIGLA = "PIEMONTE"
+OVERVIEW_NOTEBOOK = "09_regional_overview.ipynb"
+#: Indicators compared across provinces.
+COMPARED_INDICATORS = ("n_municipalities", "residents", "age_0_2", "age_75_plus", "women_25_49", "old_age_index",
+                       "structural_dependency", "density")
+MAPPED_INDICATORS = ("density", "old_age_index", "structural_dependency")
+
+
+def province_layer(territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Province polygons with their indicators (``province_sigla``, ``province_name`` and the indicators)."""
+    boundaries = terr.province_boundaries(territory)
+    indicators = terr.province_indicators(territory)
+    keep = [c for c in indicators.columns if c not in boundaries.columns or c == "province_sigla"]
+    return boundaries.merge(indicators[keep], on="province_sigla", how="left")
+
+
+def province_comparison(territory: gpd.GeoDataFrame,
+                        indicators: tuple[str, ...] = COMPARED_INDICATORS) -> pd.DataFrame:
+    """Provinces and the region side by side: one row per province plus the region, Italian headers."""
+    prov = terr.province_indicators(territory)
+    reg = terr.region_indicators(territory).assign(province_name=REGION_LABEL, province_sigla="")
+    table = pd.concat([prov, reg], ignore_index=True)
+    table = table[["province_name", "province_sigla", *indicators]]
+    return table.rename(columns={"province_name": "Provincia", "province_sigla": "Sigla",
+                                 **{c: label(c) for c in indicators}})
+
+
+def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: str, titles: dict[str, str] | None = None,
+                    ncols: int = 3):
+    """One province-level choropleth per column, side by side (same frame, own classes and legend)."""
+    import matplotlib.pyplot as plt
+
+    from wecare_analysis.report.maps import choropleth
+
+    nrows = int(np.ceil(len(columns) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 5.6 * nrows), squeeze=False)
+    for ax, column in zip(axes.flat, columns):
+        choropleth(layer, column, ax, k=4, title=(titles or {}).get(column))
+        for _, row in layer.iterrows():
+            point = row.geometry.representative_point()
+            ax.annotate(row["province_sigla"], (point.x, point.y), ha="center", fontsize=7, color="#222222")
+    for ax in list(axes.flat)[len(columns):]:
+        ax.set_axis_off()
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+def needs_by_province(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Wide table of the published needs: one row per need area, one column per province and the region.
+
+    Values are percentages with one decimal; a suppressed cell shows its label
+    (``'< 5'``/``'n.p.'``). Input: :func:`~wecare_analysis.report.document.needs_estimates`.
+    """
+    overall = estimates[estimates["group_var"] == "all"]
+    values = [round(100 * e, 1) if not s else lab
+              for e, s, lab in zip(overall["estimate"], overall["suppressed"], overall["n_label"])]
+    wide = overall.assign(value=values).pivot(index="label", columns="territory", values="value")
+    provinces = [c for c in wide.columns if c != REGION_LABEL]
+    wide = wide[provinces + [REGION_LABEL]]
+    order = pd.to_numeric(wide[REGION_LABEL], errors="coerce").sort_values(ascending=False).index
+    return wide.loc[order].rename_axis(NEEDS_COLUMNS["label"]).reset_index()
+
+
+def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
+    """Rank of each province on each need (1 = highest share), from :func:`needs_by_province`.
+
+    Returns a long table ``Area di bisogno, Provincia, Stima (%), Posizione``;
+    suppressed cells get no position.
+
+    Examples
+    --------
+    >>> w = pd.DataFrame({"Area di bisogno": ["a"], "TO": [10.0], "BI": [30.0], "Piemonte": [12.0]})
+    >>> needs_ranking(w)[["Provincia", "Posizione"]].values.tolist()
+    [['BI', 1], ['TO', 2]]
+    """
+    key = NEEDS_COLUMNS["label"]
+    long = wide.drop(columns=REGION_LABEL).melt(id_vars=key, var_name="Provincia", value_name="Stima (%)")
+    long["Stima (%)"] = pd.to_numeric(long["Stima (%)"], errors="coerce")
+    long["Posizione"] = long.groupby(key)["Stima (%)"].rank(ascending=False, method="min").astype("Int64")
+    return long.sort_values([key, "Posizione"]).reset_index(drop=True)
+
+
+def needs_heatmap(wide: pd.DataFrame, title: str):
+    """Heat map of :func:`needs_by_province` (areas × provinces), values printed the Italian way."""
+    import matplotlib.pyplot as plt
+
+    key = NEEDS_COLUMNS["label"]
+    values = wide.drop(columns=key).apply(pd.to_numeric, errors="coerce")
+    fig, ax = plt.subplots(figsize=(1.0 * values.shape[1] + 4.5, 0.36 * len(values) + 1.6))
+    image = ax.imshow(values.to_numpy(dtype=float), cmap="YlOrRd", aspect="auto")
+    for (i, j), v in np.ndenumerate(values.to_numpy(dtype=float)):
+        text = format_it(v, 0) if np.isfinite(v) else str(wide.iloc[i, j + 1])
+        ax.text(j, i, text, ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(values.shape[1]), values.columns, fontsize=8)
+    ax.set_yticks(range(len(values)), wide[key], fontsize=8)
+    fig.colorbar(image, ax=ax, shrink=0.6, label="Rispondenti che indicano il bisogno (%)")
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
+                          pdf: bool = True) -> Path:
+    """Execute ``09_regional_overview`` and publish ``reports/PIEMONTE/`` atomically; return that folder.
+
+    The notebook gets ``region, year, root, output_dir`` (the staging folder);
+    the executed notebook becomes ``report.html`` (and ``report.pdf`` with
+    :func:`~wecare_analysis.report.pdf.html_to_pdf`); a ``manifest.json`` lists
+    parameters, versions and outputs. On failure the previous folder is untouched.
+    """
+    import papermill as pm
+
+    from wecare_analysis.pipeline import state
+    from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
+    from wecare_analysis.report.html import notebook_to_html
+    from wecare_analysis.report.pdf import html_to_pdf
+
+    kernel_environment()
+    cat = Catalog(root)
+    staging = cat.reports / f"{state.STAGING_PREFIX}{OVERVIEW_SIGLA}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        params = {"region": region, "year": year, "root": str(cat.root), "output_dir": str(staging)}
+        pm.execute_notebook(cat.notebooks / OVERVIEW_NOTEBOOK, staging / OVERVIEW_NOTEBOOK, parameters=params,
+                            kernel_name="python3", progress_bar=False, cwd=str(cat.root),
+                            extra_arguments=KERNEL_ARGUMENTS)
+        notebook_to_html(staging / OVERVIEW_NOTEBOOK, staging / "report.html",
+                         title="Wecare – quadro regionale del Piemonte")
+        if pdf:
+            html_to_pdf(staging / "report.html", staging / "report.pdf")
+        outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+        manifest = {"report": OVERVIEW_SIGLA, "parameters": {"region": region, "year": year, "root": str(cat.root)},
+                    "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
+                    "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "outputs": outputs + ["manifest.json"]}
+        write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+        return publish_directory(staging, cat.report_dir(OVERVIEW_SIGLA))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def practice_transfer(assessments: dict) -> pd.DataFrame:
+    """Where each practice transfers best: TOPSIS score per province and the best province, Italian headers.
+
+    Input: sigla -> ``Assessment`` (:func:`~wecare_analysis.report.document.transferability`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> r = lambda s: NS(ranking=pd.DataFrame({"practice_name": ["P"], "topsis": [s]}))
+    >>> practice_transfer({"BI": r(0.4), "TO": r(0.7)})["Provincia più adatta"].tolist()
+    ['TO']
+    """
+    scores = pd.concat([a.ranking.assign(province=sigla) for sigla, a in assessments.items()])
+    wide = scores.pivot(index="practice_name", columns="province", values="topsis").round(3)
+    best = wide.idxmax(axis=1)
+    out = wide.assign(best=best, best_score=wide.max(axis=1)).sort_values("best_score", ascending=False)
+    out = out.drop(columns="best_score").rename(columns={"best": "Provincia più adatta"})
+    return out.rename_axis("Pratica").reset_index().rename_axis(None, axis=1)
