@@ -14,13 +14,19 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
 from wecare_analysis.pipeline import state
-from wecare_analysis.pipeline.province_run import NOTEBOOKS, ProvinceResult, RunSpec, run_province
+from wecare_analysis.pipeline.province_run import (
+    NOTEBOOKS,
+    OVERVIEW_NOTEBOOKS,
+    ProvinceResult,
+    RunSpec,
+    run_province,
+)
 
 __all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "results_json", "run_all",
            "run_province", "summary_table"]
@@ -39,6 +45,56 @@ def resolve_provinces(requested: list[str] | None, year: int, region: str, root:
         raise InputError(f"unknown province(s): {', '.join(unknown)}. Valid sigle for region {region}: "
                          f"{', '.join(valid)}.")
     return list(dict.fromkeys(wanted))
+
+
+def region_report_id(region_name: str) -> str:
+    """Folder name of a regional overview: the region's name in capitals, ASCII, ``_`` for separators.
+
+    >>> region_report_id("Piemonte"), region_report_id("Valle d'Aosta/Vallée d'Aoste")
+    ('PIEMONTE', 'VALLE_D_AOSTA_VALLEE_D_AOSTE')
+    """
+    import re
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", region_name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z0-9]+", "_", ascii_name.upper()).strip("_")
+
+
+def overview_regions(provinces: list[str], year: int, region: str, root: str | Path | None,
+                     overview: bool | None) -> list[tuple[str, str]]:
+    """``(region code, region name)`` of the overviews to produce with ``provinces``.
+
+    ``overview=None`` (default): the regions all of whose provinces are in the run;
+    ``True``: every region touched by the run; ``False``: none.
+    """
+    from wecare_analysis import territory as terr
+
+    if overview is False:
+        return []
+    layer = terr.load_territory(year, region, root)[["region_code", "region_name", "province_sigla"]]
+    wanted = set(provinces)
+    out = []
+    for (code, name), group in layer.groupby(["region_code", "region_name"], sort=True):
+        sigle = set(group["province_sigla"])
+        if (overview and sigle & wanted) or (overview is None and sigle <= wanted):
+            out.append((f"{int(code):02d}", str(name)))
+    return out
+
+
+def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
+    """Build, once and before any province runs, the inputs every run reads.
+
+    The survey (the one ingested with ``wecare survey validate``, else the demo survey,
+    written and ingested now) and the demo services when no user list is given.
+    Province runs then only read them: no two runs race to create the same file.
+    """
+    from wecare_analysis.demo.services import write_demo_services
+    from wecare_analysis.report.document import survey_source
+    from wecare_analysis.services.sources import demo_services_path
+
+    survey_source(root, year, region, None)
+    if not demo_services_path(root).is_file():
+        write_demo_services(demo_services_path(root).parent, root=str(root))
 
 
 def _local_pool(specs: list[RunSpec], jobs: int) -> Iterable[ProvinceResult]:
@@ -81,6 +137,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
             jobs: int | None = None, cell_timeout: int | None = None, notebook_timeout: int | None = None,
             resume: bool = False, only_failed: bool = False, scheduler: str | None = None,
             progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS, fresh_kernels: bool = False,
+            overview: bool | None = None, pdf: bool = True,
             executor: Callable[[list[RunSpec], int], Iterable[ProvinceResult]] | None = None,
             ) -> list[ProvinceResult]:
     """Run ``provinces`` and return their results in input order.
@@ -100,6 +157,11 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     fresh_kernels
         Start a new kernel for every notebook instead of reusing each worker's warm kernel
         (see :mod:`wecare_analysis.pipeline.kernels`).
+    overview
+        Produce the regional overview ``reports/<REGION>/`` (see :func:`overview_regions`; default:
+        when every province of a region is in the run).
+    pdf
+        Also render each ``report.html`` to ``report.pdf``.
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:8786``); workers must see the same
         project folder and have the package installed.
@@ -114,17 +176,24 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     with state.run_lock(cat):
         state.remove_stale_staging(cat)
         terr.load_territory(year, region, cat.root)
+        prepare_shared_inputs(cat.root, year, region)
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
         inputs = state.input_digests(cat, year, region)
+        candidates = [RunSpec(p, year, region, str(cat.root), "", cell_timeout, notebook_timeout, notebooks,
+                              fresh_kernels, pdf=pdf) for p in provinces]
+        for code, name in overview_regions(provinces, year, region, cat.root, overview):
+            terr.load_territory(year, code, cat.root)
+            candidates.append(RunSpec(region_report_id(name), year, code, str(cat.root), "", cell_timeout,
+                                      notebook_timeout, OVERVIEW_NOTEBOOKS, fresh_kernels, kind="region",
+                                      title=f"Wecare – quadro regionale: {name}", pdf=pdf))
         specs, results = [], {}
-        for province in provinces:
-            fingerprint = state.run_fingerprint(cat, province, year, region, notebooks, inputs)
-            if resume and state.is_up_to_date(cat, province, fingerprint):
-                results[province] = ProvinceResult(province, "skipped", 0.0, error="")
+        for spec in candidates:
+            fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs)
+            if resume and state.is_up_to_date(cat, spec.province, fingerprint):
+                results[spec.province] = ProvinceResult(spec.province, "skipped", 0.0, error="")
                 continue
-            specs.append(RunSpec(province, year, region, str(cat.root), fingerprint, cell_timeout,
-                                 notebook_timeout, notebooks, fresh_kernels))
+            specs.append(replace(spec, fingerprint=fingerprint))
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)
@@ -134,16 +203,17 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
                 bar.set_postfix_str(f"{result.province} {result.status}")
                 bar.update(1)
             bar.close()
-    return [results[p] for p in provinces]
+    return [results[spec.province] for spec in candidates]
 
 
 def summary_table(results: list[ProvinceResult]) -> str:
     """Plain-text closing table: province, status, duration, number of outputs, error."""
-    lines = [f"{'province':<9}{'status':<9}{'seconds':>9}  {'outputs':>7}  error"]
+    width = max([len("report"), *(len(r.province) for r in results)]) + 2
+    lines = [f"{'report':<{width}}{'status':<9}{'seconds':>9}  {'outputs':>7}  error"]
     for r in results:
-        lines.append(f"{r.province:<9}{r.status:<9}{r.seconds:>9.1f}  {len(r.outputs):>7}  {r.error}")
+        lines.append(f"{r.province:<{width}}{r.status:<9}{r.seconds:>9.1f}  {len(r.outputs):>7}  {r.error}")
     counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
-    lines.append(f"{len(results)} province(s): {counts['ok']} ok, {counts['skipped']} skipped (up to date), "
+    lines.append(f"{len(results)} report(s): {counts['ok']} ok, {counts['skipped']} skipped (up to date), "
                  f"{counts['failed']} failed")
     return "\n".join(lines)
 

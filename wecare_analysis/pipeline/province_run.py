@@ -28,8 +28,11 @@ from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.pipeline import kernels, state
 
-#: Notebooks run for every province, in order; the first one becomes ``report.html``.
-NOTEBOOKS: tuple[str, ...] = ("01_territory_profile.ipynb",)
+#: Notebooks run for every province, in order; the first one becomes ``report.html`` (and ``report.pdf``).
+NOTEBOOKS: tuple[str, ...] = ("00_province_report.ipynb",)
+
+#: Notebooks of a regional overview (``reports/<REGION>/``), run after the region's provinces.
+OVERVIEW_NOTEBOOKS: tuple[str, ...] = ("09_regional_overview.ipynb",)
 
 #: Extra kernel arguments: keep the kernel's own start-up log (e.g. its TCP notice) out of the run's output.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -49,7 +52,11 @@ class ProvinceResult:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What a province run needs; plain values so that it crosses process and cluster boundaries."""
+    """What a report run needs; plain values so that it crosses process and cluster boundaries.
+
+    ``kind`` is ``"province"`` (``province`` is the sigla) or ``"region"`` (a regional
+    overview: ``province`` is the report folder, e.g. ``PIEMONTE``, ``region`` its ISTAT code).
+    """
 
     province: str
     year: int
@@ -60,6 +67,9 @@ class RunSpec:
     notebook_timeout: int | None = None
     notebooks: tuple[str, ...] = NOTEBOOKS
     fresh_kernels: bool = False  # True: a new kernel per notebook instead of the worker's warm one
+    kind: str = "province"
+    title: str = ""
+    pdf: bool = True
 
 
 class NotebookTimeout(Exception):
@@ -67,9 +77,10 @@ class NotebookTimeout(Exception):
 
 
 def run_parameters(spec: RunSpec, output_dir: Path) -> dict[str, object]:
-    """Parameters injected into every notebook of a province run."""
-    return {"province": spec.province, "year": spec.year, "region": spec.region, "root": spec.root,
-            "output_dir": str(output_dir)}
+    """Parameters injected into every notebook of a run (a regional overview has no province)."""
+    params: dict[str, object] = {"year": spec.year, "region": spec.region, "root": spec.root,
+                                 "output_dir": str(output_dir)}
+    return params if spec.kind == "region" else {"province": spec.province, **params}
 
 
 def kernel_environment() -> None:
@@ -147,13 +158,16 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     try:
         timings = _execute(spec, staging, cat)
         notebook_to_html(staging / spec.notebooks[0], staging / "report.html",
-                         title=f"Wecare – rapporto provinciale {spec.province}")
+                         title=spec.title or f"Wecare – rapporto provinciale {spec.province}")
+        if spec.pdf:
+            from wecare_analysis.report.pdf import html_to_pdf
+
+            html_to_pdf(staging / "report.html", staging / "report.pdf")
         outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         seconds = round(time.perf_counter() - started, 3)
         manifest = {
-            "province": spec.province, "status": "ok", "fingerprint": spec.fingerprint,
-            "parameters": {"province": spec.province, "year": spec.year, "region": spec.region,
-                           "root": spec.root},
+            "report": spec.province, "kind": spec.kind, "status": "ok", "fingerprint": spec.fingerprint,
+            "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
             "inputs": state.input_digests(cat, spec.year, spec.region),
             "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},

@@ -196,7 +196,9 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
                     profile: pd.DataFrame, offer=None, transfer=None, small_area: pd.DataFrame | None = None,
                     extra_sheets: dict[str, pd.DataFrame] | None = None,
                     extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
-    """Write a province's ``findings.xlsx``, ``layers.gpkg`` and ``opendata/``; nothing if ``output_dir`` is None.
+    """Write a province's ``findings.xlsx``, ``layers.gpkg``, ``territory.gpkg`` and ``opendata/``.
+
+    Nothing is written if ``output_dir`` is None.
 
     Parameters
     ----------
@@ -241,7 +243,8 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
                                                          assessments)
     sheets |= extra_sheets or {}
     layers |= extra_layers or {}
-    written = [write_findings_xlsx(sheets, out / "findings.xlsx"), write_layers(layers, out / "layers.gpkg")]
+    written = [write_findings_xlsx(sheets, out / "findings.xlsx"), write_layers(layers, out / "layers.gpkg"),
+               tp.write_territory_gpkg(territory_ctx, out)]
     written += write_opendata(sheets, out / "opendata")
     return written
 

@@ -433,11 +433,20 @@ def transferability(province: str | None, year: int = 2023, region: str = "01",
     """
     if optional_module("practices.assess") is None or optional_module("report.transferability") is None:
         return None
+    from wecare_analysis.cache import shared_result
     from wecare_analysis.practices import load_catalogue
     from wecare_analysis.practices.assess import assess_province, transferability_inputs
+    from wecare_analysis.survey.ingest import default_output_dir
 
     catalogue = load_catalogue()
     access = None if offer is None else offer.gaps
-    inputs = transferability_inputs(catalogue, year, region, root, survey_path=survey_path, access=access)
+    access_key = None if access is None else int(pd.util.hash_pandas_object(access).sum())
+    # region-level inputs, the same for every province: computed once, then shared
+    inputs = shared_result(
+        root, "transferability_inputs", {"year": year, "region": str(region), "survey_path": str(survey_path),
+                                         "access": access_key, "catalogue": [p.id for p in catalogue.practices]},
+        lambda: transferability_inputs(catalogue, year, region, root, survey_path=survey_path, access=access),
+        files=[survey_path, default_output_dir(root) / "validation.json", Catalog(root).territory(
+            year, "all" if str(region).lower() == "all" else f"{int(region):02d}")])
     provinces = [province] if province else sorted(inputs.criteria.territory["province_sigla"].unique())
     return {p: assess_province(p, catalogue, inputs.criteria) for p in provinces}, catalogue

@@ -124,7 +124,10 @@ def province_needs(province: str, year: int = 2023, region: str = "01",
                    k: int | None = None, draws: int = 400) -> NeedsContext:
     """Survey (given, ingested or demo: :func:`~wecare_analysis.report.document.survey_source`), weights and
     :func:`needs_estimates` for ``province`` (sigla or name)."""
-    from wecare_analysis.territory import load_territory, population_by_age_sex
+    from wecare_analysis.cache import shared_result
+    from wecare_analysis.catalog import Catalog
+    from wecare_analysis.survey.ingest import default_output_dir
+    from wecare_analysis.territory import load_territory, normalise_region, population_by_age_sex
 
     territory = load_territory(year, region, root)
     provinces = territory[["province_sigla", "province_name"]].drop_duplicates()
@@ -135,11 +138,21 @@ def province_needs(province: str, year: int = 2023, region: str = "01",
 
         raise InputError(f"province {province!r} unknown; expected one of "
                          f"{', '.join(sorted(provinces['province_sigla']))}.")
-    survey = doc.survey_source(root, year, region, survey_path)
-    design = doc.weighted_design(survey.needs, year, region, root)
-    est = needs_estimates(survey.needs, design, territory, population_by_age_sex(year, region, root), k, draws)
+
+    def compute() -> tuple[bool, int, NeedsEstimates]:
+        survey = doc.survey_source(root, year, region, survey_path)
+        design = doc.weighted_design(survey.needs, year, region, root)
+        est = needs_estimates(survey.needs, design, territory, population_by_age_sex(year, region, root), k, draws)
+        return survey.synthetic, len(survey.needs), est
+
+    # the same for every province of the region (MRP over all municipalities): computed once, then shared
+    synthetic, respondents, est = shared_result(
+        root, "needs_estimates", {"year": year, "region": str(region), "survey_path": str(survey_path),
+                                  "k": min_cell(k), "draws": draws},
+        compute, files=[survey_path, default_output_dir(root) / "validation.json",
+                        Catalog(root).territory(year, normalise_region(region))])
     sigla, name = match.iloc[0]
-    return NeedsContext(sigla, name, survey.synthetic, len(survey.needs), est, territory)
+    return NeedsContext(sigla, name, synthetic, respondents, est, territory)
 
 
 def interval_text(value: float, low: float, high: float) -> str:

@@ -8,28 +8,20 @@ The notebook ``09_regional_overview`` composes these functions;
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import sys
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from wecare_analysis import __version__
 from wecare_analysis import territory as terr
-from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.report.document import NEEDS_COLUMNS, REGION_LABEL
 from wecare_analysis.report.formatting import format_it, label
 
 #: Folder of the regional overview under ``reports/``.
 OVERVIEW_SIGLA = "PIEMONTE"
-OVERVIEW_NOTEBOOK = "09_regional_overview.ipynb"
 #: Indicators compared across provinces.
 COMPARED_INDICATORS = ("n_municipalities", "residents", "age_0_2", "age_75_plus", "women_25_49", "old_age_index",
                        "structural_dependency", "density")
@@ -132,42 +124,24 @@ def needs_heatmap(wide: pd.DataFrame, title: str):
 
 def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
                           pdf: bool = True) -> Path:
-    """Execute ``09_regional_overview`` and publish ``reports/PIEMONTE/`` atomically; return that folder.
+    """Execute ``09_regional_overview`` and publish ``reports/<REGION>/`` atomically; return that folder.
 
-    The notebook gets ``region, year, root, output_dir`` (the staging folder);
-    the executed notebook becomes ``report.html`` (and ``report.pdf`` with
-    :func:`~wecare_analysis.report.pdf.html_to_pdf`); a ``manifest.json`` lists
-    parameters, versions and outputs. On failure the previous folder is untouched.
+    A thin call of the pipeline's own run (the same staging, HTML/PDF rendering,
+    manifest and atomic publication as a province); ``wecare run`` does the same
+    after the provinces of a whole region. On failure the previous folder is
+    untouched and a :class:`~wecare_analysis.errors.WecareError` says why.
     """
-    import papermill as pm
+    from wecare_analysis.errors import WecareError
+    from wecare_analysis.pipeline import OVERVIEW_NOTEBOOKS, RunSpec, region_report_id, run_province
 
-    from wecare_analysis.pipeline import state
-    from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
-    from wecare_analysis.report.html import notebook_to_html
-    from wecare_analysis.report.pdf import html_to_pdf
-
-    kernel_environment()
     cat = Catalog(root)
-    staging = cat.reports / f"{state.STAGING_PREFIX}{OVERVIEW_SIGLA}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
-    try:
-        params = {"region": region, "year": year, "root": str(cat.root), "output_dir": str(staging)}
-        pm.execute_notebook(cat.notebooks / OVERVIEW_NOTEBOOK, staging / OVERVIEW_NOTEBOOK, parameters=params,
-                            kernel_name="python3", progress_bar=False, cwd=str(cat.root),
-                            extra_arguments=KERNEL_ARGUMENTS)
-        notebook_to_html(staging / OVERVIEW_NOTEBOOK, staging / "report.html",
-                         title="Wecare – quadro regionale del Piemonte")
-        if pdf:
-            html_to_pdf(staging / "report.html", staging / "report.pdf")
-        outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-        manifest = {"report": OVERVIEW_SIGLA, "parameters": {"region": region, "year": year, "root": str(cat.root)},
-                    "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
-                    "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "outputs": outputs + ["manifest.json"]}
-        write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        return publish_directory(staging, cat.report_dir(OVERVIEW_SIGLA))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
+    spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
+                   kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf)
+    result = run_province(spec)
+    if result.status != "ok":
+        raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)
+    return cat.report_dir(spec.province)
 
 
 def practice_transfer(assessments: dict) -> pd.DataFrame:

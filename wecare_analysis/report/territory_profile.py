@@ -116,18 +116,23 @@ def comparison_table_display(ctx: ProvinceContext) -> pd.DataFrame:
     })
 
 
+def write_territory_gpkg(ctx: ProvinceContext, output_dir: str | os.PathLike[str]) -> Path:
+    """Write ``territory.gpkg``: layers ``comuni`` (indicators) and ``provincia`` (boundary), EPSG:32632."""
+    return write_geopackage({"comuni": ctx.province, "provincia": terr.province_boundaries(ctx.province)},
+                            Path(output_dir) / "territory.gpkg")
+
+
 def export_tables(ctx: ProvinceContext, output_dir: str | os.PathLike[str] | None) -> list[Path]:
-    """Write ``findings.xlsx`` and ``territory.gpkg`` into ``output_dir``; nothing if it is None."""
+    """Write ``territorio.xlsx`` and ``territory.gpkg`` into ``output_dir``; nothing if it is None.
+
+    (The province report's ``findings.xlsx`` gathers every theme; this notebook's own
+    workbook has a name of its own so that the two never overwrite each other.)
+    """
     if output_dir is None:
         return []
     out = Path(output_dir)
-    written: list[Path] = []
     municipalities = ctx.province.drop(columns="geometry")
     table = comparison_table(ctx).assign(indicator=lambda d: d["indicator"].map(label)).rename(
         columns={"indicator": "Indicatore", "province": ctx.province_name, "region": ctx.region_name})
-    written.append(write_excel({"Provincia e regione": table, "Comuni": municipalities},
-                               out / "findings.xlsx"))
-    written.append(write_geopackage({"comuni": ctx.province,
-                                     "provincia": terr.province_boundaries(ctx.province)},
-                                    out / "territory.gpkg"))
-    return written
+    return [write_excel({"Provincia e regione": table, "Comuni": municipalities}, out / "territorio.xlsx"),
+            write_territory_gpkg(ctx, out)]
