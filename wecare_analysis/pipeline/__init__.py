@@ -60,6 +60,15 @@ def region_report_id(region_name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", ascii_name.upper()).strip("_")
 
 
+def province_regions(provinces: list[str], year: int, region: str, root: str | Path | None) -> dict[str, str]:
+    """Two-digit ISTAT region code of each province sigla (from the territory layer of ``region``)."""
+    from wecare_analysis import territory as terr
+
+    layer = terr.load_territory(year, region, root).drop_duplicates("province_sigla")
+    codes = layer.set_index("province_sigla")["region_code"]
+    return {p: f"{int(codes[p]):02d}" for p in provinces}
+
+
 def overview_regions(provinces: list[str], year: int, region: str, root: str | Path | None,
                      overview: bool | None) -> list[tuple[str, str]]:
     """``(region code, region name)`` of the overviews to produce with ``provinces``.
@@ -180,8 +189,12 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
         inputs = state.input_digests(cat, year, region)
-        candidates = [RunSpec(p, year, region, str(cat.root), "", cell_timeout, notebook_timeout, notebooks,
-                              fresh_kernels, pdf=pdf) for p in provinces]
+        # every province runs on its own region's layer (a national run is 20 regional ones side by side)
+        own_region = province_regions(provinces, year, region, cat.root)
+        for code in sorted(set(own_region.values()) - {region}):
+            terr.load_territory(year, code, cat.root)
+        candidates = [RunSpec(p, year, own_region[p], str(cat.root), "", cell_timeout, notebook_timeout,
+                              notebooks, fresh_kernels, pdf=pdf) for p in provinces]
         for code, name in overview_regions(provinces, year, region, cat.root, overview):
             terr.load_territory(year, code, cat.root)
             candidates.append(RunSpec(region_report_id(name), year, code, str(cat.root), "", cell_timeout,
