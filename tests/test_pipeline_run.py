@@ -13,14 +13,15 @@ from wecare_analysis.cli import main
 
 pytestmark = pytest.mark.slow
 
-EXPECTED = {"report.html", "findings.xlsx", "territory.gpkg", "manifest.json", "01_territory_profile.ipynb",
-            "figures/mappe_indicatori.png", "figures/piramide_eta.png"}
+EXPECTED = {"report.html", "report.pdf", "findings.xlsx", "territory.gpkg", "layers.gpkg", "manifest.json",
+            "00_province_report.ipynb", "figures/mappe_indicatori.png", "figures/piramide_eta.png",
+            "opendata/dizionario_dati.csv"}
 
 
 @pytest.fixture(scope="module")
 def run_root(project_root: Path) -> Path:
     results = pipeline.run_all(["BI", "VB"], 2023, "01", project_root, jobs=2, progress=False)
-    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]
+    assert [r.status for r in results] == ["ok", "ok"], [r.error for r in results]  # no overview: 2 of 8
     return project_root
 
 
@@ -39,12 +40,13 @@ def test_reports_have_every_output(run_root):
 def test_report_html_is_italian_offline_without_code(run_root):
     html = (run_root / "reports" / "BI" / "report.html").read_text(encoding="utf-8")
     assert '<html lang="it">' in html
-    assert "Profilo territoriale: Biella (BI)" in html
+    assert "rapporto provinciale: Biella (BI)" in html
     assert "168.823 residenti" in html  # Biella residents 2023, Italian format
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 2  # maps and pyramid embedded
-    assert "tp.province_context" not in html and "import" not in html.split("<main>")[1]
+    assert "tp.province_context" not in html and "import " not in html.split("<main>")[1]
     assert "https://cdnjs" not in html and "require.js" not in html
     assert "cella dei parametri" not in html  # the interactive-use note is tagged remove_cell
+    assert "wecare-kernel-reset" not in html and "%reset" not in html
 
 
 def test_gpkg_and_excel_open_with_the_province(run_root):
@@ -56,10 +58,11 @@ def test_gpkg_and_excel_open_with_the_province(run_root):
     assert len(comuni) == 74 and comuni.crs.to_epsg() == 32632
     assert comuni["residents"].sum() == 153_682
     sheets = pd.read_excel(run_root / "reports" / "VB" / "findings.xlsx", sheet_name=None)
-    table = sheets["Provincia e regione"].set_index("Indicatore")
+    table = sheets["Territorio"].set_index("Indicatore")
     assert table.loc["Residenti", "Verbano-Cusio-Ossola"] == 153_682
     assert table.loc["Residenti", "Piemonte"] == 4_240_736
     assert "Residenti" in sheets["Comuni"].columns  # Italian headers
+    assert next(iter(sheets)) == "Definizioni e fonti"
 
 
 def test_failing_province_is_reported_and_keeps_previous_report(run_root):
@@ -91,7 +94,8 @@ def test_cli_exit_1_when_a_province_fails(monkeypatch, capsys, project_root):
         return [pipeline.run_province(replace(s, year=1999) if s.province == "VC" else s) for s in specs]
 
     monkeypatch.setattr(pipeline, "_local_pool", flaky_pool)
-    code = main(["run", "--province", "VC", "AT", "--root", str(project_root), "--no-progress", "--jobs", "2"])
+    code = main(["run", "--province", "VC", "AT", "--root", str(project_root), "--no-progress", "--jobs", "2",
+                 "--notebooks", "01_territory_profile.ipynb", "--no-pdf"])
     captured = capsys.readouterr()
     assert code == 1
     assert "VC" in captured.err and "failed" in captured.err

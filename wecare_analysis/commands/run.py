@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="timeout of one whole notebook (local pool)")
     p.add_argument("--fresh-kernels", action="store_true",
                    help="a new Jupyter kernel for every notebook (slower; default: each worker reuses one, reset)")
+    p.add_argument("--notebooks", nargs="+", metavar="NAME", default=None,
+                   help="notebooks to run per province, the first becoming report.html "
+                        "(default: 00_province_report.ipynb)")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -42,12 +45,13 @@ def _run(args: argparse.Namespace) -> int:
     from wecare_analysis.territory import normalise_region
 
     region = normalise_region(args.region)
+    notebooks = pipeline.resolve_notebooks(args.notebooks, args.root)
     provinces = pipeline.resolve_provinces(args.province, args.year, region, args.root)
     results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs,
                                cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                                resume=args.resume, only_failed=args.only_failed, scheduler=args.scheduler,
                                progress=not args.no_progress, fresh_kernels=args.fresh_kernels,
-                               overview=args.overview, pdf=not args.no_pdf)
+                               overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks)
     print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
     failed = [r.province for r in results if r.status == "failed"]
     if failed:

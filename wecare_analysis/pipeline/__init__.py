@@ -47,6 +47,19 @@ def resolve_provinces(requested: list[str] | None, year: int, region: str, root:
     return list(dict.fromkeys(wanted))
 
 
+def resolve_notebooks(requested: list[str] | None, root: str | Path | None) -> tuple[str, ...]:
+    """Notebook names to run per province (default :data:`NOTEBOOKS`); an unknown name is an error."""
+    if not requested:
+        return NOTEBOOKS
+    folder = Catalog(root).notebooks
+    available = sorted(p.name for p in folder.glob("*.ipynb"))
+    unknown = [n for n in requested if n not in available]
+    if unknown:
+        raise InputError(f"unknown notebook(s): {', '.join(unknown)}; available in {folder}: "
+                         f"{', '.join(available)}.")
+    return tuple(requested)
+
+
 def region_report_id(region_name: str) -> str:
     """Folder name of a regional overview: the region's name in capitals, ASCII, ``_`` for separators.
 

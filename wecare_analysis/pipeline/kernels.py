@@ -66,16 +66,19 @@ def with_reset_cell(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def strip_reset_cell(path: Path) -> None:
-    """Remove the reset cell from an executed notebook and renumber executions from 1.
+def normalise_executed(path: Path) -> None:
+    """Make an executed notebook independent of the kernel's history and of papermill's random ids.
 
-    A warm kernel's execution counter goes on across runs; renumbering makes the
-    saved notebook the same as one executed on a fresh kernel.
+    Removes the reset cell, renumbers executions from 1 (a warm kernel's counter goes on
+    across runs) and gives papermill's injected-parameters cell a fixed id, so the saved
+    notebook is the same whichever worker, kernel or machine ran it.
     """
     nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
     count = 0
     for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
         if cell.cell_type == "code" and cell.get("execution_count") is not None:
             count += 1
             cell.execution_count = count

@@ -134,8 +134,8 @@ def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
             kernels.discard_kernel()
             raise
         finally:
-            if not spec.fresh_kernels and (staging / name).is_file():
-                kernels.strip_reset_cell(staging / name)
+            if (staging / name).is_file():
+                kernels.normalise_executed(staging / name)
         timings[name] = round(time.perf_counter() - t0, 3)
     return timings
 
