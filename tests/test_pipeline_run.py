@@ -47,6 +47,7 @@ def test_report_html_is_italian_offline_without_code(run_root):
     assert "https://cdnjs" not in html and "require.js" not in html
     assert "cella dei parametri" not in html  # the interactive-use note is tagged remove_cell
     assert "wecare-kernel-reset" not in html and "%reset" not in html
+    assert "Warning" not in html  # library warnings (stderr) stay in the log, out of the report
 
 
 def test_gpkg_and_excel_open_with_the_province(run_root):
