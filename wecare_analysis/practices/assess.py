@@ -109,7 +109,9 @@ def transferability_inputs(catalogue: Catalogue, year: int = 2023, region: str =
 
     Without a survey file the synthetic demo survey gives the need prevalence and the firms; without an
     ``access`` table (``municipality_code, category, population, access_per_1000, gap_index``) the synthetic
-    demo services give the offer.
+    demo services give the offer. Only respondents of the region's provinces count; when there is none
+    (a region the survey did not cover) the prevalence and firm inputs are None, so their criteria are
+    "non disponibile" and their weights renormalise over the others.
     """
     from wecare_analysis.demo.survey import SYNTHETIC_LABEL
     from wecare_analysis.practices.survey_inputs import firm_welfare_profile, province_need_prevalence
@@ -117,8 +119,19 @@ def transferability_inputs(catalogue: Catalogue, year: int = 2023, region: str =
 
     territory = load_territory(year, region, root)
     needs, respondents, notes = survey_tables(root, survey_path, year, region)
-    prevalence = province_need_prevalence(needs, year, region, root)
-    notes.append(f"Prevalenza dei bisogni per provincia: {prevalence['method'].iloc[0]}.")
+    provinces = pd.unique(territory["province_sigla"])
+    needs = needs[needs["province_sigla"].isin(provinces)]
+    respondents = respondents[respondents["province_sigla"].isin(provinces)]
+    if needs.empty:
+        # e.g. a region the survey did not cover: the survey criteria are unavailable and their
+        # weights are shared among the others (criterion_weights), never a failure
+        prevalence = firms = None
+        notes.append("Bisogni stimati e forme di welfare delle imprese: non disponibili, l'indagine non ha "
+                     "rispondenti in questa regione.")
+    else:
+        prevalence = province_need_prevalence(needs, year, region, root)
+        firms = firm_welfare_profile(respondents)
+        notes.append(f"Prevalenza dei bisogni per provincia: {prevalence['method'].iloc[0]}.")
     if access is None:
         access = demo_access(territory, catalogue)
         notes.append(f"Offerta di servizi e divari: {SYNTHETIC_LABEL}.")
@@ -126,7 +139,7 @@ def transferability_inputs(catalogue: Catalogue, year: int = 2023, region: str =
     ts = read_third_sector(third_sector_path, territory, year)
     inputs = CriteriaInputs(
         territory=pd.DataFrame(territory.drop(columns="geometry")), prevalence=prevalence,
-        firms=firm_welfare_profile(respondents), income=mef.table if mef.usable else None,
+        firms=firms, income=mef.table if mef.usable else None,
         third_sector=ts.table if ts.usable else None, access=access,
         covered_provinces={"income": mef.provinces, "third_sector": ts.provinces})
     return TransferabilityInputs(inputs, [mef, ts], notes)

@@ -192,8 +192,8 @@ def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
                                                   "geometry") if c in points.columns]]}
 
 
-def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, needs: pd.DataFrame,
-                    profile: pd.DataFrame, offer=None, transfer=None, small_area: pd.DataFrame | None = None,
+def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, needs: pd.DataFrame | None,
+                    profile: pd.DataFrame | None, offer=None, transfer=None, small_area: pd.DataFrame | None = None,
                     extra_sheets: dict[str, pd.DataFrame] | None = None,
                     extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
     """Write a province's ``findings.xlsx``, ``layers.gpkg``, ``territory.gpkg`` and ``opendata/``.
@@ -205,9 +205,10 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     territory_ctx
         :class:`~wecare_analysis.report.territory_profile.ProvinceContext`.
     needs
-        Published needs table (:func:`~wecare_analysis.report.document.needs_table`).
+        Published needs table (:func:`~wecare_analysis.report.document.needs_table`), or None when the
+        survey has no respondent in the region (no needs sheet).
     profile
-        Published respondent profile (:func:`~wecare_analysis.report.document.profile_table`).
+        Published respondent profile (:func:`~wecare_analysis.report.document.profile_table`) or None.
     offer
         Service-offer context or None (theme not available).
     small_area
@@ -222,11 +223,17 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     if output_dir is None:
         return []
     out = Path(output_dir)
+    region_header = territory_ctx.region_name
+    if region_header == territory_ctx.province_name:  # one-province region (Valle d'Aosta): distinct headers
+        region_header += " (regione)"
     territory = tp.comparison_table(territory_ctx).assign(indicator=lambda d: d["indicator"].map(label)).rename(
-        columns={"indicator": "Indicatore", "province": territory_ctx.province_name,
-                 "region": territory_ctx.region_name})
+        columns={"indicator": "Indicatore", "province": territory_ctx.province_name, "region": region_header})
     municipalities = territory_ctx.province.drop(columns="geometry").rename(columns=label)
-    sheets = {"Territorio": territory, "Comuni": municipalities, NEEDS_SHEET: needs, "Rispondenti": profile}
+    sheets = {"Territorio": territory, "Comuni": municipalities}
+    if needs is not None:  # None: the survey has no respondent in the region
+        sheets[NEEDS_SHEET] = needs
+    if profile is not None:
+        sheets["Rispondenti"] = profile
     layers = {"comuni_indicatori": territory_ctx.province}
     if small_area is not None:
         layers["bisogni_piccole_aree"] = small_area_layer(territory_ctx.province, small_area)

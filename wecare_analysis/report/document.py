@@ -47,6 +47,12 @@ RAKING_AGE_CLASSES = {"18_24": (15, 24), "25_34": (25, 34), "35_44": (35, 44), "
                       "55_64": (55, 64)}
 CARE_AREAS = ("childcare_0_2", "childcare_3_5", "childcare_6_14", "eldercare")
 UNAVAILABLE = "Sezione non disponibile"
+#: Region of the synthetic demo survey (Piemonte): it is ingested against this region.
+DEMO_REGION = "01"
+#: Why the needs sections are missing when the survey has no respondent in the report's region (Italian).
+NO_RESPONDENTS = "l'indagine non ha rispondenti in questa regione"
+#: Sheet of ``findings.xlsx`` with the province-vs-region indicators (quoted by :func:`territory_findings`).
+TERRITORY_SHEET = "Territorio"
 
 
 @dataclass
@@ -74,7 +80,9 @@ def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, 
 
     A given file is validated and pseudonymised (:func:`~wecare_analysis.survey.ingest.ingest_survey`);
     without one, the last ingested survey in ``data/processed/survey/`` is used, and
-    when there is none the synthetic demo survey is written to ``data/raw/demo/`` and ingested.
+    when there is none the synthetic demo survey (Piedmont, :data:`DEMO_REGION`) is written to
+    ``data/raw/demo/`` and ingested. Respondents outside ``region`` are not dropped here: see
+    :func:`region_respondents`.
     """
     from wecare_analysis.demo.survey import write_demo_survey
     from wecare_analysis.survey.ingest import default_output_dir, ingest_survey
@@ -89,7 +97,8 @@ def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, 
     else:
         if not demo.is_file():
             write_demo_survey(demo.parent, root=root)
-        summary = ingest_survey(demo, root=root, year=year, region=region)
+        # the demo survey is a Piedmont one, whatever region the report covers (also 'all')
+        summary = ingest_survey(demo, root=root, year=year, region=DEMO_REGION)
     path = Path(summary["file"])
     needs = pd.read_parquet(summary["outputs"]["needs"])
     synthetic = path.resolve() == demo.resolve()
@@ -123,6 +132,15 @@ def weighted_design(needs: pd.DataFrame, year: int = 2023, region: str = "01",
 def raking_columns(needs: pd.DataFrame) -> pd.DataFrame:
     """``needs`` with ``age_rake``: the age class, 65+ folded into 55-64 (see :data:`RAKING_AGE_CLASSES`)."""
     return needs.assign(age_rake=needs["age_class"].replace({"65_plus": "55_64"}))
+
+
+def region_respondents(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.DataFrame:
+    """The respondents of ``needs`` whose province (``province_sigla``) is one of ``territory``'s.
+
+    An empty result means the survey says nothing about this region (the programme surveyed
+    Piedmont only): the needs sections are then replaced by :data:`NO_RESPONDENTS`.
+    """
+    return needs[needs["province_sigla"].isin(pd.unique(territory["province_sigla"]))]
 
 
 def need_labels(book: Codebook | None = None, short: bool = True) -> dict[str, str]:
@@ -272,9 +290,68 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None) 
     return findings
 
 
-def findings_markdown(findings: list[Finding], synthetic: bool = False) -> str:
-    """Markdown of the key findings: a heading, a numbered list, the interval and data notes."""
+def territory_findings(ctx) -> list[Finding]:
+    """Key findings from the ISTAT territory indicators, for a province whose region has no respondents.
+
+    Figures come from :func:`~wecare_analysis.report.territory_profile.comparison_table`
+    (sheet :data:`TERRITORY_SHEET`: column ``Indicatore``, one column for the province, one
+    for the region); each sentence quotes them. 1. residents and municipalities; 2. old-age
+    index (residents 65+ per 100 aged 0-14); 3. residents 75+, potential users of elder care,
+    as a share of residents; 4. children 0-2, potential users of nurseries, as a share;
+    5. density. The region's figure is quoted only when the region has other provinces.
+    """
+    from wecare_analysis.report import territory_profile as tp
+    from wecare_analysis.report.formatting import format_indicator, label
+
+    table = tp.comparison_table(ctx).set_index("indicator")
+    place, region = ctx.province_name, ctx.region_name
+    compare = ctx.territory["province_sigla"].nunique() > 1
+
+    def quote(indicator: str, column: str) -> Quote:
+        value = float(table.loc[indicator, "province" if column == place else "region"])
+        return Quote(TERRITORY_SHEET, {"Indicatore": label(indicator)}, column, value,
+                     format_indicator(indicator, value))
+
+    def versus(indicator: str, unit: str = "") -> tuple[str, list[Quote]]:
+        mine = quote(indicator, place)
+        if not compare:
+            return f"{mine.text}{unit}", [mine]
+        theirs = quote(indicator, region)
+        return f"{mine.text}{unit} ({region}: {theirs.text})", [mine, theirs]
+
+    def share(indicator: str) -> tuple[str, list[Quote]]:
+        count, residents = quote(indicator, place), quote("residents", place)
+        return (f"{count.text} residenti ({format_it(100 * count.value / residents.value, 1)}% "
+                "della popolazione)"), [count]
+
+    residents, municipalities = quote("residents", place), quote("n_municipalities", place)
+    findings = [Finding(f"La provincia di {place} conta {residents.text} residenti in {municipalities.text} "
+                        "comuni.", [residents, municipalities])]
+    text, quotes = versus("old_age_index", " residenti di 65 anni e più ogni 100 sotto i 15 anni")
+    findings.append(Finding(f"L'indice di vecchiaia è di {text}.", quotes))
+    text, quotes = share("age_75_plus")
+    findings.append(Finding(f"I potenziali utenti dei servizi per anziani (75 anni e più) sono {text}.", quotes))
+    text, quotes = share("age_0_2")
+    findings.append(Finding(f"I potenziali utenti dei nidi (bambini di 0-2 anni) sono {text}.", quotes))
+    text, quotes = versus("density", " abitanti per km²")
+    findings.append(Finding(f"La densità è di {text}.", quotes))
+    return findings
+
+
+def findings_markdown(findings: list[Finding], synthetic: bool = False, reason: str | None = None) -> str:
+    """Markdown of the key findings: a heading, a numbered list, the interval and data notes.
+
+    With ``reason`` (e.g. :data:`NO_RESPONDENTS`) the needs findings are missing and
+    ``findings`` are territorial ones (:func:`territory_findings`): the note says why.
+    """
     lines = ["## I cinque risultati principali", ""]
+    if reason is not None:
+        lines += [(f"*{UNAVAILABLE} per i bisogni: {reason}. I risultati seguenti descrivono il territorio "
+                   "(dati ISTAT).*"), ""]
+        lines += [f"{i}. {f.text}" for i, f in enumerate(findings, start=1)]
+        if not findings:
+            lines.append("*Nessun risultato disponibile.*")
+        return "\n".join(lines)
     lines += [f"{i}. {f.text}" for i, f in enumerate(findings, start=1)]
     if len(findings) < 5:
         lines.append(f"\n*Risultati disponibili: {len(findings)} di 5; gli altri riguardano gruppi con troppo "

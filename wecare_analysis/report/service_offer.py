@@ -122,7 +122,11 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
 
 
 def title_markdown(ctx: ServiceOfferContext) -> str:
-    """Italian heading and a summary paragraph: services in the province, read/kept counts, data label."""
+    """Italian heading and a summary paragraph: services in the province, read/kept counts, data label.
+
+    When the region has no service at all (e.g. the Piedmont demo services in another region) the
+    paragraph says that access is 0 everywhere.
+    """
     local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
     v = ctx.validation
     text = (f"# Offerta di servizi e accessibilità: {ctx.province_name} ({ctx.sigla})\n\n"
@@ -133,6 +137,12 @@ def title_markdown(ctx: ServiceOfferContext) -> str:
             f"{format_it(v['rows_read'])} righe: {format_it(v['rows_kept'])} tenute, "
             f"{format_it(v['rows_quarantined'])} in quarantena, {format_it(v['rows_outside_region'])} fuori "
             f"regione.\n\n")
+    if len(ctx.services) == 0:
+        text += ("**Nessun servizio di questa regione nel file dei servizi**: l'accessibilità è 0 in ogni "
+                 "comune, quindi i divari riflettono solo le differenze di bisogno tra comuni.\n\n")
+    elif len(local) == 0:
+        text += ("**Nessun servizio nella provincia**: l'accessibilità viene solo da servizi dei comuni "
+                 "vicini di altre province.\n\n")
     if ctx.synthetic:
         text += f"**Attenzione: {SYNTHETIC_LABEL}** (nessun file di servizi fornito).\n\n"
     return text + f"*{ctx.source_note}*"

@@ -109,10 +109,12 @@ def comparison_table(ctx: ProvinceContext) -> pd.DataFrame:
 def comparison_table_display(ctx: ProvinceContext) -> pd.DataFrame:
     """:func:`comparison_table` with Italian labels and Italian number formats, for display."""
     table = comparison_table(ctx)
+    # a one-province region (Valle d'Aosta) has the province's name: keep both columns apart
+    region = ctx.region_name if ctx.region_name != ctx.province_name else f"{ctx.region_name} (regione)"
     return pd.DataFrame({
         "Indicatore": [label(c) for c in table["indicator"]],
         ctx.province_name: [format_indicator(c, v) for c, v in zip(table["indicator"], table["province"])],
-        ctx.region_name: [format_indicator(c, v) for c, v in zip(table["indicator"], table["region"])],
+        region: [format_indicator(c, v) for c, v in zip(table["indicator"], table["region"])],
     })
 
 
