@@ -46,12 +46,13 @@ def _empty_notebook(folder: Path) -> Path:
 def _run_empty(args: tuple[str, str, str]) -> float:
     import papermill as pm
 
-    from wecare_analysis.pipeline.province_run import kernel_environment
+    from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
 
     kernel_environment()
     src, out, province = args
     t0 = time.perf_counter()
-    pm.execute_notebook(src, out, parameters={"province": province}, kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(src, out, parameters={"province": province}, kernel_name="python3", progress_bar=False,
+                        extra_arguments=KERNEL_ARGUMENTS)
     return time.perf_counter() - t0
 
 
