@@ -239,3 +239,13 @@ def test_retired_municipality_is_reconciled_and_said(tmp_path: Path, capsys: pyt
     kept = pd.read_parquet(tmp_path / "out" / "respondents.parquet")
     assert kept.loc[kept["source_row"] == 2, "municipality_code"].item() == 5122
     assert kept.loc[kept["source_row"] == 2, "province_sigla"].item() == "AT"
+
+
+def test_national_survey_keeps_municipalities_of_every_region(tmp_path: Path) -> None:
+    from wecare_analysis.survey.validate import validate_survey
+
+    path = edit("impresa/municipality", 0, "015146")(tmp_path)  # Milano: outside Piedmont, inside Italy
+    piedmont = validate_survey(path, region="01")
+    italy = validate_survey(path, region="all")
+    assert piedmont.rows_quarantined == 1 and italy.rows_quarantined == 0
+    assert italy.rows_kept == piedmont.rows_kept + 1

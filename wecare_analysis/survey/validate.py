@@ -153,7 +153,9 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     status = values.map(rec["status"])
     unknown = (status == "unknown").to_numpy()
     region_code = code.map(munis["region_code"])
-    outside = ~unknown & code.notna().to_numpy() & (region_code != int(region)).to_numpy()
+    national = str(region).lower() == "all"  # a survey of all Italy: no municipality is outside
+    outside = ~unknown & code.notna().to_numpy() & (not national) & (
+        region_code != (0 if national else int(region))).to_numpy()
     faults = []
     if unknown.any():
         faults.append(_fault(np.flatnonzero(unknown), column, values[unknown],
