@@ -67,3 +67,28 @@ def execute_notebook(name: str, root: Path, workdir: Path, **parameters: object)
     text = "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
                      + "".join(o.get("data", {}).get("text/html", "")) for o in outputs)
     return nb, text, out
+
+
+def load_benchmark(name: str):
+    """Import ``benchmarks/<name>.py`` as a module (tests reuse its measuring functions)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def catalogue_with_ninth(tmp_path: Path) -> Path:
+    """The packaged practice catalogue with the fixture's ninth practice appended (the data file only)."""
+    import yaml
+
+    from wecare_analysis.practices.catalogue import CATALOGUE_FILE
+
+    raw = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    ninth = Path(__file__).parent / "data" / "practices" / "ninth_practice.yaml"
+    raw["practices"] += yaml.safe_load(ninth.read_text(encoding="utf-8"))
+    target = tmp_path / "catalogue.yaml"
+    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target

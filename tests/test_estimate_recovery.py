@@ -6,18 +6,12 @@ of 200; 2,880 intervals). Deterministic: fixed seeds.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from conftest import load_benchmark
 
 
 def _bench():
-    path = Path(__file__).parents[1] / "benchmarks" / "bench_estimate.py"
-    spec = importlib.util.spec_from_file_location("bench_estimate", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_estimate")
 
 
 def test_provincial_intervals_cover_demo_truth() -> None:

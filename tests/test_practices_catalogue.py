@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import catalogue_with_ninth
 
 from wecare_analysis.cli import main
 from wecare_analysis.errors import InputError
@@ -15,15 +16,6 @@ DATA = Path(__file__).parent / "data" / "practices"
 SEED = Path("/work/shared/seed/000_316bac937ca3aaed.txt")
 EIGHT = ["welfarenet", "maggiordomo_quartiere", "rete_talenti_latenti", "smart_working_places", "biellawelfare",
          "networking_2_0", "tradate_welfarex", "rete_giunca"]
-
-
-def catalogue_with_ninth(tmp_path: Path) -> Path:
-    """The packaged catalogue with the fixture practice appended: editing the data file only."""
-    raw = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    raw["practices"] += yaml.safe_load((DATA / "ninth_practice.yaml").read_text(encoding="utf-8"))
-    target = tmp_path / "catalogue.yaml"
-    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
 
 
 def test_eight_practices_with_every_field():

@@ -9,25 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import catalogue_with_ninth
 
 from wecare_analysis.practices.assess import assess_province
-from wecare_analysis.practices.catalogue import CATALOGUE_FILE, load_catalogue
+from wecare_analysis.practices.catalogue import load_catalogue
 from wecare_analysis.practices.criteria import CRITERIA, CriteriaInputs, criteria_table, figure_text
 from wecare_analysis.report.transferability import top_paragraphs
 
 DATA = Path(__file__).parent / "data" / "practices"
 NUMBER = re.compile(r"\d[\d.]*(?:,\d+)?%?")
-
-
-def catalogue_with_ninth(tmp_path: Path) -> Path:
-    """The packaged catalogue with the fixture practice appended (the data file edited, nothing else)."""
-    import yaml
-
-    raw = yaml.safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
-    raw["practices"] += yaml.safe_load((DATA / "ninth_practice.yaml").read_text(encoding="utf-8"))
-    target = tmp_path / "catalogue.yaml"
-    target.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return target
 
 
 def toy_territory() -> pd.DataFrame:

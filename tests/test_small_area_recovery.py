@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from conftest import load_benchmark
 
 from wecare_analysis.survey.small_area import MUNICIPALITY_COLUMNS, small_area_estimates
 
 
 def _bench():
-    path = Path(__file__).parents[1] / "benchmarks" / "bench_small_area.py"
-    spec = importlib.util.spec_from_file_location("bench_small_area", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("bench_small_area")
 
 
 def test_poststratification_follows_the_population_cells() -> None:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import pandas as pd
+
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
 from wecare_analysis.pipeline import state
@@ -73,27 +75,21 @@ def region_report_id(region_name: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", ascii_name.upper()).strip("_")
 
 
-def province_regions(provinces: list[str], year: int, region: str, root: str | Path | None) -> dict[str, str]:
-    """Two-digit ISTAT region code of each province sigla (from the territory layer of ``region``)."""
-    from wecare_analysis import territory as terr
-
-    layer = terr.load_territory(year, region, root).drop_duplicates("province_sigla")
-    codes = layer.set_index("province_sigla")["region_code"]
+def province_regions(provinces: list[str], layer: pd.DataFrame) -> dict[str, str]:
+    """Two-digit ISTAT region code of each province sigla, from the territory ``layer`` of the run."""
+    codes = layer.drop_duplicates("province_sigla").set_index("province_sigla")["region_code"]
     return {p: f"{int(codes[p]):02d}" for p in provinces}
 
 
-def overview_regions(provinces: list[str], year: int, region: str, root: str | Path | None,
-                     overview: bool | None) -> list[tuple[str, str]]:
+def overview_regions(provinces: list[str], layer: pd.DataFrame, overview: bool | None) -> list[tuple[str, str]]:
     """``(region code, region name)`` of the overviews to produce with ``provinces``.
 
     ``overview=None`` (default): the regions all of whose provinces are in the run;
     ``True``: every region touched by the run; ``False``: none.
     """
-    from wecare_analysis import territory as terr
-
     if overview is False:
         return []
-    layer = terr.load_territory(year, region, root)[["region_code", "region_name", "province_sigla"]]
+    layer = layer[["region_code", "region_name", "province_sigla"]]
     wanted = set(provinces)
     out = []
     for (code, name), group in layer.groupby(["region_code", "region_name"], sort=True):
@@ -197,18 +193,18 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     cat = Catalog(root)
     with state.run_lock(cat):
         state.remove_stale_staging(cat)
-        terr.load_territory(year, region, cat.root)
+        layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
         prepare_shared_inputs(cat.root, year, region)
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
         inputs = state.input_digests(cat, year, region)
         # every province runs on its own region's layer (a national run is 20 regional ones side by side)
-        own_region = province_regions(provinces, year, region, cat.root)
+        own_region = province_regions(provinces, layer)
         for code in sorted(set(own_region.values()) - {region}):
             terr.load_territory(year, code, cat.root)
         candidates = [RunSpec(p, year, own_region[p], str(cat.root), "", cell_timeout, notebook_timeout,
                               notebooks, fresh_kernels, pdf=pdf) for p in provinces]
-        for code, name in overview_regions(provinces, year, region, cat.root, overview):
+        for code, name in overview_regions(provinces, layer, overview):
             terr.load_territory(year, code, cat.root)
             candidates.append(RunSpec(region_report_id(name), year, code, str(cat.root), "", cell_timeout,
                                       notebook_timeout, OVERVIEW_NOTEBOOKS, fresh_kernels, kind="region",

@@ -199,6 +199,16 @@ def _grid_rows(header: list[str], rows: list[tuple[int, list[str]]], cols: dict[
     return pd.DataFrame(good, columns=["line", *cols])
 
 
+def _unusable(result: OptionalInput, rows: list, message: str) -> OptionalInput:
+    """Mark an input whose expected columns are missing: every row quarantined, the message kept."""
+    result.status = UNUSABLE
+    result.messages.append(message)
+    result.rows_quarantined, result.rows_kept = result.rows_read, 0
+    result.quarantine = pd.DataFrame([_fault(n, "", "", "colonne attese assenti") for n, _ in rows],
+                                     columns=QUARANTINE_COLUMNS)
+    return result
+
+
 def read_mef_irpef(path: str | os.PathLike[str] | None, territory: pd.DataFrame, year: int = 2023) -> OptionalInput:
     """Read a MEF IRPEF municipal file: ``municipality_code, taxpayers, taxable_income`` for the region's municipalities.
 
@@ -211,13 +221,8 @@ def read_mef_irpef(path: str | os.PathLike[str] | None, territory: pd.DataFrame,
     result.rows_read = len(rows)
     cols = _columns(header, [MEF_CODE, MEF_FREQUENCY, MEF_AMOUNT])
     if cols is None:
-        result.status = UNUSABLE
-        result.messages.append(f"Colonne attese «{MEF_CODE}», «{MEF_FREQUENCY}», «{MEF_AMOUNT}» non trovate; "
-                               f"intestazione trovata: {', '.join(header[:6]) or 'vuota'}.")
-        result.rows_quarantined, result.rows_kept = result.rows_read, 0
-        result.quarantine = pd.DataFrame([_fault(n, "", "", "colonne attese assenti") for n, _ in rows],
-                                         columns=QUARANTINE_COLUMNS)
-        return result
+        return _unusable(result, rows, f"Colonne attese «{MEF_CODE}», «{MEF_FREQUENCY}», «{MEF_AMOUNT}» non "
+                                       f"trovate; intestazione trovata: {', '.join(header[:6]) or 'vuota'}.")
     faults: list[dict] = []
     df = _grid_rows(header, rows, cols, faults)
     values = {}
@@ -255,13 +260,8 @@ def read_third_sector(path: str | os.PathLike[str] | None, territory: pd.DataFra
     result.rows_read = len(rows)
     cols = _columns(header, [TS_CODE])
     if cols is None:
-        result.status = UNUSABLE
-        result.messages.append(f"Colonna attesa «{TS_CODE}» non trovata; intestazione trovata: "
-                               f"{', '.join(header[:6]) or 'vuota'}.")
-        result.rows_quarantined, result.rows_kept = result.rows_read, 0
-        result.quarantine = pd.DataFrame([_fault(n, "", "", "colonne attese assenti") for n, _ in rows],
-                                         columns=QUARANTINE_COLUMNS)
-        return result
+        return _unusable(result, rows, f"Colonna attesa «{TS_CODE}» non trovata; intestazione trovata: "
+                                       f"{', '.join(header[:6]) or 'vuota'}.")
     flag = _columns(header, [TS_FLAG])
     if flag is None:
         result.messages.append(f"Colonna «{TS_FLAG}» assente: ogni ente è contato come terzo settore.")

@@ -24,16 +24,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from wecare_analysis.atomic import atomic_path, write_bytes_atomic
-from wecare_analysis.report.exports import figure_png, write_geopackage
+from wecare_analysis.atomic import atomic_path
+from wecare_analysis.report.exports import show_figure, write_geopackage, write_workbook
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
 #: dpi of the published PNG figures (the notebook shows a lighter copy).
-FIGURE_DPI = 300
-DISPLAY_DPI = 110
 
 #: Definitions every bundle carries: (term, definition, source).
 BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
@@ -75,22 +71,7 @@ def write_findings_xlsx(sheets: dict[str, pd.DataFrame], target: str | os.PathLi
                         definitions: pd.DataFrame | None = None) -> Path:
     """Write ``findings.xlsx``: "Definizioni e fonti" first, then ``sheets`` in order (names ≤ 31 chars)."""
     ordered = {DEFINITIONS_SHEET: definitions if definitions is not None else definitions_table(), **sheets}
-    with atomic_path(target, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-        for name, df in ordered.items():
-            df.to_excel(writer, sheet_name=name[:31], index=False)
-            sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "A2"
-            for i, column in enumerate(df.columns, start=1):
-                letter = get_column_letter(i)
-                sheet[f"{letter}1"].font = Font(bold=True)
-                width = max([len(str(column))] + [len(str(v)) for v in df[column].head(200)])
-                sheet.column_dimensions[letter].width = max(10, min(60, width + 2))
-                fmt = number_format(str(column), df[column])
-                if fmt:
-                    for cell in sheet[letter][1:]:
-                        if isinstance(cell.value, (int, float)):
-                            cell.number_format = fmt
-    return Path(target)
+    return write_workbook(ordered, target, number_format)
 
 
 def write_layers(layers: dict[str, gpd.GeoDataFrame], target: str | os.PathLike[str]) -> Path:
@@ -100,21 +81,9 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame], target: str | os.PathLike[
 
 
 def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | None) -> list[Path]:
-    """Show ``fig`` in the notebook and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``."""
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    written: list[Path] = []
-    if output_dir is not None:
-        folder = Path(output_dir) / "figures"
-        written.append(write_bytes_atomic(folder / f"{name}.png", figure_png(fig, FIGURE_DPI)))
-        with atomic_path(folder / f"{name}.svg") as tmp:
-            fig.savefig(tmp, format="svg", bbox_inches="tight")
-        written.append(folder / f"{name}.svg")
-    png = figure_png(fig, DISPLAY_DPI)
-    plt.close(fig)
-    display(Image(data=png, format="png", width=int(fig.get_figwidth() * 96)))
-    return written
+    """Show ``fig`` and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``
+    (:func:`~wecare_analysis.report.exports.show_figure`)."""
+    return show_figure(fig, name, output_dir)
 
 
 def slug(header: str) -> str:

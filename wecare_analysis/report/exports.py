@@ -5,11 +5,14 @@ Every writer is atomic (see :mod:`wecare_analysis.atomic`).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
@@ -25,25 +28,33 @@ def figure_png(fig: Figure, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
-def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int = 150) -> list[Path]:
+#: Resolution of the published PNG figures, and of the copy shown in notebooks and reports.
+FIGURE_DPI = 300
+DISPLAY_DPI = 110
+
+
+def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int = FIGURE_DPI,
+                display_dpi: int = DISPLAY_DPI) -> list[Path]:
     """Show ``fig`` in the notebook as a PNG and, when ``output_dir`` is set, save it as PNG and SVG.
 
-    The figure is rendered to PNG once; the notebook displays those bytes and the
-    figure is closed so that the inline backend does not draw it again.
+    The saved PNG has ``dpi`` (300 by default, for print); the notebook shows a
+    ``display_dpi`` rendering (rendered once when the two are equal). The figure is
+    then closed so that the inline backend does not draw it again.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    png = figure_png(fig, dpi)
     written: list[Path] = []
+    png = figure_png(fig, dpi)
     if output_dir is not None:
         folder = Path(output_dir) / "figures"
         written.append(write_bytes_atomic(folder / f"{name}.png", png))
         with atomic_path(folder / f"{name}.svg") as tmp:
             fig.savefig(tmp, format="svg", bbox_inches="tight")
         written.append(folder / f"{name}.svg")
+    shown = png if display_dpi == dpi else figure_png(fig, display_dpi)
     plt.close(fig)
-    display(Image(data=png, format="png", width=int(fig.get_figwidth() * 96)))
+    display(Image(data=shown, format="png", width=int(fig.get_figwidth() * 96)))
     return written
 
 
@@ -52,30 +63,50 @@ def italian_table(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=label)
 
 
-def _number_format(column: str) -> str:
+def _indicator_format(column: str, series: pd.Series) -> str | None:
+    """Number format of an indicator column: thousands separated, with the indicator's decimals."""
+    if not pd.api.types.is_numeric_dtype(series):
+        return None
     decimals = INDICATOR_DECIMALS.get(column, 0)
     return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
 
 
-def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
-    """Write one sheet per entry, Italian headers, number formats, frozen header row.
+def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[str],
+                   column_format: Callable[[str, pd.Series], str | None],
+                   header: Callable[[str], str] = str) -> Path:
+    """Write one sheet per entry atomically: bold frozen header row, widths from content, number formats.
 
-    Column names are translated with :func:`~wecare_analysis.report.formatting.label`;
-    numeric columns get a thousands-separated format with the indicator's decimals
-    (Excel shows them with the reader's locale separators).
+    Parameters
+    ----------
+    sheets
+        Sheet name (cut to Excel's 31 characters) → table.
+    column_format
+        ``(column, values) → Excel number format`` or None for no format.
+    header
+        Maps a column name to the header written (e.g. its Italian label).
     """
-    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+    with atomic_path(target, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in sheets.items():
-            italian_table(df).to_excel(writer, sheet_name=name[:31], index=False)
+            df.rename(columns=header).to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             sheet.freeze_panes = "A2"
             for i, column in enumerate(df.columns, start=1):
                 letter = get_column_letter(i)
-                sheet.column_dimensions[letter].width = max(12, min(40, len(label(column)) + 2))
-                if pd.api.types.is_numeric_dtype(df[column]):
+                sheet[f"{letter}1"].font = Font(bold=True)
+                width = max([len(header(str(column)))] + [len(str(v)) for v in df[column].head(200)])
+                sheet.column_dimensions[letter].width = max(10, min(60, width + 2))
+                fmt = column_format(str(column), df[column])
+                if fmt:
                     for cell in sheet[letter][1:]:
-                        cell.number_format = _number_format(column)
+                        if isinstance(cell.value, (int, float)):
+                            cell.number_format = fmt
     return Path(target)
+
+
+def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
+    """Write indicator tables: Italian headers (:func:`~wecare_analysis.report.formatting.label`) and
+    thousands-separated numbers with each indicator's decimals (Excel shows the reader's separators)."""
+    return write_workbook(sheets, target, _indicator_format, header=label)
 
 
 def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
