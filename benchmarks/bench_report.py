@@ -16,9 +16,8 @@ from pathlib import Path
 import papermill as pm
 
 from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
-from wecare_analysis.report.html import notebook_to_html
+from wecare_analysis.report.editions import write_report_editions
 from wecare_analysis.report.overview import run_regional_overview
-from wecare_analysis.report.pdf import html_to_pdf
 from wecare_analysis.territory import load_territory
 
 PROVINCES = ("TO", "VC", "NO", "CN", "AT", "AL", "BI", "VB")
@@ -44,8 +43,7 @@ def main() -> None:
                             parameters={"province": sigla, "root": str(root), "output_dir": str(out)},
                             cwd=str(root), extra_arguments=KERNEL_ARGUMENTS)
         t1 = time.perf_counter()
-        notebook_to_html(out / notebook.name, out / "report.html", title=f"Wecare – rapporto provinciale {sigla}")
-        html_to_pdf(out / "report.html", out / "report.pdf")
+        write_report_editions(out / notebook.name, out, f"Wecare – rapporto provinciale {sigla}")
         t2 = time.perf_counter()
         print(f"{sigla}: notebook {t1 - t0:.1f} s, html+pdf {t2 - t1:.1f} s, "
               f"html {(out / 'report.html').stat().st_size / 1e6:.1f} MB, pdf {pages(out / 'report.pdf')} pages",

@@ -43,8 +43,7 @@ def run_planted_report(root: Path, out: Path, province: str) -> dict:
     import papermill as pm
 
     from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
-    from wecare_analysis.report.html import notebook_to_html
-    from wecare_analysis.report.pdf import html_to_pdf
+    from wecare_analysis.report.editions import write_report_editions
 
     survey, needles = planted_survey(root)
     kernel_environment()
@@ -54,8 +53,7 @@ def run_planted_report(root: Path, out: Path, province: str) -> dict:
               "survey_path": str(survey)}
     pm.execute_notebook(notebook, out / notebook.name, parameters=params, kernel_name="python3",
                         progress_bar=False, cwd=str(root), extra_arguments=KERNEL_ARGUMENTS)
-    notebook_to_html(out / notebook.name, out / "report.html", title=f"Wecare – rapporto provinciale {province}")
-    html_to_pdf(out / "report.html", out / "report.pdf")
+    write_report_editions(out / notebook.name, out, f"Wecare – rapporto provinciale {province}")
     respondents = pd.read_parquet(root / "data" / "processed" / "survey" / "respondents.parquet")
     planted_rows = respondents[respondents["firm_id"].isin(
         respondents.loc[respondents["ateco_section"] == "B", "firm_id"])] if "ateco_section" in respondents else None

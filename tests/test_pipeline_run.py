@@ -76,6 +76,8 @@ def test_failing_province_is_reported_and_keeps_previous_report(run_root):
     assert (run_root / "reports" / "BI" / "manifest.json").read_text() == before
     assert Path(failed.log).is_file()
     assert "summary" not in failed.error
+    kept = run_root / "reports" / ".runs" / "BI.failed.ipynb"  # written by the engine at the failed end
+    assert kept.is_file() and "1999" in kept.read_text(encoding="utf-8")
     table = pipeline.summary_table([failed])
     assert "BI" in table and "failed" in table
 

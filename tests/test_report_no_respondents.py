@@ -85,3 +85,18 @@ def test_report_of_a_region_without_respondents(aosta_root, tmp_path):
                                        "Valle d'Aosta/Vallée d'Aoste (regione)"]
     assert territory.set_index("Indicatore").loc["Residenti"].tolist() == [aosta["residents"].sum()] * 2
     assert (out / "figures" / "trasferibilita_graduatoria.png").is_file()
+
+
+def test_regional_overview_of_a_region_without_respondents(aosta_root, tmp_path):
+    from wecare_analysis.territory import load_territory
+
+    _, text, out = execute_notebook("09_regional_overview.ipynb", aosta_root, tmp_path, region="02")
+    name = "Valle d'Aosta/Vallée d'Aoste"
+    assert f"# Wecare – quadro regionale: {name}" in text and "rapporto provinciale" not in text
+    assert f"Bisogni di welfare nelle province\n\n*{NOTE}.*" in text
+    assert "Piemonte" not in text  # neither the region label nor another region's respondents
+    sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    assert "Bisogni per provincia" not in sheets and "Graduatoria bisogni" not in sheets
+    province = sheets["Province"].set_index("Provincia")
+    residents = int(load_territory(2023, "02", aosta_root)["residents"].sum())
+    assert province.loc[name, "Residenti"].tolist() == [residents, residents]  # the province, then the region

@@ -11,7 +11,7 @@ import pytest
 from wecare_analysis.report import bundle
 from wecare_analysis.report import document as doc
 from wecare_analysis.report import overview as ov
-from wecare_analysis.report.pdf import html_to_pdf
+from wecare_analysis.report.pdf import html_to_pdf, notebook_to_pdf
 
 
 def _estimates() -> pd.DataFrame:
@@ -76,6 +76,40 @@ def test_html_to_pdf_is_a4_with_page_numbers(tmp_path) -> None:
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert pages >= 3 and f"Pagina {pages} di {pages}" in text and "Pagina 1 di" in text
+
+
+def _executed_notebook(path) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    removed = nbformat.v4.new_markdown_cell("Istruzioni per l'uso interattivo")
+    removed.metadata["tags"] = ["remove_cell"]
+    cells = [removed]
+    for i in range(3):  # one section per cell, as in the report: each section after the first on a new page
+        code = nbformat.v4.new_code_cell("display(...)")
+        text = ("# Rapporto di prova\n\n" if i == 0 else "") + f"## Sezione {i}\n\n{'Testo di prova. ' * 150}"
+        code.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text}),
+                        nbformat.v4.new_output("stream", name="stderr", text="AVVISO_TECNICO della libreria\n")]
+        cells.append(code)
+    nb.cells = cells
+    nbformat.write(nb, path)
+
+
+def test_notebook_to_pdf_prints_the_compact_edition(tmp_path) -> None:
+    from wecare_analysis.report.html import PRINT_TEMPLATE, notebook_html
+
+    _executed_notebook(tmp_path / "nb.ipynb")
+    screen = notebook_html(tmp_path / "nb.ipynb", "Prova")
+    printed = notebook_html(tmp_path / "nb.ipynb", "Prova", template=PRINT_TEMPLATE)
+    assert "--jp-layout-color0" in screen and "--jp-layout-color0" not in printed
+    assert len(printed) < len(screen) / 5 and "<script" not in printed and 'lang="it"' in printed
+    pdf = notebook_to_pdf(tmp_path / "nb.ipynb", tmp_path / "r.pdf", title="Prova")
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert pages >= 3 and f"Pagina {pages} di {pages}" in text and "Sezione 2" in text
+    assert "AVVISO_TECNICO" not in text and "Istruzioni" not in text
 
 
 def test_findings_xlsx_definitions_first_and_formats(tmp_path) -> None:

@@ -66,14 +66,14 @@ def with_reset_cell(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def normalise_executed(path: Path) -> None:
+def normalise_executed(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Make an executed notebook independent of the kernel's history and of papermill's random ids.
 
     Removes the reset cell, renumbers executions from 1 (a warm kernel's counter goes on
     across runs) and gives papermill's injected-parameters cell a fixed id, so the saved
-    notebook is the same whichever worker, kernel or machine ran it.
+    notebook is the same whichever worker, kernel or machine ran it. ``nb`` is changed in
+    place and returned.
     """
-    nb = nbformat.read(path, as_version=4)
     nb.cells = [c for c in nb.cells if RESET_TAG not in c.get("metadata", {}).get("tags", [])]
     count = 0
     for cell in nb.cells:
@@ -85,4 +85,4 @@ def normalise_executed(path: Path) -> None:
             for output in cell.get("outputs", []):
                 if "execution_count" in output:
                     output["execution_count"] = count
-    nbformat.write(nb, path)
+    return nb

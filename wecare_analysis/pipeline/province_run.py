@@ -113,15 +113,19 @@ def _notebook_deadline(seconds: int | None) -> Iterator[None]:
 
 
 def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
-    """Run the notebooks of ``spec`` into ``staging``; a failure discards the warm kernel."""
+    """Run the notebooks of ``spec`` into ``staging`` (each written once, normalised, at its end);
+    a failure discards the warm kernel."""
     import papermill as pm
+
+    from wecare_analysis.pipeline.engine import registered_engine
 
     params = run_parameters(spec, staging)
     timings: dict[str, float] = {}
     for name in spec.notebooks:
         t0 = time.perf_counter()
         options = {"parameters": params, "kernel_name": "python3", "progress_bar": False, "cwd": spec.root,
-                   "execution_timeout": spec.cell_timeout, "extra_arguments": KERNEL_ARGUMENTS}
+                   "execution_timeout": spec.cell_timeout, "extra_arguments": KERNEL_ARGUMENTS,
+                   "engine_name": registered_engine()}
         try:
             with _notebook_deadline(spec.notebook_timeout):
                 if spec.fresh_kernels:
@@ -133,9 +137,6 @@ def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
         except BaseException:
             kernels.discard_kernel()
             raise
-        finally:
-            if (staging / name).is_file():
-                kernels.normalise_executed(staging / name)
         timings[name] = round(time.perf_counter() - t0, 3)
     return timings
 
@@ -146,7 +147,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     Never raises: a failure is returned as a result with status ``"failed"``,
     its log and failed notebook are kept in ``reports/.runs/``.
     """
-    from wecare_analysis.report.html import notebook_to_html
+    from wecare_analysis.report.editions import write_report_editions
 
     kernel_environment()
     cat = Catalog(spec.root)
@@ -157,12 +158,8 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     staging.mkdir(parents=True)
     try:
         timings = _execute(spec, staging, cat)
-        notebook_to_html(staging / spec.notebooks[0], staging / "report.html",
-                         title=spec.title or f"Wecare – rapporto provinciale {spec.province}")
-        if spec.pdf:
-            from wecare_analysis.report.pdf import html_to_pdf
-
-            html_to_pdf(staging / "report.html", staging / "report.pdf")
+        write_report_editions(staging / spec.notebooks[0], staging,
+                              spec.title or f"Wecare – rapporto provinciale {spec.province}", pdf=spec.pdf)
         outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         seconds = round(time.perf_counter() - started, 3)
         manifest = {

@@ -210,12 +210,11 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
         sheets |= offer_tables(offer)
         layers |= offer_layers(offer)
     if transfer is not None:
-        from wecare_analysis import territory as terr
         from wecare_analysis.report.transferability import ranking_table_it
 
         assessments, _ = transfer
         sheets["Pratiche trasferibili"] = pd.concat([ranking_table_it(a) for a in assessments.values()])
-        layers["trasferibilita"] = transferability_layer(terr.province_boundaries(territory_ctx.province),
+        layers["trasferibilita"] = transferability_layer(territory_ctx.boundary,
                                                          assessments)
     sheets |= extra_sheets or {}
     layers |= extra_layers or {}

@@ -432,7 +432,7 @@ def needs_chart(table: pd.DataFrame, series: list[tuple[str, str]], title: str):
         ax.errorbar(data[pct], y, xerr=err, fmt="o", ms=4, capsize=2, color=colours[i % 3],
                     label=f"{place} – {group}" if group != "Tutti" else place)
     ax.set_yticks(np.arange(len(order)), order, fontsize=8)
-    ax.set_xlabel("Rispondenti che indicano il bisogno (%), con intervallo di confidenza al 95%")
+    ax.set_xlabel("Rispondenti che indicano il bisogno (%),\ncon intervallo di confidenza al 95%")
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: format_it(v, 0)))
     ax.grid(axis="x", color="#dddddd")
     ax.legend(fontsize=8, loc="lower right")
@@ -453,8 +453,17 @@ def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None) -> pd.D
 
 def title_markdown(province_name: str, sigla: str, synthetic: bool, today: date | None = None) -> str:
     """Title block of the province report (Italian), with the synthetic-data label when it applies."""
+    return _title_block(f"rapporto provinciale: {province_name} ({sigla})", synthetic, today)
+
+
+def region_title_markdown(region_name: str, synthetic: bool, today: date | None = None) -> str:
+    """Title block of the regional overview (Italian), with the synthetic-data label when it applies."""
+    return _title_block(f"quadro regionale: {region_name}", synthetic, today)
+
+
+def _title_block(heading: str, synthetic: bool, today: date | None) -> str:
     today = today or date.today()
-    text = (f"# Wecare – rapporto provinciale: {province_name} ({sigla})\n\n"
+    text = (f"# Wecare – {heading}\n\n"
             f"Bisogni di welfare di lavoratori e imprenditori, offerta di servizi e buone pratiche "
             f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}, wecare-analysis {__version__}.")
     if synthetic:

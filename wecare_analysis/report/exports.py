@@ -17,44 +17,44 @@ from openpyxl.utils import get_column_letter
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
 from wecare_analysis.report.formatting import INDICATOR_DECIMALS, label
-
-
-def figure_png(fig: Figure, dpi: int = 150) -> bytes:
-    """Render ``fig`` to PNG bytes once (to show it and to save it without drawing it twice)."""
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return buffer.getvalue()
-
+from wecare_analysis.report.rendering import png_bytes, render_figure, resampled
 
 #: Resolution of the published PNG figures, and of the copy shown in notebooks and reports.
 FIGURE_DPI = 300
 DISPLAY_DPI = 110
+#: zlib level of the published 300-dpi PNGs: 1 halves the encoding time of 6 for ~15% larger files.
+FIGURE_PNG_COMPRESSION = 1
 
 
 def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int = FIGURE_DPI,
                 display_dpi: int = DISPLAY_DPI) -> list[Path]:
     """Show ``fig`` in the notebook as a PNG and, when ``output_dir`` is set, save it as PNG and SVG.
 
-    The saved PNG has ``dpi`` (300 by default, for print); the notebook shows a
-    ``display_dpi`` rendering (rendered once when the two are equal). The figure is
-    then closed so that the inline backend does not draw it again.
+    The figure is drawn once (:func:`~wecare_analysis.report.rendering.render_figure`):
+    at ``dpi`` (300 by default, for print) when it is saved, the notebook's
+    ``display_dpi`` copy being a resampling of that drawing; at ``display_dpi``
+    only when nothing is saved. The SVG uses the same tight box and keeps its
+    text as text. The figure is then closed so that the inline backend does not
+    draw it again.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     written: list[Path] = []
-    png = figure_png(fig, dpi)
+    rendered = render_figure(fig, dpi if output_dir is not None else display_dpi)
     if output_dir is not None:
         folder = Path(output_dir) / "figures"
-        written.append(write_bytes_atomic(folder / f"{name}.png", png))
-        with atomic_path(folder / f"{name}.svg") as tmp:
-            fig.savefig(tmp, format="svg", bbox_inches="tight")
+        written.append(write_bytes_atomic(folder / f"{name}.png",
+                                          png_bytes(rendered.image, dpi, FIGURE_PNG_COMPRESSION)))
+        fig.set_layout_engine("none")  # laid out by the drawing above; SVG needs no second layout pass
+        # text kept as text: editable, and lighter than glyph outlines; viewers substitute the font if absent
+        with atomic_path(folder / f"{name}.svg") as tmp, plt.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(tmp, format="svg", bbox_inches=rendered.bbox)
         written.append(folder / f"{name}.svg")
-    shown = png if display_dpi == dpi else figure_png(fig, display_dpi)
+    shown = png_bytes(resampled(rendered, display_dpi), display_dpi)
+    width = round(rendered.bbox.width * 96)  # CSS pixels: the figure's size in inches on screen
     plt.close(fig)
-    display(Image(data=shown, format="png", width=int(fig.get_figwidth() * 96)))
+    display(Image(data=shown, format="png", width=width))
     return written
 
 

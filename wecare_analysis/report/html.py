@@ -28,12 +28,19 @@ class DropStderr(Preprocessor):
         return cell, resources
 
 
-def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:
-    """Convert an executed notebook to HTML without code cells or prompts.
+#: nbconvert templates of the report: the browser edition, and the print edition that becomes the PDF.
+SCREEN_TEMPLATE = "wecare"
+PRINT_TEMPLATE = "wecare_print"
+
+
+def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -> str:
+    """HTML of an executed notebook without code cells or prompts.
 
     Images are the notebook's own base64 outputs, so the file is readable
-    offline; the template drops the scripts the default one loads from a CDN.
+    offline; the templates drop the scripts the default one loads from a CDN.
     Cells tagged :data:`REMOVE_TAG` are dropped, and so are stderr outputs (:class:`DropStderr`).
+    ``template`` is :data:`SCREEN_TEMPLATE` (JupyterLab look) or :data:`PRINT_TEMPLATE`
+    (a compact stylesheet, for the PDF).
     """
     nb = nbformat.read(notebook, as_version=4)
     config = Config()
@@ -42,9 +49,14 @@ def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:
     nb.metadata["title"] = title
     template_dir = resources.files("wecare_analysis.report") / "templates"
     with resources.as_file(template_dir) as folder:
-        exporter = HTMLExporter(config=config, template_name="wecare", extra_template_basedirs=[str(folder)],
+        exporter = HTMLExporter(config=config, template_name=template, extra_template_basedirs=[str(folder)],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 language_code="it")
         exporter.register_preprocessor(DropStderr(), enabled=True)
         body, _ = exporter.from_notebook_node(nb)
-    return write_text_atomic(target, body)
+    return body
+
+
+def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:
+    """Write the browser edition of an executed notebook (:func:`notebook_html`) to ``target`` atomically."""
+    return write_text_atomic(target, notebook_html(notebook, title))

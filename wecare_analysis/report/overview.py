@@ -9,6 +9,7 @@ The notebook ``09_regional_overview`` composes these functions;
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ import pandas as pd
 
 from wecare_analysis import territory as terr
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.report import document as doc
 from wecare_analysis.report.document import NEEDS_COLUMNS, REGION_LABEL
 from wecare_analysis.report.formatting import format_it, label
 
@@ -26,6 +28,32 @@ OVERVIEW_SIGLA = "PIEMONTE"
 COMPARED_INDICATORS = ("n_municipalities", "residents", "age_0_2", "age_75_plus", "women_25_49", "old_age_index",
                        "structural_dependency", "density")
 MAPPED_INDICATORS = ("density", "old_age_index", "structural_dependency")
+
+
+@dataclass
+class OverviewContext:
+    """What the regional overview needs, loaded once.
+
+    ``estimates`` is None when the survey has no respondent in the region (the
+    programme surveyed Piedmont): the needs sections then say so instead of
+    showing another region's respondents.
+    """
+
+    territory: gpd.GeoDataFrame   # municipalities of the region
+    region_name: str              # ISTAT name, e.g. "Lombardia"
+    survey: doc.SurveySource
+    estimates: pd.DataFrame | None
+
+
+def overview_context(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
+                     survey_path: str | os.PathLike[str] | None = None, k: int | None = None) -> OverviewContext:
+    """Territory, survey and needs estimates of the region's own respondents (``k``: disclosure threshold)."""
+    territory = terr.load_territory(year, region, root)
+    survey = doc.survey_source(root, year, region, survey_path)
+    respondents = doc.region_respondents(survey.needs, territory)
+    estimates = None if respondents.empty else doc.needs_estimates(
+        respondents, doc.weighted_design(respondents, year, region, root), k=k)
+    return OverviewContext(territory, str(territory["region_name"].iloc[0]), survey, estimates)
 
 
 def province_layer(territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -38,9 +66,10 @@ def province_layer(territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def province_comparison(territory: gpd.GeoDataFrame,
                         indicators: tuple[str, ...] = COMPARED_INDICATORS) -> pd.DataFrame:
-    """Provinces and the region side by side: one row per province plus the region, Italian headers."""
+    """Provinces and the region side by side: one row per province plus the region (named), Italian headers."""
     prov = terr.province_indicators(territory)
-    reg = terr.region_indicators(territory).assign(province_name=REGION_LABEL, province_sigla="")
+    region_name = str(territory["region_name"].iloc[0])
+    reg = terr.region_indicators(territory).assign(province_name=region_name, province_sigla="")
     table = pd.concat([prov, reg], ignore_index=True)
     table = table[["province_name", "province_sigla", *indicators]]
     return table.rename(columns={"province_name": "Provincia", "province_sigla": "Sigla",
@@ -68,11 +97,12 @@ def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: st
     return fig
 
 
-def needs_by_province(estimates: pd.DataFrame) -> pd.DataFrame:
+def needs_by_province(estimates: pd.DataFrame, region_name: str = REGION_LABEL) -> pd.DataFrame:
     """Wide table of the published needs: one row per need area, one column per province and the region.
 
     Values are percentages with one decimal; a suppressed cell shows its label
-    (``'< 5'``/``'n.p.'``). Input: :func:`~wecare_analysis.report.document.needs_estimates`.
+    (``'< 5'``/``'n.p.'``); the region's column, last, is headed ``region_name``.
+    Input: :func:`~wecare_analysis.report.document.needs_estimates`.
     """
     overall = estimates[estimates["group_var"] == "all"]
     values = [round(100 * e, 1) if not s else lab
@@ -81,14 +111,15 @@ def needs_by_province(estimates: pd.DataFrame) -> pd.DataFrame:
     provinces = [c for c in wide.columns if c != REGION_LABEL]
     wide = wide[provinces + [REGION_LABEL]]
     order = pd.to_numeric(wide[REGION_LABEL], errors="coerce").sort_values(ascending=False).index
-    return wide.loc[order].rename_axis(NEEDS_COLUMNS["label"]).reset_index()
+    wide = wide.rename(columns={REGION_LABEL: region_name})
+    return wide.loc[order].rename_axis(NEEDS_COLUMNS["label"]).reset_index().rename_axis(None, axis=1)
 
 
 def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
     """Rank of each province on each need (1 = highest share), from :func:`needs_by_province`.
 
     Returns a long table ``Area di bisogno, Provincia, Stima (%), Posizione``;
-    suppressed cells get no position.
+    suppressed cells get no position. The region's column (the last) is left out.
 
     Examples
     --------
@@ -97,7 +128,7 @@ def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
     [['BI', 1], ['TO', 2]]
     """
     key = NEEDS_COLUMNS["label"]
-    long = wide.drop(columns=REGION_LABEL).melt(id_vars=key, var_name="Provincia", value_name="Stima (%)")
+    long = wide.iloc[:, :-1].melt(id_vars=key, var_name="Provincia", value_name="Stima (%)")
     long["Stima (%)"] = pd.to_numeric(long["Stima (%)"], errors="coerce")
     long["Posizione"] = long.groupby(key)["Stima (%)"].rank(ascending=False, method="min").astype("Int64")
     return long.sort_values([key, "Posizione"]).reset_index(drop=True)

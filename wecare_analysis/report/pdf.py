@@ -4,7 +4,8 @@ The report HTML (:func:`wecare_analysis.report.html.notebook_to_html`) is laid
 out on A4 pages with the print stylesheet :data:`PRINT_CSS`: 18 mm margins,
 "Pagina N di M" at the foot of every page (CSS Paged Media ``counter(page)`` /
 ``counter(pages)``), the document title in the header, no page break inside
-figures or table rows, level-2 headings starting a new page.
+figures or table rows, level-2 headings starting a new page except the section
+right after the title (the key findings stay on the first page).
 """
 
 from __future__ import annotations
@@ -20,15 +21,16 @@ PRINT_CSS = """
 @page {
   size: A4;
   margin: 18mm 16mm 20mm 16mm;
-  @top-right { content: string(doctitle); font-size: 8pt; color: #666; }
-  @bottom-center { content: "Pagina " counter(page) " di " counter(pages); font-size: 8pt; color: #444; }
+  @top-right { content: string(doctitle); font-family: "DejaVu Sans", sans-serif; font-size: 8pt; color: #666; }
+  @bottom-center { content: "Pagina " counter(page) " di " counter(pages); font-family: "DejaVu Sans", sans-serif;
+                   font-size: 8pt; color: #444; }
 }
 html, body { font-size: 10pt; }
 body { max-width: none !important; margin: 0 !important; }
 title { string-set: doctitle content(); }
 h1 { string-set: doctitle content(); }
 h2 { break-before: page; }
-h1 + h2, .jp-Cell:first-child h2 { break-before: auto; }
+h1 + h2, .jp-Cell:has(h1) + .jp-Cell h2 { break-before: auto; }
 img, svg, figure { max-width: 100% !important; height: auto; break-inside: avoid; }
 table { font-size: 8.5pt; border-collapse: collapse; }
 tr, .jp-OutputArea-output img { break-inside: avoid; }
@@ -36,6 +38,16 @@ thead { display: table-header-group; }
 .jp-OutputArea-output { overflow: visible !important; }
 .jp-RenderedHTMLCommon { padding-right: 0 !important; }
 """
+
+
+def _write_pdf(document: object, pdf_path: str | os.PathLike[str], extra_css: str) -> Path:
+    from weasyprint import CSS
+
+    for name in ("weasyprint", "fontTools"):  # layout warnings (unsupported CSS of the notebook theme)
+        logging.getLogger(name).setLevel(logging.ERROR)
+    with atomic_path(pdf_path) as tmp:
+        document.write_pdf(tmp, stylesheets=[CSS(string=PRINT_CSS + extra_css)])
+    return Path(pdf_path)
 
 
 def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str],
@@ -61,12 +73,25 @@ def html_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[s
     >>> html_to_pdf("reports/BI/report.html", "reports/BI/report.pdf")  # doctest: +SKIP
     PosixPath('reports/BI/report.pdf')
     """
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
-    for name in ("weasyprint", "fontTools"):  # layout warnings (unsupported CSS of the notebook theme)
-        logging.getLogger(name).setLevel(logging.ERROR)
     source = Path(html_path)
-    document = HTML(filename=str(source), base_url=str(source.parent))
-    with atomic_path(pdf_path) as tmp:
-        document.write_pdf(tmp, stylesheets=[CSS(string=PRINT_CSS + extra_css)])
-    return Path(pdf_path)
+    return _write_pdf(HTML(filename=str(source), base_url=str(source.parent)), pdf_path, extra_css)
+
+
+def notebook_to_pdf(notebook: str | os.PathLike[str], pdf_path: str | os.PathLike[str], title: str,
+                    extra_css: str = "") -> Path:
+    """Write ``pdf_path`` from an executed notebook through the print edition of its HTML.
+
+    The print edition (:data:`~wecare_analysis.report.html.PRINT_TEMPLATE`) carries a
+    compact stylesheet instead of the JupyterLab theme: the same content, laid out
+    about twice as fast, because the PDF engine matches every element against every
+    CSS rule.
+    """
+    from weasyprint import HTML
+
+    from wecare_analysis.report.html import PRINT_TEMPLATE, notebook_html
+
+    source = Path(notebook)
+    html = notebook_html(source, title, template=PRINT_TEMPLATE)
+    return _write_pdf(HTML(string=html, base_url=str(source.parent)), pdf_path, extra_css)

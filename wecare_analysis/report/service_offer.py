@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -77,6 +78,11 @@ class ServiceOfferContext:
     def province_name(self) -> str:
         """Italian name of the province."""
         return str(self.province["province_name"].iloc[0])
+
+    @cached_property
+    def boundary(self) -> gpd.GeoDataFrame:
+        """The province's polygon, dissolved once from its municipalities (every map reuses it)."""
+        return terr.province_boundaries(self.province)
 
     @property
     def source_note(self) -> str:
@@ -158,7 +164,7 @@ def _base_map(ctx: ServiceOfferContext, ax: plt.Axes, face: object = "#f2f2f2") 
     tol = max(xmax - xmin, ymax - ymin) / 3000
     ax.add_collection(polygon_collection(ctx.province.geometry.simplify(tol), facecolors=face,
                                          edgecolors="white", linewidths=0.3))
-    ax.add_collection(polygon_collection(terr.province_boundaries(ctx.province).geometry.simplify(tol),
+    ax.add_collection(polygon_collection(ctx.boundary.geometry.simplify(tol),
                                          facecolors="none", edgecolors="#333333", linewidths=0.8))
     pad = 0.02 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
@@ -190,7 +196,14 @@ def services_map(ctx: ServiceOfferContext) -> Figure:
     ax.set_title(f"{ctx.province_name}: servizi per categoria", fontsize=12)
     fig.text(0.01, 0.01, ctx.source_note, fontsize=7, color="#555555", wrap=True)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.subplots_adjust(right=min(fig.subplotpars.right, 0.97 - _width_fraction(ax.get_legend(), fig)))
     return fig
+
+
+def _width_fraction(artist: plt.Artist, fig: Figure) -> float:
+    """Width of ``artist`` as a fraction of ``fig``'s width (a legend placed right of its axes)."""
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.width / fig.bbox.width
 
 
 def write_interactive_map(ctx: ServiceOfferContext, output_dir: str | os.PathLike[str] | None) -> Path | None:
@@ -237,7 +250,7 @@ def access_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATE
     """Choropleths of the services reachable per 1,000 users (2SFCA), one per category."""
     from wecare_analysis.report.maps import choropleth
 
-    boundary = terr.province_boundaries(ctx.province)
+    boundary = ctx.boundary
     labels = {c.code: c.label for c in load_taxonomy().categories}
     fig, axes = plt.subplots(1, len(categories), figsize=(5.2 * len(categories), 6))
     for ax, code in zip(list(getattr(axes, "flat", [axes])), categories):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,6 +46,11 @@ class ProvinceContext:
         """Italian name of the region."""
         return str(self.territory["region_name"].iloc[0])
 
+    @cached_property
+    def boundary(self) -> gpd.GeoDataFrame:
+        """The province's polygon, dissolved once from its municipalities (maps and layers reuse it)."""
+        return terr.province_boundaries(self.province)
+
 
 def province_context(province: str, year: int = 2023, region: str | int = "01",
                      root: str | os.PathLike[str] | None = None) -> ProvinceContext:
@@ -80,7 +86,7 @@ def indicator_maps(ctx: ProvinceContext, indicators: tuple[str, ...] = MAP_INDIC
     """One choropleth per indicator for the municipalities of the province."""
     from wecare_analysis.report.maps import choropleth
 
-    boundary = terr.province_boundaries(ctx.province)
+    boundary = ctx.boundary
     fig, axes = plt.subplots(1, len(indicators), figsize=(5.2 * len(indicators), 6))
     for ax, column in zip(list(getattr(axes, "flat", [axes])), indicators):
         choropleth(ctx.province, column, ax, boundary=boundary)
@@ -120,7 +126,7 @@ def comparison_table_display(ctx: ProvinceContext) -> pd.DataFrame:
 
 def write_territory_gpkg(ctx: ProvinceContext, output_dir: str | os.PathLike[str]) -> Path:
     """Write ``territory.gpkg``: layers ``comuni`` (indicators) and ``provincia`` (boundary), EPSG:32632."""
-    return write_geopackage({"comuni": ctx.province, "provincia": terr.province_boundaries(ctx.province)},
+    return write_geopackage({"comuni": ctx.province, "provincia": ctx.boundary},
                             Path(output_dir) / "territory.gpkg")
 
 
