@@ -21,6 +21,6 @@ def test_notebook_05_runs_on_biella(project_root, tmp_path):
     top = prov.loc[prov["prevalence"].idxmax()]
     assert f"**{top['label']}**: {interval_text(top['prevalence'], top['ci_low'], top['ci_high'])}" in text
     assert "stima per piccola area (MRP)" in text and "Comuni con la stima più alta" in text
-    for name in ("bisogni_provincia_piemonte", "bisogni_donne_uomini", "bisogni_dipendenti_titolari",
+    for name in ("bisogni_provincia_regione", "bisogni_donne_uomini", "bisogni_dipendenti_titolari",
                  "mappe_bisogni_mrp"):
         assert (out / "figures" / f"{name}.png").is_file()

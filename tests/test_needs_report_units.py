@@ -69,6 +69,8 @@ def test_summary_quotes_the_numbers_with_intervals() -> None:
     text = nr.summary_markdown(_estimates(), "BI", "Biella", synthetic=True, n=2)
     assert text.startswith("*Dati sintetici dimostrativi")
     assert "**Area A**: 40,0% (IC 95% 30,0–50,0%); in Piemonte 30,0% (IC 95% 28,0–32,0%)." in text
+    lazio = nr.summary_markdown(_estimates(), "BI", "Biella", n=2, region="Lazio")
+    assert "**Area A**: 40,0% (IC 95% 30,0–50,0%); nel Lazio 30,0% (IC 95% 28,0–32,0%)." in lazio
     assert "**Area B**: 35,0% (IC 95% 28,0–43,0%)" in text
     assert "si sovrappongono" in text  # 0.30 <= 0.43
     assert "da 31,0% (Ailoche; IC 95% 20,0–42,0%) a 45,2% (Andorno; IC 95% 35,1–55,0%)" in text

@@ -45,6 +45,21 @@ def test_needs_table_and_key_findings_by_hand() -> None:
     assert all(q.text in f.text for f in findings for q in f.quotes)
 
 
+def test_key_findings_name_the_region_with_its_preposition() -> None:
+    from wecare_analysis.report.formatting import region_with_preposition
+
+    table = doc.needs_table(_estimates(), ["BI", doc.REGION_LABEL], {"BI": "Biella", doc.REGION_LABEL: "Lombardia"})
+    assert set(table["Territorio"]) == {"Biella", "Lombardia"}
+    finding = doc.key_findings(table, "Biella", region="Lombardia")[3]
+    assert finding.text.startswith("Rispetto alla Lombardia la differenza maggiore")
+    assert "contro 20,0% (IC 95%: 16,0–24,0%) nella regione" in finding.text
+    assert [region_with_preposition(r, "a") for r in ("Emilia-Romagna", "Marche", "Lazio")] == [
+        "all'Emilia-Romagna", "alle Marche", "al Lazio"]
+    assert region_with_preposition("Trentino-Alto Adige/Südtirol", "in") == "in Trentino-Alto Adige"
+    with pytest.raises(ValueError):
+        region_with_preposition("Lazio", "da")
+
+
 def test_suppressed_rows_do_not_make_findings() -> None:
     est = _estimates().astype({"n_label": object})
     est.loc[est["group"] == "owner", ["estimate", "ci_low", "ci_high"]] = np.nan

@@ -28,10 +28,10 @@ import pandas as pd
 from wecare_analysis import __version__
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.disclosure import min_cell, suppressed_estimates
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.report.formatting import format_it, region_with_preposition
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 
-#: Label of the region row of the needs tables.
+#: Key of the region's rows in the needs estimates (``territory``); published tables show the region's ISTAT name.
 REGION_LABEL = "Piemonte"
 #: Groups compared in the report: (group variable, code) -> Italian label.
 GROUP_LABELS = {("all", "all"): "Tutti", ("sex", "F"): "Donne", ("sex", "M"): "Uomini",
@@ -189,8 +189,9 @@ def needs_table(estimates: pd.DataFrame, territories: list[str],
                 names: dict[str, str] | None = None) -> pd.DataFrame:
     """The published needs table (Italian headers, percentages with one decimal) of ``territories``.
 
-    ``names`` maps a sigla to the name shown (e.g. ``{"BI": "Biella"}``). Suppressed
-    rows have empty estimates and ``'< 5'`` or ``'n.p.'`` as respondents.
+    ``names`` maps a sigla to the name shown (e.g. ``{"BI": "Biella"}``; the region's
+    rows, :data:`REGION_LABEL`, to the region's ISTAT name). Suppressed rows have empty
+    estimates and ``'< 5'`` or ``'n.p.'`` as respondents.
     """
     names = {REGION_LABEL: REGION_LABEL, **(names or {})}
     sel = estimates[estimates["territory"].isin(territories)].copy()
@@ -251,8 +252,12 @@ def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str, in
     return Finding(f"{intro} «{area}»: {group_a.lower()} {ta}, {group_b.lower()} {tb}.", qa + qb)
 
 
-def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None) -> list[Finding]:
+def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None,
+                 region: str = REGION_LABEL) -> list[Finding]:
     """The five key findings of ``place`` (a territory name of ``table``, from :func:`needs_table`).
+
+    ``region`` is the name the region's rows carry in ``table`` (its ISTAT name,
+    e.g. ``"Piemonte"``).
 
     1. the most reported need; 2. the widest gap between women and men; 3. between
     employees and owners; 4. the need where the province differs most from the
@@ -272,14 +277,14 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None) 
         found = _gap_finding(table, place, a, b, intro)
         if found:
             findings.append(found)
-    region = _published(table, REGION_LABEL, "Tutti")
-    common = everyone.index.intersection(region.index)
-    if place != REGION_LABEL and not common.empty:
-        area = (everyone.loc[common, pct] - region.loc[common, pct]).abs().idxmax()
+    whole = _published(table, region, "Tutti")
+    common = everyone.index.intersection(whole.index)
+    if place != region and not common.empty:
+        area = (everyone.loc[common, pct] - whole.loc[common, pct]).abs().idxmax()
         tp, qp = _pct_quotes(table, {lab: area, terr: place, grp: "Tutti"})
-        tr, qr = _pct_quotes(table, {lab: area, terr: REGION_LABEL, grp: "Tutti"})
-        findings.append(Finding(f"Rispetto al Piemonte la differenza maggiore riguarda «{area}»: {tp} "
-                                f"contro {tr} nella regione.", qp + qr))
+        tr, qr = _pct_quotes(table, {lab: area, terr: region, grp: "Tutti"})
+        findings.append(Finding(f"Rispetto {region_with_preposition(region, 'a')} la differenza maggiore riguarda "
+                                f"«{area}»: {tp} contro {tr} nella regione.", qp + qr))
     care = [need_labels(book).get(f"need_{c}") for c in CARE_AREAS]
     care = [c for c in care if c in everyone.index]
     if care:

@@ -73,3 +73,37 @@ def label(column: str) -> str:
 def format_indicator(column: str, value: float | None) -> str:
     """Format ``value`` of indicator ``column`` with its number of decimals."""
     return format_it(value, INDICATOR_DECIMALS.get(column, 0))
+
+
+#: Articulated preposition "a" + article of each region's short name ("Rispetto al Piemonte", "all'Umbria").
+_REGION_TO = {"Piemonte": "al", "Valle d'Aosta": "alla", "Lombardia": "alla", "Trentino-Alto Adige": "al",
+              "Veneto": "al", "Friuli-Venezia Giulia": "al", "Liguria": "alla", "Emilia-Romagna": "all'",
+              "Toscana": "alla", "Umbria": "all'", "Marche": "alle", "Lazio": "al", "Abruzzo": "all'",
+              "Molise": "al", "Campania": "alla", "Puglia": "alla", "Basilicata": "alla", "Calabria": "alla",
+              "Sicilia": "alla", "Sardegna": "alla"}
+#: Regions that take an article after "in" ("nel Lazio", "nelle Marche"); the others take bare "in".
+_REGION_IN = {"Lazio": "nel", "Marche": "nelle"}
+
+
+def region_short_name(name: str) -> str:
+    """The Italian part of an ISTAT region name: ``"Valle d'Aosta/Vallée d'Aoste"`` → ``"Valle d'Aosta"``."""
+    return name.split("/")[0].strip()
+
+
+def region_with_preposition(name: str, preposition: str) -> str:
+    """``name`` (an ISTAT region name) after the Italian preposition ``"a"`` or ``"in"``, article included.
+
+    Examples
+    --------
+    >>> region_with_preposition("Piemonte", "a"), region_with_preposition("Umbria", "a")
+    ('al Piemonte', "all'Umbria")
+    >>> region_with_preposition("Marche", "in"), region_with_preposition("Valle d'Aosta/Vallée d'Aoste", "in")
+    ('nelle Marche', "in Valle d'Aosta")
+    """
+    short = region_short_name(name)
+    if preposition == "in":
+        return f"{_REGION_IN.get(short, 'in')} {short}"
+    if preposition != "a":
+        raise ValueError(f"preposition must be 'a' or 'in', not {preposition!r}")
+    article = _REGION_TO.get(short, "a")
+    return f"{article}{short}" if article.endswith("'") else f"{article} {short}"

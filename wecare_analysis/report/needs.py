@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 
 from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.formatting import format_it, format_percent_it
+from wecare_analysis.report.formatting import format_it, format_percent_it, region_with_preposition
 
 #: Colours of the compared series (first: the province or first group).
 SERIES_COLOURS = ("#b2182b", "#4d4d4d")
@@ -118,6 +118,11 @@ class NeedsContext:
     estimates: NeedsEstimates
     territory: gpd.GeoDataFrame
 
+    @property
+    def region_name(self) -> str:
+        """ISTAT name of the province's region (the name the region's estimates are shown under)."""
+        return str(self.territory["region_name"].iloc[0])
+
 
 def province_needs(province: str, year: int = 2023, region: str = "01",
                    root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
@@ -168,17 +173,18 @@ def interval_text(value: float, low: float, high: float) -> str:
     return f"{format_percent_it(value)} (IC 95% {format_it(100 * low, 1)}–{format_it(100 * high, 1)}%)"
 
 
-def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all") -> pd.DataFrame:
+def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all",
+                     region: str = doc.REGION_LABEL) -> pd.DataFrame:
     """Long table ``label, series, pct, lo, hi`` (percent) of the series compared in a chart.
 
-    ``group_var='all'``: province vs region; ``'sex'``: women vs men of the province;
-    ``'role'``: employees vs owners of the province.
+    ``group_var='all'``: province vs region (the series named ``region``); ``'sex'``: women
+    vs men of the province; ``'role'``: employees vs owners of the province.
     """
     g = est.groups
     if group_var == "all":
         sel = g[(g["group_var"] == "all") & g["territory"].isin([sigla, doc.REGION_LABEL])]
-        series = sel["territory"].map({sigla: name, doc.REGION_LABEL: doc.REGION_LABEL})
-        order = [name, doc.REGION_LABEL]
+        series = sel["territory"].map({sigla: name, doc.REGION_LABEL: region})
+        order = [name, region]
     else:
         codes = {"sex": ["F", "M"], "role": ["employee", "owner"]}[group_var]
         sel = g[(g["group_var"] == group_var) & (g["territory"] == sigla) & g["group"].isin(codes)]
@@ -192,13 +198,13 @@ def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str 
 
 
 def prevalence_chart(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all",
-                     title: str | None = None) -> Figure:
+                     title: str | None = None, region: str = doc.REGION_LABEL) -> Figure:
     """Seaborn dot-and-interval chart of :func:`comparison_frame` (areas sorted by the first series)."""
     import matplotlib.pyplot as plt
     import seaborn.objects as so
     from matplotlib.ticker import FuncFormatter
 
-    data = comparison_frame(est, sigla, name, group_var)
+    data = comparison_frame(est, sigla, name, group_var, region)
     first = data[data["series"] == data["series"].cat.categories[0]]
     order = list(dict.fromkeys(list(first.dropna(subset=["pct"])["label"]) + list(data["label"])))
     fig = plt.figure(figsize=(8.5, 0.38 * len(order) + 1.6))
@@ -264,19 +270,23 @@ def mrp_table(est: NeedsEstimates, sigla: str, need_area: str, n: int = 10) -> p
     return m[list(MRP_COLUMNS)].rename(columns=MRP_COLUMNS).reset_index(drop=True)
 
 
-def summary_markdown(est: NeedsEstimates, sigla: str, name: str, synthetic: bool = False, n: int = 3) -> str:
-    """Short Italian summary of the top needs of the province with their 95 % intervals, from the numbers."""
+def summary_markdown(est: NeedsEstimates, sigla: str, name: str, synthetic: bool = False, n: int = 3,
+                     region: str = doc.REGION_LABEL) -> str:
+    """Short Italian summary of the top needs of the province with their 95 % intervals, from the numbers.
+
+    ``region`` is the region's ISTAT name, quoted with its preposition ("in Piemonte", "nel Lazio").
+    """
     top = top_needs(est, sigla, n)
     head = "*Dati sintetici dimostrativi: nessun rispondente reale.*\n\n" if synthetic else ""
     if top.empty:
         return head + (f"Nessuna stima pubblicabile per {name}: meno di {min_cell()} rispondenti "
                        "in ogni area di bisogno.")
-    region = est.region.set_index("need_area")
+    whole = est.region.set_index("need_area")
     items = []
     for _, r in top.iterrows():
-        reg = region.loc[r["need_area"]]
+        reg = whole.loc[r["need_area"]]
         items.append(f"- **{r['label']}**: {interval_text(r['prevalence'], r['ci_low'], r['ci_high'])}; "
-                     f"in {doc.REGION_LABEL} {interval_text(reg['prevalence'], reg['ci_low'], reg['ci_high'])}.")
+                     f"{region_with_preposition(region, 'in')} {interval_text(reg['prevalence'], reg['ci_low'], reg['ci_high'])}.")
     text = [head + f"I bisogni segnalati più spesso in provincia di {name} (quota ponderata di rispondenti):",
             "\n".join(items)]
     if len(top) > 1:
