@@ -5,16 +5,13 @@ from __future__ import annotations
 import io
 import re
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-matplotlib.use("agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from wecare_analysis.report.exports import DISPLAY_DPI, FIGURE_DPI, show_figure  # noqa: E402
-from wecare_analysis.report.rendering import render_figure, resampled  # noqa: E402
+from wecare_analysis.report.exports import DISPLAY_DPI, FIGURE_DPI, show_figure
+from wecare_analysis.report.rendering import render_figure, resampled
 
 
 def _chart(outside: bool = False) -> plt.Figure:

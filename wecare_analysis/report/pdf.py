@@ -85,8 +85,8 @@ def notebook_to_pdf(notebook: str | os.PathLike[str], pdf_path: str | os.PathLik
 
     The print edition (:data:`~wecare_analysis.report.html.PRINT_TEMPLATE`) carries a
     compact stylesheet instead of the JupyterLab theme: the same content, laid out
-    about twice as fast, because the PDF engine matches every element against every
-    CSS rule.
+    faster (the PDF engine matches every element against every CSS rule; 2.2 s
+    instead of 3.0 s for the Cuneo report).
     """
     from weasyprint import HTML
 
