@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,6 +26,7 @@ from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.cache import shared_result
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
+from wecare_analysis.report.contexts import ProvinceScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
@@ -62,8 +62,9 @@ SOURCE_NOTE = ("Fonti: servizi {source}; popolazione ISTAT al 1° gennaio {year}
 
 
 @dataclass
-class ServiceOfferContext:
-    """Everything the service-offer report of one province needs, computed once."""
+class ServiceOfferContext(ProvinceScope):
+    """Everything the service-offer report of one province needs, computed once (names and outline:
+    :class:`~wecare_analysis.report.contexts.ProvinceScope`)."""
 
     sigla: str
     year: int
@@ -73,16 +74,6 @@ class ServiceOfferContext:
     validation: dict              # read / kept / quarantined / outside counts
     synthetic: bool
     gaps: pd.DataFrame            # municipality x category: need, access, gap index, LISA cluster
-
-    @property
-    def province_name(self) -> str:
-        """Italian name of the province."""
-        return str(self.province["province_name"].iloc[0])
-
-    @cached_property
-    def boundary(self) -> gpd.GeoDataFrame:
-        """The province's polygon, dissolved once from its municipalities (every map reuses it)."""
-        return terr.province_boundaries(self.province)
 
     @property
     def source_note(self) -> str:

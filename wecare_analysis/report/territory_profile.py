@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wecare_analysis import territory as terr
+from wecare_analysis.report.contexts import ProvinceScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_indicator, format_it, label
 from wecare_analysis.report.pyramid import population_pyramid
@@ -27,29 +27,14 @@ SOURCE_NOTE = ("Fonte: ISTAT, popolazione residente al 1° gennaio {year}, e con
 
 
 @dataclass
-class ProvinceContext:
-    """Everything the profile of one province needs, loaded once."""
+class ProvinceContext(ProvinceScope):
+    """Everything the profile of one province needs, loaded once (names and outline: :class:`ProvinceScope`)."""
 
     sigla: str
     year: int
     territory: gpd.GeoDataFrame     # municipalities of the whole region
     province: gpd.GeoDataFrame      # municipalities of the province
     population: pd.DataFrame        # municipality_code, age, F, M for the region
-
-    @property
-    def province_name(self) -> str:
-        """Italian name of the province."""
-        return str(self.province["province_name"].iloc[0])
-
-    @property
-    def region_name(self) -> str:
-        """Italian name of the region."""
-        return str(self.territory["region_name"].iloc[0])
-
-    @cached_property
-    def boundary(self) -> gpd.GeoDataFrame:
-        """The province's polygon, dissolved once from its municipalities (maps and layers reuse it)."""
-        return terr.province_boundaries(self.province)
 
 
 def province_context(province: str, year: int = 2023, region: str | int = "01",
