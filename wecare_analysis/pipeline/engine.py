@@ -2,14 +2,14 @@
 
 Two departures from papermill's default nbclient engine, both for long runs on warm kernels:
 
-- **One write.** Papermill's default engine rewrites the whole output notebook before and after
-every cell, so that a reader can follow a long run. A report notebook carries
-megabytes of embedded figures: twenty cells cost forty JSON writes of a growing
-file, about a second per province. The pipeline's readers only want the final
-notebook (it is published atomically, or kept in ``reports/.runs/`` when it
-fails), so this engine, registered as :data:`ENGINE_NAME`, writes it once, when
-execution ends, successful or not (papermill's ``notebook_complete`` runs in a
-``finally``), after :func:`~wecare_analysis.pipeline.kernels.normalise_executed`.
+- **One write.** Papermill's default engine rewrites the whole output notebook before and
+  after every cell, so that a reader can follow a long run. A report notebook carries
+  megabytes of embedded figures: twenty cells cost forty JSON writes of a growing file
+  (up to 35 ms each). The pipeline's readers only want the final notebook (published
+  atomically, or kept in ``reports/.runs/`` when it fails), so this engine, registered
+  as :data:`ENGINE_NAME`, writes it once, when execution ends, successful or not
+  (papermill's ``notebook_complete`` runs in a ``finally``), after
+  :func:`~wecare_analysis.pipeline.kernels.normalise_executed`.
 - **Closed clients.** nbclient leaves the channels of its kernel client open when the
   kernel manager is the caller's (a warm kernel, :mod:`~wecare_analysis.pipeline.kernels`):
   every finished run kept a subscriber to the kernel's output stream, which then
