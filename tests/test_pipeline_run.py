@@ -48,6 +48,11 @@ def test_report_html_is_italian_offline_without_code(run_root):
     assert "cella dei parametri" not in html  # the interactive-use note is tagged remove_cell
     assert "wecare-kernel-reset" not in html and "%reset" not in html
     assert "Warning" not in html  # library warnings (stderr) stay in the log, out of the report
+    # every figure has an Italian text alternative (screen readers), taken from its titles
+    alts = re.findall(r'<img[^>]+alt="([^"]*)"', html)
+    assert len(alts) == len(re.findall(r"<img", html)) and all(a.startswith("Figura: ") for a in alts), alts
+    assert "Figura: Biella: indicatori demografici per comune (2023)" in " ".join(alts)
+    assert "No description has been provided" not in html
 
 
 def test_gpkg_and_excel_open_with_the_province(run_root):

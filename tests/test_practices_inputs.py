@@ -81,3 +81,24 @@ def test_assessment_completes_with_any_optional_input(piedmont, mef, ts):
     if not m.usable:
         assert any("Reddito" in n for n in a.notes)
     json.dumps([x.summary() for x in (m, t)])  # the report summary is plain data
+
+
+def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
+    """After `wecare survey validate`, the transferability criteria read that survey, as the needs section does."""
+    import shutil
+
+    from wecare_analysis.cli import main
+    from wecare_analysis.demo.survey import write_demo_survey
+    from wecare_analysis.practices.assess import survey_tables
+    from wecare_analysis.report.document import survey_source
+
+    root = tmp_path / "root"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed",
+                    ignore=shutil.ignore_patterns("survey", "practices_survey", "cache", "*.lock"))
+    export = write_demo_survey(root / "data" / "raw" / "mine", n_respondents=400, seed=7, root=str(root))[0]
+    assert main(["survey", "validate", str(export), "--root", str(root)]) in (0, 1)
+    needs, respondents, notes = survey_tables(root)
+    assert notes == []  # not labelled synthetic: it is the user's own ingested file
+    assert respondents["firm_id"].nunique() == survey_source(root).needs["firm_id"].nunique()
+    assert len(needs) == len(survey_source(root).needs)
+    assert not (root / "data" / "raw" / "demo").exists()  # the demo survey was never written

@@ -97,6 +97,10 @@ def test_regional_overview_of_a_region_without_respondents(aosta_root, tmp_path)
     assert "Piemonte" not in text  # neither the region label nor another region's respondents
     sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
     assert "Bisogni per provincia" not in sheets and "Graduatoria bisogni" not in sheets
+    # the Piedmont demo services are all outside the region: no offer section, no offer sheet
+    assert ("Offerta di servizi nelle province\n\n*Sezione non disponibile: il file dei servizi non ha servizi "
+            "in questa regione.*") in text
+    assert "Accesso per provincia" not in sheets
     province = sheets["Province"].set_index("Provincia")
     residents = int(load_territory(2023, "02", aosta_root)["residents"].sum())
     assert province.loc[name, "Residenti"].tolist() == [residents, residents]  # the province, then the region

@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from wecare_analysis.report import service_offer as so
 from wecare_analysis.report.overview import OVERVIEW_SIGLA, run_regional_overview
 
 
@@ -31,3 +33,18 @@ def test_run_regional_overview(project_root: Path, tmp_path: Path) -> None:
     scores = practices.set_index("Pratica").drop(columns="Provincia più adatta")
     assert (scores.idxmax(axis=1) == practices.set_index("Pratica")["Provincia più adatta"]).all()
     assert not list(folder.parent.glob(".staging-*"))
+    # service offer per province: the same regional table as the province reports
+    assert "Offerta di servizi nelle province" in html
+    assert (folder / "figures" / "accesso_servizi_province.png").is_file()
+    access = sheets["Accesso per provincia"].fillna({"Sigla": ""}).set_index(["Sigla", "Codice servizio"])
+    assert access.xs("", level="Sigla")["Accesso rispetto alla regione (%)"].tolist() == pytest.approx([100.0] * 19)
+    offer = so.service_offer_context("CN", 2023, "01", root)
+    cuneo = so.access_summary(offer).set_index("category")
+    assert access.loc[("CN", "rsa"), "Servizi raggiungibili per 1.000 utenti (2SFCA)"] == pytest.approx(
+        cuneo.loc["rsa", "access_per_1000"])
+    assert access.loc[("CN", "rsa"), "Comuni in cluster alto bisogno – bassa offerta"] == cuneo.loc[
+        "rsa", "hh_municipalities"]
+    in_cuneo = offer.services["municipality_code"].isin(offer.province["municipality_code"])
+    assert access.xs("CN", level="Sigla")["Servizi"].sum() == in_cuneo.sum()  # every service of the province
+    definitions = sheets["Definizioni e fonti"].set_index("Voce")
+    assert "2SFCA" in definitions.loc["Servizi raggiungibili per 1.000 utenti (2SFCA)", "Definizione"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
 
@@ -30,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--notebooks", nargs="+", metavar="NAME", default=None,
                    help="notebooks to run per province, the first becoming report.html "
                         "(default: 00_province_report.ipynb)")
+    p.add_argument("--services", type=Path, default=None, metavar="PATH",
+                   help="service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV) instead of the demo "
+                        "services; validated first, bad rows to PATH.quarantine.csv")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -51,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
                                cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
                                resume=args.resume, only_failed=args.only_failed, scheduler=args.scheduler,
                                progress=not args.no_progress, fresh_kernels=args.fresh_kernels,
-                               overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks)
+                               overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks,
+                               services=args.services)
     print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
     failed = [r.province for r in results if r.status == "failed"]
     if failed:

@@ -34,15 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate the service list and return the exit code."""
-    from wecare_analysis.atomic import atomic_path
     from wecare_analysis.services.ingest import validate_services
 
     result = validate_services(args.path, region=args.region, category=args.category)
-    qpath = args.quarantine or args.path.with_name(args.path.name + ".quarantine.csv")
     summary = result.summary()
-    if result.rows_quarantined:
-        with atomic_path(qpath) as tmp:
-            result.quarantine.to_csv(tmp, index=False)
+    qpath = result.write_quarantine(args.quarantine)
+    if qpath is not None:
         summary["quarantine_file"] = str(qpath)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))

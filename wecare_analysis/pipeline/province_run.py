@@ -70,6 +70,7 @@ class RunSpec:
     kind: str = "province"
     title: str = ""
     pdf: bool = True
+    services_path: str | None = None  # the user's service list (absolute), None for the demo services
 
 
 class NotebookTimeout(Exception):
@@ -77,9 +78,12 @@ class NotebookTimeout(Exception):
 
 
 def run_parameters(spec: RunSpec, output_dir: Path) -> dict[str, object]:
-    """Parameters injected into every notebook of a run (a regional overview has no province)."""
+    """Parameters injected into every notebook of a run (a regional overview has no province; ``services_path``
+    only when the run has a service list of the user's)."""
     params: dict[str, object] = {"year": spec.year, "region": spec.region, "root": spec.root,
                                  "output_dir": str(output_dir)}
+    if spec.services_path is not None:
+        params["services_path"] = spec.services_path
     return params if spec.kind == "region" else {"province": spec.province, **params}
 
 
@@ -166,7 +170,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "report": spec.province, "kind": spec.kind, "status": "ok", "fingerprint": spec.fingerprint,
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
-            "inputs": state.input_digests(cat, spec.year, spec.region),
+            "inputs": state.input_digests(cat, spec.year, spec.region, spec.services_path),
             "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),

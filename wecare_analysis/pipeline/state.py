@@ -38,13 +38,23 @@ def runs_dir(cat: Catalog) -> Path:
     return folder
 
 
-def input_digests(cat: Catalog, year: int, region: str) -> dict[str, str]:
+#: Files a shapefile is made of besides the ``.shp`` (its attributes, index, projection, encoding).
+SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
+
+
+def input_digests(cat: Catalog, year: int, region: str, services_path: str | os.PathLike[str] | None = None
+                  ) -> dict[str, str]:
     """Hashes of every input a province run reads.
 
     The territory layer's own inputs (from its build manifest), every file under
-    ``data/raw/`` (user inputs) and every manifest under ``data/processed/``.
+    ``data/raw/`` (user inputs), every manifest under ``data/processed/`` and, when
+    given, the user's service list wherever it is (with a shapefile's sidecar files).
     """
     digests: dict[str, str] = {}
+    if services_path is not None:
+        main = Path(services_path).resolve()
+        parts = [main] + ([main.with_suffix(s) for s in SHAPEFILE_SIDECARS] if main.suffix.lower() == ".shp" else [])
+        digests |= {f"services:{part}": file_digest(part) for part in parts if part.is_file()}
     territory_manifest = cat.territory_manifest(year, region)
     if territory_manifest.is_file():
         digests.update(json.loads(territory_manifest.read_text(encoding="utf-8")).get("inputs", {}))

@@ -66,18 +66,17 @@ class Assessment:
 
 def survey_tables(root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
                   year: int = 2023, region: str = "01") -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Ingest ``survey_path`` (default: the synthetic demo survey) and return ``(needs, respondents, notes)``."""
-    from wecare_analysis.catalog import Catalog
-    from wecare_analysis.demo.survey import SYNTHETIC_LABEL, write_demo_survey
-    from wecare_analysis.survey.ingest import ingest_survey
+    """Return ``(needs, respondents, notes)`` of the survey the whole report reads.
 
-    catalog = Catalog(root)
-    notes = []
-    if survey_path is None:
-        survey_path = write_demo_survey(catalog.raw / "demo", root=root)[0]
-        notes.append(f"Bisogni e imprese: {SYNTHETIC_LABEL} (nessun file di indagine fornito).")
-    summary = ingest_survey(survey_path, out_dir=catalog.processed / "practices_survey", root=root, year=year,
-                            region=region)
+    That is ``survey_path`` when given, else the survey ingested with ``wecare survey validate``,
+    else the synthetic demo survey (:func:`~wecare_analysis.survey.source.survey_summary`): the
+    criteria never read another survey than the needs section of the same report.
+    """
+    from wecare_analysis.demo.survey import SYNTHETIC_LABEL
+    from wecare_analysis.survey.source import survey_summary
+
+    summary, synthetic = survey_summary(root, year, region, survey_path)
+    notes = [f"Bisogni e imprese: {SYNTHETIC_LABEL} (nessun file di indagine fornito)."] if synthetic else []
     needs = pd.read_parquet(summary["outputs"]["needs"])
     respondents = pd.read_parquet(summary["outputs"]["respondents"], columns=["firm_id", "province_sigla",
                                                                               "welfare_forms"])

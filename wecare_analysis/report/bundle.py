@@ -80,6 +80,20 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame], target: str | os.PathLike[
     return write_geopackage(present, Path(target))
 
 
+def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFrame],
+                 layers: dict[str, gpd.GeoDataFrame],
+                 definitions: tuple[tuple[str, str, str], ...] = ()) -> list[Path]:
+    """Write ``findings.xlsx``, ``layers.gpkg`` and ``opendata/`` into ``output_dir``; return the paths.
+
+    ``definitions`` (term, definition, source) are added to :data:`BASE_DEFINITIONS` in the
+    workbook's "Definizioni e fonti" sheet and describe the same headers in the data dictionary.
+    """
+    out = Path(output_dir)
+    written = [write_findings_xlsx(sheets, out / "findings.xlsx", definitions_table(list(definitions))),
+               write_layers(layers, out / "layers.gpkg")]
+    return written + write_opendata(sheets, out / "opendata", {term: text for term, text, _ in definitions})
+
+
 def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | None) -> list[Path]:
     """Show ``fig`` and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``
     (:func:`~wecare_analysis.report.exports.show_figure`)."""
@@ -138,11 +152,8 @@ def offer_tables(offer) -> dict[str, pd.DataFrame]:
     """Published service-offer tables of a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`."""
     from wecare_analysis.report import service_offer as so
 
-    def italian(df: pd.DataFrame) -> pd.DataFrame:
-        return df.rename(columns={c: so.COLUMN_LABELS.get(c, c) for c in df.columns})
-
-    return {"Offerta di servizi": italian(so.access_summary(offer)),
-            "Divari maggiori": italian(so.largest_gaps(offer, 50))}
+    return {"Offerta di servizi": so.published(so.access_summary(offer), so.AREA_LABELS),
+            "Divari maggiori": so.published(so.largest_gaps(offer, 50))}
 
 
 def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
@@ -206,9 +217,13 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     layers = {"comuni_indicatori": territory_ctx.province}
     if small_area is not None:
         layers["bisogni_piccole_aree"] = small_area_layer(territory_ctx.province, small_area)
+    definitions: tuple[tuple[str, str, str], ...] = ()
     if offer is not None:
+        from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
+
         sheets |= offer_tables(offer)
         layers |= offer_layers(offer)
+        definitions = OFFER_DEFINITIONS
     if transfer is not None:
         from wecare_analysis.report.transferability import ranking_table_it
 
@@ -218,10 +233,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
                                                          assessments)
     sheets |= extra_sheets or {}
     layers |= extra_layers or {}
-    written = [write_findings_xlsx(sheets, out / "findings.xlsx"), write_layers(layers, out / "layers.gpkg"),
-               tp.write_territory_gpkg(territory_ctx, out)]
-    written += write_opendata(sheets, out / "opendata")
-    return written
+    return write_bundle(out, sheets, layers, definitions) + [tp.write_territory_gpkg(territory_ctx, out)]
 
 
 def transferability_layer(layer: gpd.GeoDataFrame, assessments: dict) -> gpd.GeoDataFrame:

@@ -1,4 +1,4 @@
-"""What every per-province report context shares: names and the province's outline, derived once."""
+"""What the report contexts share: the region's name and, per province, its name and outline, derived once."""
 
 from __future__ import annotations
 
@@ -9,25 +9,31 @@ import geopandas as gpd
 from wecare_analysis import territory as terr
 
 
-class ProvinceScope:
+class RegionScope:
+    """Mixin of the contexts of a region: the host (a dataclass) has ``territory``, the municipalities
+    of the region."""
+
+    territory: gpd.GeoDataFrame
+
+    @property
+    def region_name(self) -> str:
+        """ISTAT name of the region."""
+        return str(self.territory["region_name"].iloc[0])
+
+
+class ProvinceScope(RegionScope):
     """Mixin of the per-province contexts (territory profile, service offer).
 
     The host (a dataclass) has ``territory``, the municipalities of the region, and
     ``province``, those of the province; names and the outline are derived from them.
     """
 
-    territory: gpd.GeoDataFrame
     province: gpd.GeoDataFrame
 
     @property
     def province_name(self) -> str:
         """Italian name of the province."""
         return str(self.province["province_name"].iloc[0])
-
-    @property
-    def region_name(self) -> str:
-        """ISTAT name of the region."""
-        return str(self.territory["region_name"].iloc[0])
 
     @cached_property
     def boundary(self) -> gpd.GeoDataFrame:

@@ -15,7 +15,6 @@ suppressed with their complements (:func:`~wecare_analysis.disclosure.suppressed
 from __future__ import annotations
 
 import importlib
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,8 +46,6 @@ RAKING_AGE_CLASSES = {"18_24": (15, 24), "25_34": (25, 34), "35_44": (35, 44), "
                       "55_64": (55, 64)}
 CARE_AREAS = ("childcare_0_2", "childcare_3_5", "childcare_6_14", "eldercare")
 UNAVAILABLE = "Sezione non disponibile"
-#: Region of the synthetic demo survey (Piemonte): it is ingested against this region.
-DEMO_REGION = "01"
 #: Why the needs sections are missing when the survey has no respondent in the report's region (Italian).
 NO_RESPONDENTS = "l'indagine non ha rispondenti in questa regione"
 #: Sheet of ``findings.xlsx`` with the province-vs-region indicators (quoted by :func:`territory_findings`).
@@ -78,30 +75,15 @@ def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, 
                   survey_path: str | os.PathLike[str] | None = None) -> SurveySource:
     """Return the survey to report: ``survey_path`` if given, else the ingested one, else the demo survey.
 
-    A given file is validated and pseudonymised (:func:`~wecare_analysis.survey.ingest.ingest_survey`);
-    without one, the last ingested survey in ``data/processed/survey/`` is used, and
-    when there is none the synthetic demo survey (Piedmont, :data:`DEMO_REGION`) is written to
-    ``data/raw/demo/`` and ingested. Respondents outside ``region`` are not dropped here: see
-    :func:`region_respondents`.
+    The choice is :func:`~wecare_analysis.survey.source.survey_summary`'s, the same for every
+    section (the transferability criteria read the same survey). Respondents outside ``region``
+    are not dropped here: see :func:`region_respondents`.
     """
-    from wecare_analysis.demo.survey import write_demo_survey
-    from wecare_analysis.survey.ingest import default_output_dir, ingest_survey
+    from wecare_analysis.survey.source import survey_summary
 
-    cat = Catalog(root)
-    demo = cat.raw / "demo" / "survey.csv"
-    summary_file = default_output_dir(root) / "validation.json"
-    if survey_path is not None:
-        summary = ingest_survey(survey_path, root=root, year=year, region=region)
-    elif summary_file.is_file():
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-    else:
-        if not demo.is_file():
-            write_demo_survey(demo.parent, root=root)
-        # the demo survey is a Piedmont one, whatever region the report covers (also 'all')
-        summary = ingest_survey(demo, root=root, year=year, region=DEMO_REGION)
+    summary, synthetic = survey_summary(root, year, region, survey_path)
     path = Path(summary["file"])
     needs = pd.read_parquet(summary["outputs"]["needs"])
-    synthetic = path.resolve() == demo.resolve()
     return SurveySource(needs, path, synthetic, summary["rows_read"], summary["rows_kept"],
                         summary["rows_quarantined"])
 

@@ -53,9 +53,29 @@ def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int 
         written.append(folder / f"{name}.svg")
     shown = png_bytes(resampled(rendered, display_dpi), display_dpi)
     width = round(rendered.bbox.width * 96)  # CSS pixels: the figure's size in inches on screen
+    alt = figure_description(fig)
     plt.close(fig)
-    display(Image(data=shown, format="png", width=width))
+    display(Image(data=shown, format="png", width=width, metadata={"alt": alt}))
     return written
+
+
+def figure_description(fig: Figure) -> str:
+    """Italian text alternative of a figure (the reports' ``alt`` text): its title, else its panels' titles.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axes = plt.subplots(1, 2)
+    >>> _ = axes[0].set_title("Asilo nido"), axes[1].set_title("RSA")
+    >>> figure_description(fig)
+    'Figura: Asilo nido; RSA'
+    >>> _ = fig.suptitle("Cuneo: accesso ai servizi"); figure_description(fig)
+    'Figura: Cuneo: accesso ai servizi (Asilo nido; RSA)'
+    >>> plt.close(fig)
+    """
+    panels = "; ".join(t for t in (ax.get_title() for ax in fig.axes) if t)
+    title = fig.get_suptitle()
+    if title and panels:
+        return f"Figura: {title} ({panels})"
+    return f"Figura: {title or panels}" if title or panels else "Figura"
 
 
 def italian_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -50,6 +50,7 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
     template_dir = resources.files("wecare_analysis.report") / "templates"
     with resources.as_file(template_dir) as folder:
         exporter = HTMLExporter(config=config, template_name=template, extra_template_basedirs=[str(folder)],
+                                extra_template_paths=[str(folder)],
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 language_code="it")
         exporter.register_preprocessor(DropStderr(), enabled=True)

@@ -79,12 +79,14 @@ def choropleth(
     k: int = 5,
     cmap: str = "YlOrRd",
     title: str | None = None,
+    legend_title: str | None = None,
 ) -> mapclassify.classifiers.MapClassifier:
     """Draw a classified choropleth of ``column`` on ``ax`` and return the classifier.
 
     Classes come from ``mapclassify`` (``scheme`` is one of its classifier names,
     e.g. ``"Quantiles"`` (default: fast, deterministic, equal counts per class), ``"FisherJenks"``); missing values
-    are drawn in light grey and labelled "dato non disponibile". The CRS must be
+    are drawn in light grey and labelled "dato non disponibile". The legend is headed
+    ``legend_title``, by default the Italian label of ``column``. The CRS must be
     projected in metres (the scale bar reads it as such).
     """
     if gdf.crs is None or not gdf.crs.is_projected:
@@ -111,7 +113,7 @@ def choropleth(
     handles = [Patch(facecolor=colours(i), edgecolor="none", label=text) for i, text in enumerate(labels)]
     if not valid.all():
         handles.append(Patch(facecolor="#dddddd", label="dato non disponibile"))
-    ax.legend(handles=handles, title=label(column), loc="lower right", fontsize=7, title_fontsize=8,
+    ax.legend(handles=handles, title=legend_title or label(column), loc="lower right", fontsize=7, title_fontsize=8,
               frameon=True, framealpha=0.9)
     ax.set_title(title or label(column), fontsize=11)
     ax.set_axis_off()

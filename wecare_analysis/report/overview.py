@@ -77,23 +77,38 @@ def province_comparison(territory: gpd.GeoDataFrame,
 
 
 def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: str, titles: dict[str, str] | None = None,
-                    ncols: int = 3):
-    """One province-level choropleth per column, side by side (same frame, own classes and legend)."""
+                    ncols: int = 3, legend_title: str | None = None, note: str | None = None,
+                    cmap: str = "YlOrRd", panel_height: float = 5.6):
+    """One province-level choropleth per column, side by side (same frame, own classes and legend).
+
+    ``titles`` maps a column to its map's title, ``legend_title`` heads every legend (default: the
+    column's Italian label), ``cmap`` colours the classes, ``panel_height`` is the height of a row of
+    maps in inches (each 5 inches wide), and ``note`` (a source line) is printed at the foot of the
+    figure, wrapped to its width.
+    """
+    import textwrap
+
     import matplotlib.pyplot as plt
+    from matplotlib.patheffects import withStroke
 
     from wecare_analysis.report.maps import choropleth
 
     nrows = int(np.ceil(len(columns) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, 5.6 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, panel_height * nrows), squeeze=False)
     for ax, column in zip(axes.flat, columns):
-        choropleth(layer, column, ax, k=4, title=(titles or {}).get(column))
+        choropleth(layer, column, ax, k=4, cmap=cmap, title=(titles or {}).get(column), legend_title=legend_title)
         for _, row in layer.iterrows():
             point = row.geometry.representative_point()
-            ax.annotate(row["province_sigla"], (point.x, point.y), ha="center", fontsize=7, color="#222222")
+            ax.annotate(row["province_sigla"], (point.x, point.y), ha="center", fontsize=7, color="#222222",
+                        path_effects=[withStroke(linewidth=2, foreground="white")])  # legible on dark classes
     for ax in list(axes.flat)[len(columns):]:
         ax.set_axis_off()
     fig.suptitle(title, fontsize=13)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    if note:  # about 18 characters of 7-point text per inch
+        note = textwrap.fill(note, width=int(18 * fig.get_figwidth()))
+        fig.text(0.01, 0.01, note, fontsize=7, color="#555555")
+    lines = note.count("\n") + 1 if note else 0  # a 7-point line is about 0.13 inch high
+    fig.tight_layout(rect=(0, (0.13 * lines + 0.05 * bool(lines)) / fig.get_figheight(), 1, 0.96))
     return fig
 
 
@@ -154,8 +169,10 @@ def needs_heatmap(wide: pd.DataFrame, title: str):
 
 
 def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                          pdf: bool = True) -> Path:
+                          pdf: bool = True, services_path: str | os.PathLike[str] | None = None) -> Path:
     """Execute ``09_regional_overview`` and publish ``reports/<REGION>/`` atomically; return that folder.
+
+    ``services_path`` is the user's service list (None: the synthetic demo services).
 
     A thin call of the pipeline's own run (the same staging, HTML/PDF rendering,
     manifest and atomic publication as a province); ``wecare run`` does the same
@@ -168,7 +185,8 @@ def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.P
     cat = Catalog(root)
     name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
     spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
-                   kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf)
+                   kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
+                   services_path=None if services_path is None else str(Path(services_path).resolve()))
     result = run_province(spec)
     if result.status != "ok":
         raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)

@@ -26,7 +26,7 @@ from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.cache import shared_result
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
-from wecare_analysis.report.contexts import ProvinceScope
+from wecare_analysis.report.contexts import ProvinceScope, RegionScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
@@ -44,16 +44,69 @@ CLUSTER_LABELS = {
     "ns": "non significativo",
 }
 CLUSTER_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
-#: Italian headers of the tables (numeric columns keep English names in code).
+#: Italian headers of the municipality tables (numeric columns keep English names in code).
 COLUMN_LABELS = {
-    "name": "Comune", "category_label": "Servizio", "population": "Utenti potenziali",
+    "municipality_code": "Codice ISTAT comune", "name": "Comune", "category": "Codice servizio",
+    "category_label": "Servizio", "population": "Utenti potenziali",
     "services": "Servizi nel comune", "supply_per_1000": "Servizi nel comune per 1.000 utenti",
     "access_per_1000": "Servizi raggiungibili per 1.000 utenti (2SFCA)",
     "nearest_km": "Servizio più vicino (km)",
     "need_rate": "Bisogno (quota)", "access_ratio": "Accesso rispetto alla regione (%)",
     "gap_index": "Indice di divario", "shortfall": "Utenti scoperti rispetto alla regione",
-    "cluster_label": "Cluster LISA",
+    "cluster": "Codice cluster LISA", "cluster_label": "Cluster LISA",
 }
+#: Italian headers of the summaries of an area (a province, the region): sums and user-weighted means.
+AREA_LABELS = COLUMN_LABELS | {
+    "province_sigla": "Sigla", "province_name": "Provincia", "services": "Servizi",
+    "supply_per_1000": "Servizi per 1.000 utenti", "nearest_km": "Distanza media dal servizio più vicino (km)",
+    "hh_municipalities": "Comuni in cluster alto bisogno – bassa offerta",
+}
+#: Definitions of the published offer headers: (term, definition, source), for the workbook and the data dictionary.
+OFFER_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    ("Servizio",
+     "Categoria di servizio della tassonomia Wecare (Codice servizio: il suo codice).",
+     "Tassonomia Wecare"),
+    ("Servizi", "Servizi della categoria situati nell'area (provincia o regione).", "Elenco dei servizi"),
+    ("Utenti potenziali",
+     ("Residenti della popolazione a cui il servizio si rivolge (per esempio i bambini di 0-2 anni per "
+      "l'asilo nido, le persone di 75 anni e più per la RSA)."),
+     "Calcolo su dati ISTAT"),
+    ("Servizi nel comune", "Servizi della categoria situati nel comune.", "Elenco dei servizi"),
+    ("Servizi per 1.000 utenti",
+     "Servizi della categoria situati nell'area ogni 1.000 utenti potenziali.",
+     "Elenco dei servizi; ISTAT"),
+    ("Servizi raggiungibili per 1.000 utenti (2SFCA)",
+     ("Accessibilità a due stadi (2SFCA, Luo e Wang 2003): ogni servizio entro il raggio della categoria "
+      "diviso per gli utenti potenziali che lo raggiungono, sommato sui servizi raggiungibili dal comune, "
+      "per 1.000 utenti; per una provincia o la regione è la media dei comuni pesata con gli utenti."),
+     "Calcolo Wecare"),
+    ("Servizio più vicino (km)",
+     "Distanza in linea d'aria dal comune al servizio più vicino della categoria.",
+     "Calcolo Wecare"),
+    ("Distanza media dal servizio più vicino (km)",
+     ("Distanza in linea d'aria dal servizio più vicino della categoria, media dei comuni dell'area pesata "
+      "con gli utenti."),
+     "Calcolo Wecare"),
+    ("Accesso rispetto alla regione (%)",
+     ("Accessibilità in percentuale di quella della regione (100 = pari alla media regionale pesata con gli"
+      " utenti)."),
+     "Calcolo Wecare"),
+    ("Indice di divario",
+     ("Bisogno standardizzato meno accessibilità standardizzata sui comuni della regione (Wang e Luo 2005):"
+      " positivo quando il bisogno è sopra la media e/o l'accesso sotto, in deviazioni standard."),
+     "Calcolo Wecare"),
+    ("Utenti scoperti rispetto alla regione",
+     ("Persone nel bisogno che sarebbero servite in più se il comune avesse l'accessibilità media della "
+      "regione."),
+     "Calcolo Wecare"),
+    ("Cluster LISA",
+     ("Cluster locale di Moran (LISA, p ≤ 0,05, 999 permutazioni) dell'indice di divario: «alto bisogno – "
+      "bassa offerta» (HH) sono comuni a divario alto circondati da comuni a divario alto."),
+     "Calcolo Wecare"),
+    ("Comuni in cluster alto bisogno – bassa offerta",
+     "Comuni dell'area nel cluster LISA «alto bisogno – bassa offerta» (HH) dell'indice di divario.",
+     "Calcolo Wecare"),
+)
 DECIMALS = {"population": 0, "services": 0, "supply_per_1000": 2, "access_per_1000": 2, "nearest_km": 1,
             "need_rate": 3, "access_ratio": 0, "gap_index": 2, "shortfall": 0}
 SOURCE_NOTE = ("Fonti: servizi {source}; popolazione ISTAT al 1° gennaio {year} e confini comunali tramite "
@@ -62,14 +115,12 @@ SOURCE_NOTE = ("Fonti: servizi {source}; popolazione ISTAT al 1° gennaio {year}
 
 
 @dataclass
-class ServiceOfferContext(ProvinceScope):
-    """Everything the service-offer report of one province needs, computed once (names and outline:
-    :class:`~wecare_analysis.report.contexts.ProvinceScope`)."""
+class RegionalOffer(RegionScope):
+    """Services, access and need–offer gaps of a whole region (what every province report shows a part of;
+    the region's name: :class:`~wecare_analysis.report.contexts.RegionScope`)."""
 
-    sigla: str
     year: int
     territory: gpd.GeoDataFrame   # municipalities of the region
-    province: gpd.GeoDataFrame    # municipalities of the province
     services: gpd.GeoDataFrame    # kept services of the region (EPSG:32632)
     validation: dict              # read / kept / quarantined / outside counts
     synthetic: bool
@@ -81,18 +132,42 @@ class ServiceOfferContext(ProvinceScope):
         source = SYNTHETIC_LABEL if self.synthetic else "dal file fornito"
         return SOURCE_NOTE.format(source=source, year=self.year)
 
+
+@dataclass
+class ServiceOfferContext(ProvinceScope, RegionalOffer):
+    """The regional offer with one province in view: everything the service-offer report of the province
+    needs, computed once (names and outline: :class:`~wecare_analysis.report.contexts.ProvinceScope`)."""
+
+    sigla: str
+    province: gpd.GeoDataFrame    # municipalities of the province
+
     def province_gaps(self) -> pd.DataFrame:
         """Rows of :attr:`gaps` for the municipalities of the province."""
         return self.gaps[self.gaps["municipality_code"].isin(self.province["municipality_code"])]
 
 
-def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
-                          root: str | os.PathLike[str] | None = None,
-                          services_path: str | os.PathLike[str] | None = None,
-                          small_area: pd.DataFrame | None = None, method: str = "2sfca",
-                          permutations: int = 999) -> ServiceOfferContext:
-    """Load territory and services, compute access, gaps and LISA clusters for the province's region."""
-    sigla, territory, local = terr.select_province(terr.load_territory(year, region, root), province)
+def regional_offer(year: int = 2023, region: str | int = "01", root: str | os.PathLike[str] | None = None,
+                   services_path: str | os.PathLike[str] | None = None, small_area: pd.DataFrame | None = None,
+                   method: str = "2sfca", permutations: int = 999,
+                   territory: gpd.GeoDataFrame | None = None) -> RegionalOffer:
+    """Validate the services of one region and compute access, gaps and LISA clusters of its municipalities.
+
+    The result is computed once per input state and shared by every report of the
+    region (:func:`~wecare_analysis.cache.shared_result`): the province reports and the
+    regional overview read the same table.
+
+    Parameters
+    ----------
+    region
+        ISTAT code of one region.
+    services_path
+        The user's service list; None for the synthetic demo offer.
+    small_area
+        Optional small-area need estimates (:func:`~wecare_analysis.gaps.need_by_category`).
+    territory
+        The region's municipality layer, when the caller has it already.
+    """
+    territory = terr.load_territory(year, region, root) if territory is None else territory
     region_code = f"{int(territory['region_code'].iloc[0]):02d}"
 
     def compute() -> tuple[gpd.GeoDataFrame, dict, bool, pd.DataFrame]:
@@ -108,14 +183,29 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
                              cluster_label=table["cluster"].map(CLUSTER_LABELS))
         return validation.kept, validation.summary(), synthetic, table
 
-    # the same for every province of the region: computed once per input state, then shared
+    # the same for every report of the region: computed once per input state, then shared
     small_area_key = None if small_area is None else int(pd.util.hash_pandas_object(small_area).sum())
     kept, summary, synthetic, table = shared_result(
         root, "service_offer", {"year": year, "region": region_code, "services_path": str(services_path),
                                 "small_area": small_area_key, "method": method, "permutations": permutations},
         compute, files=[services_path, demo_services_path(root),
                         Catalog(root).territory(year, terr.normalise_region(region))])
-    return ServiceOfferContext(sigla, year, territory, local, kept, summary, synthetic, table)
+    return RegionalOffer(year, territory, kept, summary, synthetic, table)
+
+
+def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
+                          root: str | os.PathLike[str] | None = None,
+                          services_path: str | os.PathLike[str] | None = None,
+                          small_area: pd.DataFrame | None = None, method: str = "2sfca",
+                          permutations: int = 999) -> ServiceOfferContext:
+    """Load territory and services, compute access, gaps and LISA clusters for the province's region
+    (:func:`regional_offer`) and keep the province in view."""
+    layer = terr.load_territory(year, region, root)
+    sigla, territory, local = terr.select_province(layer, province)
+    offer = regional_offer(year, region, root, services_path, small_area, method, permutations, territory)
+    return ServiceOfferContext(year=year, territory=territory, services=offer.services,
+                               validation=offer.validation, synthetic=offer.synthetic, gaps=offer.gaps,
+                               sigla=sigla, province=local)
 
 
 def title_markdown(ctx: ServiceOfferContext) -> str:
@@ -298,6 +388,14 @@ def _display(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+def published(table: pd.DataFrame, labels: dict[str, str] = COLUMN_LABELS) -> pd.DataFrame:
+    """``table`` as published in workbooks and open data: Italian headers (``labels``), access relative to the
+    region in % (its header says so)."""
+    if "access_ratio" in table.columns:
+        table = table.assign(access_ratio=100 * table["access_ratio"])
+    return table.rename(columns={c: labels.get(c, c) for c in table.columns})
+
+
 def largest_gaps_display(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
     """:func:`largest_gaps` with Italian headers and number formats, for display."""
     return _display(largest_gaps(ctx, n), ["name", "category_label", "population", "services",
@@ -305,13 +403,18 @@ def largest_gaps_display(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
                                            "shortfall", "cluster_label"])
 
 
-def access_summary(ctx: ServiceOfferContext) -> pd.DataFrame:
-    """Per category, for the province: users, services, services per 1,000 users, population-weighted access
-    and distance to the nearest service, access relative to the region, municipalities in HH clusters."""
+def area_access_summary(area_gaps: pd.DataFrame, region_gaps: pd.DataFrame) -> pd.DataFrame:
+    """Per category, for an area (rows of the gap table): users, services, services per 1,000 users,
+    population-weighted access and distance to the nearest service, access relative to the region, and
+    municipalities in HH clusters.
+
+    The population-weighted access of an area is :math:`\\bar a = \\sum_i P_i a_i / \\sum_i P_i` over its
+    municipalities (``P_i`` users, ``a_i`` 2SFCA access per 1,000 users);
+    ``access_ratio`` is the area's :math:`\\bar a` over the region's.
+    """
     rows = []
-    local = ctx.province_gaps()
-    for code, part in local.groupby("category", sort=False):
-        region = ctx.gaps[ctx.gaps["category"] == code]
+    for code, part in area_gaps.groupby("category", sort=False):
+        region = region_gaps[region_gaps["category"] == code]
         pop = part["population"].to_numpy(dtype=float)
         access = population_weighted_mean(part["access_per_1000"].to_numpy(dtype=float), pop)
         region_access = population_weighted_mean(region["access_per_1000"].to_numpy(dtype=float),
@@ -325,6 +428,11 @@ def access_summary(ctx: ServiceOfferContext) -> pd.DataFrame:
                      "access_ratio": access / region_access if region_access > 0 else np.nan,
                      "hh_municipalities": int((part["cluster"] == "HH").sum())})
     return pd.DataFrame(rows)
+
+
+def access_summary(ctx: ServiceOfferContext) -> pd.DataFrame:
+    """:func:`area_access_summary` of the province, relative to its region."""
+    return area_access_summary(ctx.province_gaps(), ctx.gaps)
 
 
 def access_summary_display(ctx: ServiceOfferContext) -> pd.DataFrame:
@@ -345,9 +453,8 @@ def export_tables(ctx: ServiceOfferContext, output_dir: str | os.PathLike[str] |
         return []
     out = Path(output_dir)
     all_rows = ctx.province_gaps().drop(columns=["cluster_label"])
-    sheets = {"Sintesi per servizio": access_summary(ctx), "Divari maggiori": largest_gaps(ctx, 50),
-              "Comuni e servizi": all_rows}
-    sheets = {k: v.rename(columns={c: COLUMN_LABELS.get(c, c) for c in v.columns}) for k, v in sheets.items()}
+    sheets = {"Sintesi per servizio": published(access_summary(ctx), AREA_LABELS),
+              "Divari maggiori": published(largest_gaps(ctx, 50)), "Comuni e servizi": published(all_rows)}
     written = [write_excel(sheets, out / "servizi.xlsx")]
     local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
     columns = ["service_id", "category", "name", "capacity", "municipality_code", "placed_by", "geometry"]

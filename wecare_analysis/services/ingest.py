@@ -78,6 +78,18 @@ class ServiceValidation:
         """Rows placed outside the region."""
         return len(self.outside)
 
+    def write_quarantine(self, target: str | Path | None = None) -> Path | None:
+        """Write the quarantined rows with their reason to ``target`` (default ``PATH.quarantine.csv``, next to
+        the input) atomically; None, and nothing written, when no row is quarantined."""
+        if not self.rows_quarantined:
+            return None
+        from wecare_analysis.atomic import atomic_path
+
+        target = Path(target) if target is not None else self.path.with_name(self.path.name + ".quarantine.csv")
+        with atomic_path(target) as tmp:
+            self.quarantine.to_csv(tmp, index=False)
+        return target
+
     def summary(self) -> dict:
         """Return the counts as a JSON-ready dict."""
         return {"file": str(self.path), "rows_read": self.rows_read, "rows_kept": self.rows_kept,

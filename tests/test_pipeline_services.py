@@ -1,0 +1,91 @@
+"""`wecare run --services PATH`: the user's service list reaches every report, is validated once, and counts for
+`--resume`; an unusable list stops the run before any province."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wecare_analysis import pipeline
+from wecare_analysis.cli import main
+from wecare_analysis.pipeline import state
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def services_run(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+    """A project root, a CSV of Biella's services as a user exports it (``;`` and decimal commas) with two bad
+    rows and one outside the region, and the number of good rows; then ``wecare run --province BI``."""
+    from wecare_analysis.services.sources import demo_or_user_services
+    from wecare_analysis.territory import load_territory
+
+    root = tmp_path_factory.mktemp("services_root")
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed",
+                    ignore=shutil.ignore_patterns("cache", "*.lock"))
+    biella = set(load_territory(2023, "01", root).query("province_sigla == 'BI'")["municipality_code"])
+    demo = demo_or_user_services(None, root)[0].kept  # the synthetic offer, here playing a user's export
+    good = demo[demo["municipality_code"].isin(biella)].to_crs(4326)
+    rows = pd.DataFrame({"id": good["service_id"], "categoria": good["category"], "nome": good["name"],
+                         "lon": good.geometry.x.round(6), "lat": good.geometry.y.round(6)})
+    bad = pd.DataFrame({"id": ["x1", "x2", "x3"], "categoria": ["bar", "asilo_nido", "farmacia"],
+                        "nome": ["Bar Sport", "Nido senza coordinate", "Farmacia di Milano"],
+                        "lon": [8.05, None, 9.19], "lat": [45.56, None, 45.46]})
+    csv = tmp_path_factory.mktemp("user_files") / "servizi_biella.csv"
+    pd.concat([rows, bad]).to_csv(csv, sep=";", decimal=",", index=False)
+    code = main(["run", "--province", "BI", "--root", str(root), "--services", str(csv), "--no-pdf",
+                 "--no-overview", "--no-progress", "--jobs", "1"])
+    assert code == 0
+    return root, csv, len(rows)
+
+
+def test_user_services_reach_the_report(services_run):
+    root, csv, n_good = services_run
+    folder = root / "reports" / "BI"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["services_path"] == str(csv)
+    assert f"services:{csv}" in manifest["inputs"]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8")))
+    # read = kept + quarantined + outside: 2 bad rows, 1 in Milan
+    assert (f"Dal file dei servizi sono state lette {n_good + 3} righe: {n_good} tenute, 2 in quarantena, "
+            "1 fuori regione") in text.replace(".", "")
+    assert "servizi dal file fornito" in text and "«servizi_biella.csv»" in text
+    offer = pd.read_excel(folder / "findings.xlsx", sheet_name="Offerta di servizi")
+    assert offer["Servizi"].sum() == n_good  # every good row placed in its Biella municipality
+    # only Biella has services: its access is far above the region's (which counts the other provinces at 0)
+    assert (offer["Accesso rispetto alla regione (%)"].dropna() > 100).all()
+
+
+def test_bad_rows_are_quarantined_next_to_the_file(services_run):
+    _, csv, _ = services_run
+    quarantine = pd.read_csv(csv.with_name(csv.name + ".quarantine.csv"))
+    assert quarantine["id"].tolist() == ["x1", "x2"]
+    assert quarantine["reason"].str.contains("category").iloc[0]
+    assert quarantine["reason"].str.contains("coordinates").iloc[1]
+
+
+def test_resume_knows_the_service_list(services_run):
+    root, csv, _ = services_run
+    again = pipeline.run_all(["BI"], 2023, "01", root, resume=True, progress=False, pdf=False, overview=False,
+                             services=csv)
+    assert [r.status for r in again] == ["skipped"]
+    cat = pipeline.Catalog(root)
+    without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, 2023, "01"))
+    assert not state.is_up_to_date(cat, "BI", without)  # the demo services would give another report
+
+
+def test_unusable_service_list_stops_the_run_at_once(project_root, tmp_path, capsys):
+    empty = tmp_path / "servizi.csv"
+    empty.write_text("id;categoria;nome\n", encoding="utf-8")
+    code = main(["run", "--province", "AT", "--root", str(project_root), "--services", str(empty), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "servizi.csv" in err and "no data rows" in err
+    assert "Traceback" not in err
+    missing = main(["run", "--province", "AT", "--root", str(project_root), "--services", str(tmp_path / "no.csv"),
+                    "--no-progress"])
+    assert missing == 2 and "file not found" in capsys.readouterr().err
