@@ -79,3 +79,17 @@ def test_section_markdown_counts_the_rows(offer):
     assert "**3 servizi** di 1 categorie" in text
     assert "lette 4 righe: 3 tenute, 1 in quarantena, 0 fuori regione" in text
     assert "dal file fornito" in text and "sintetici" not in text
+
+
+def test_a_category_without_services_is_a_grey_map_that_says_so(offer):
+    none = offer.gaps.assign(category="rsa", category_label="RSA", services=0, access_per_1000=0.0, cluster="ns")
+    offer.gaps = pd.concat([offer.gaps, none], ignore_index=True)
+    table = ovo.province_access(offer)
+    assert table.loc[table["category"] == "rsa", "access_ratio"].isna().all()  # 0 / 0: no ratio, not 0 %
+    provinces = offer.territory.dissolve(by=["province_sigla", "province_name"]).reset_index()
+    layer = ovo.access_ratio_layer(provinces, table, categories=("asilo_nido", "rsa"))
+    fig = ovo.access_ratio_maps(layer, offer)
+    rsa = fig.axes[1]
+    assert rsa.get_title() == "RSA\n(nessun servizio nella regione)"
+    assert [t.get_text() for t in rsa.get_legend().get_texts()] == ["dato non disponibile"]
+    assert fig.axes[0].get_title() == "Asilo nido"

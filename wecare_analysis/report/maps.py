@@ -80,8 +80,9 @@ def choropleth(
     cmap: str = "YlOrRd",
     title: str | None = None,
     legend_title: str | None = None,
-) -> mapclassify.classifiers.MapClassifier:
-    """Draw a classified choropleth of ``column`` on ``ax`` and return the classifier.
+) -> mapclassify.classifiers.MapClassifier | None:
+    """Draw a classified choropleth of ``column`` on ``ax`` and return the classifier (None when no value is known:
+    the map is all grey and its legend says so).
 
     Classes come from ``mapclassify`` (``scheme`` is one of its classifier names,
     e.g. ``"Quantiles"`` (default: fast, deterministic, equal counts per class), ``"FisherJenks"``); missing values
@@ -93,11 +94,13 @@ def choropleth(
         raise ValueError("choropleth needs a projected CRS in metres (e.g. EPSG:32632)")
     values = gdf[column].astype("float64")
     valid = values.notna().to_numpy()
-    k = max(1, min(k, int(values[valid].nunique())))
-    classifier = getattr(mapclassify, scheme)(values[valid].to_numpy(), k=k)
-    colours = plt.get_cmap(cmap, len(classifier.bins))
     face = np.full(len(gdf), "#dddddd", dtype=object)
-    face[valid] = [to_hex(colours(int(c))) for c in classifier.yb]
+    classifier = None
+    if valid.any():
+        k = max(1, min(k, int(values[valid].nunique())))
+        classifier = getattr(mapclassify, scheme)(values[valid].to_numpy(), k=k)
+        colours = plt.get_cmap(cmap, len(classifier.bins))
+        face[valid] = [to_hex(colours(int(c))) for c in classifier.yb]
     xmin, ymin, xmax, ymax = gdf.total_bounds
     tolerance = max(xmax - xmin, ymax - ymin) / SIMPLIFY_DIVISOR
     ax.add_collection(polygon_collection(gdf.geometry.simplify(tolerance), facecolors=list(face),
@@ -108,9 +111,10 @@ def choropleth(
     pad = 0.02 * max(xmax - xmin, ymax - ymin)
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
-    decimals = INDICATOR_DECIMALS.get(column, 0)
-    labels = class_labels(classifier.bins, float(values[valid].min()), decimals)
-    handles = [Patch(facecolor=colours(i), edgecolor="none", label=text) for i, text in enumerate(labels)]
+    handles = []
+    if classifier is not None:
+        labels = class_labels(classifier.bins, float(values[valid].min()), INDICATOR_DECIMALS.get(column, 0))
+        handles = [Patch(facecolor=colours(i), edgecolor="none", label=text) for i, text in enumerate(labels)]
     if not valid.all():
         handles.append(Patch(facecolor="#dddddd", label="dato non disponibile"))
     ax.legend(handles=handles, title=legend_title or label(column), loc="lower right", fontsize=7, title_fontsize=8,

@@ -251,9 +251,10 @@ def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name:
     for ax, (_, row) in zip(axes.ravel(), areas.iterrows()):
         layer = mrp_layer(est, territory, sigla, row["need_area"])
         classes = choropleth(layer, MAP_COLUMN, ax, boundary=boundary, title=row["label"])
-        labels = class_labels(classes.bins, float(layer[MAP_COLUMN].min()), 1)  # one decimal, not the default 0
-        for text, new in zip(ax.get_legend().get_texts(), labels):
-            text.set_text(new)
+        if classes is not None:
+            labels = class_labels(classes.bins, float(layer[MAP_COLUMN].min()), 1)  # one decimal, not the default 0
+            for text, new in zip(ax.get_legend().get_texts(), labels):
+                text.set_text(new)
     for ax in axes.ravel()[len(areas):]:
         ax.set_axis_off()
     fig.suptitle(f"Stime per comune (MRP), {name}: quota di lavoratori 18-64 anni con il bisogno", fontsize=12)

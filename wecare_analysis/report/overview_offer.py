@@ -99,8 +99,11 @@ def access_ratio_maps(layer: gpd.GeoDataFrame, offer: RegionalOffer) -> Figure:
     from wecare_analysis.report.overview import small_multiples
 
     columns = tuple(c for c in layer.columns if c not in ("province_sigla", "province_name", "geometry"))
+    # a category without any service in the region has no ratio: its map is grey and its title says why
+    titles = {c: c if layer[c].notna().any() else f"{c}\n(nessun servizio nella regione)" for c in columns}
     return small_multiples(layer, columns, f"{offer.region_name}: accesso ai servizi rispetto alla media "
-                                            "regionale (%)", ncols=2, legend_title="% della media regionale",
+                                            "regionale (%)", titles=titles, ncols=2,
+                           legend_title="% della media regionale",
                            note=offer.source_note, cmap="YlGnBu", panel_height=4.8)  # with its heading, one A4 page
 
 

@@ -338,7 +338,8 @@ def access_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATE
         layer = _province_layer(ctx, code)
         classifier = choropleth(layer, "access_per_1000", ax, boundary=boundary, cmap="YlGnBu",
                                 title=labels[code])
-        _relabel_legend(ax, classifier, float(layer["access_per_1000"].min()), "Servizi per 1.000 utenti", 2)
+        if classifier is not None:
+            _relabel_legend(ax, classifier, float(layer["access_per_1000"].min()), "Servizi per 1.000 utenti", 2)
     fig.suptitle(f"{ctx.province_name}: servizi raggiungibili per 1.000 utenti potenziali (2SFCA)",
                  fontsize=13)
     fig.text(0.01, 0.01, ctx.source_note, fontsize=7, color="#555555")
