@@ -1,5 +1,5 @@
-"""`wecare run --services PATH`: the user's service list reaches every report, is validated once, and counts for
-`--resume`; an unusable list stops the run before any province."""
+"""`wecare run --services/--mef/--third-sector/--ahp`: the user's files reach every report, are checked once and
+count for `--resume`; a file that cannot be used stops the run before any province."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from wecare_analysis.cli import main
 from wecare_analysis.pipeline import state
 
 pytestmark = pytest.mark.slow
+PRACTICES = Path(__file__).parent / "data" / "practices"
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,13 @@ def services_run(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -
                         "lon": [8.05, None, 9.19], "lat": [45.56, None, 45.46]})
     csv = tmp_path_factory.mktemp("user_files") / "servizi_biella.csv"
     pd.concat([rows, bad]).to_csv(csv, sep=";", decimal=",", index=False)
+    practices = csv.parent  # copies: quarantine files are written next to the inputs
+    for name in ("mef_valid.csv", "third_sector.csv", "ahp_categories.csv"):
+        shutil.copy(PRACTICES / name, practices / name)
     code = main(["run", "--province", "BI", "--root", str(root), "--services", str(csv), "--no-pdf",
-                 "--no-overview", "--no-progress", "--jobs", "1"])
+                 "--no-overview", "--no-progress", "--jobs", "1", "--mef", str(practices / "mef_valid.csv"),
+                 "--third-sector", str(practices / "third_sector.csv"),
+                 "--ahp", str(practices / "ahp_categories.csv")])
     assert code == 0
     return root, csv, len(rows)
 
@@ -49,7 +55,7 @@ def test_user_services_reach_the_report(services_run):
     folder = root / "reports" / "BI"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["services_path"] == str(csv)
-    assert f"services:{csv}" in manifest["inputs"]
+    assert f"file:{csv}" in manifest["inputs"]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8")))
     # read = kept + quarantined + outside: 2 bad rows, 1 in Milan
     assert (f"Dal file dei servizi sono state lette {n_good + 3} righe: {n_good} tenute, 2 in quarantena, "
@@ -71,8 +77,11 @@ def test_bad_rows_are_quarantined_next_to_the_file(services_run):
 
 def test_resume_knows_the_service_list(services_run):
     root, csv, _ = services_run
+    practices = csv.parent
+    files = {"services_path": csv, "mef_path": practices / "mef_valid.csv",
+             "third_sector_path": practices / "third_sector.csv", "ahp_path": practices / "ahp_categories.csv"}
     again = pipeline.run_all(["BI"], 2023, "01", root, resume=True, progress=False, pdf=False, overview=False,
-                             services=csv)
+                             user_files=files)
     assert [r.status for r in again] == ["skipped"]
     cat = pipeline.Catalog(root)
     without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, 2023, "01"))
@@ -88,4 +97,48 @@ def test_unusable_service_list_stops_the_run_at_once(project_root, tmp_path, cap
     assert "Traceback" not in err
     missing = main(["run", "--province", "AT", "--root", str(project_root), "--services", str(tmp_path / "no.csv"),
                     "--no-progress"])
-    assert missing == 2 and "file not found" in capsys.readouterr().err
+    assert missing == 2 and "service list not found" in capsys.readouterr().err
+    wrong = PRACTICES / "mef_wrong_columns.csv"
+    assert main(["run", "--province", "AT", "--root", str(project_root), "--mef", str(wrong), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "mef_wrong_columns.csv: cannot be used" in err and "Traceback" not in err
+    bad_ahp = PRACTICES / "ahp_not_reciprocal.csv"
+    assert main(["run", "--province", "AT", "--root", str(project_root), "--ahp", str(bad_ahp), "--no-progress"]) == 2
+    assert "reciprocal" in capsys.readouterr().err
+
+
+def test_criteria_files_and_ahp_weights_reach_the_report(services_run):
+    from wecare_analysis.practices.ahp import ahp_from_csv
+    from wecare_analysis.report.formatting import format_it
+
+    root, csv, _ = services_run
+    practices = csv.parent
+    folder = root / "reports" / "BI"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["mef_path"] == str(practices / "mef_valid.csv")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8")))
+    assert "Redditi IRPEF (MEF): file fornito «mef_valid.csv», usato" in text
+    assert "Registro del terzo settore (5×1000): file fornito «third_sector.csv», usato in parte" in text
+    quarantine = pd.read_csv(practices / "third_sector.csv.quarantine.csv")
+    assert len(quarantine) == 2 and quarantine["reason"].notna().all()
+    cr = ahp_from_csv(practices / "ahp_categories.csv").cr
+    assert f"confronti a coppie (AHP) forniti, rapporto di consistenza {format_it(cr, 2)}" in text
+    # with both files the income and third-sector criteria are available: not in the "non disponibili" note
+    note = re.search(r"Criteri non disponibili[^.]*\.", text)
+    assert note is None or ("Reddito" not in note.group(0) and "Terzo settore" not in note.group(0))
+    # the published scores are those of the AHP weights, not of the equal weights
+    from wecare_analysis.practices.assess import assess_province
+    from wecare_analysis.report.document import transferability
+
+    published = pd.read_excel(folder / "findings.xlsx", sheet_name="Pratiche trasferibili").set_index("Pratica")
+    published["TOPSIS"] = pd.to_numeric(published["TOPSIS"].astype(str).str.replace(",", "."))
+    from wecare_analysis.report.service_offer import service_offer_context
+
+    offer = service_offer_context("BI", 2023, "01", root, str(csv))  # the report's offer: the user's services
+    transfer = transferability("BI", 2023, "01", root, None, offer, practices / "mef_valid.csv",
+                               practices / "third_sector.csv", practices / "ahp_categories.csv")
+    equal = assess_province("BI", transfer.catalogue, transfer.inputs.criteria).ranking.set_index("practice_name")
+    with_ahp = assess_province("BI", transfer.catalogue, transfer.inputs.criteria,
+                               ahp_from_csv(practices / "ahp_categories.csv")).ranking.set_index("practice_name")
+    assert not equal["topsis"].round(3).equals(with_ahp["topsis"].round(3))
+    assert (published["TOPSIS"] - with_ahp.loc[published.index, "topsis"]).abs().max() <= 0.005  # shown to 0,01

@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--services", type=Path, default=None, metavar="PATH",
                    help="service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV) instead of the demo "
                         "services; validated first, bad rows to PATH.quarantine.csv")
+    p.add_argument("--mef", type=Path, default=None, metavar="PATH",
+                   help="MEF IRPEF income by municipality (CSV as published): the income criterion of transferability")
+    p.add_argument("--third-sector", type=Path, default=None, metavar="PATH",
+                   help="third-sector register (5x1000 list, CSV): the third-sector criterion of transferability")
+    p.add_argument("--ahp", type=Path, default=None, metavar="PATH",
+                   help="stakeholders' pairwise comparisons (AHP matrix, CSV) instead of equal criteria weights")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -56,7 +62,8 @@ def _run(args: argparse.Namespace) -> int:
                                resume=args.resume, only_failed=args.only_failed, scheduler=args.scheduler,
                                progress=not args.no_progress, fresh_kernels=args.fresh_kernels,
                                overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks,
-                               services=args.services)
+                               user_files={"services_path": args.services, "mef_path": args.mef,
+                                           "third_sector_path": args.third_sector, "ahp_path": args.ahp})
     print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
     failed = [r.province for r in results if r.status == "failed"]
     if failed:

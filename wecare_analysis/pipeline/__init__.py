@@ -29,6 +29,7 @@ from wecare_analysis.pipeline.province_run import (
     RunSpec,
     run_province,
 )
+from wecare_analysis.pipeline.user_files import check_user_files
 
 __all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "results_json", "run_all",
            "run_province", "summary_table"]
@@ -99,28 +100,6 @@ def overview_regions(provinces: list[str], layer: pd.DataFrame, overview: bool |
     return out
 
 
-def check_services(path: str | Path, year: int, region: str) -> Path:
-    """Validate the user's service list before any province runs; return its absolute path.
-
-    A file that cannot be used stops the run at once (:class:`~wecare_analysis.errors.InputError`,
-    exit 2) instead of failing every province. Rows that cannot be placed are written,
-    with their reason, to ``PATH.quarantine.csv`` next to the file and counted on stderr;
-    the reports say how many rows were read, kept and quarantined.
-    """
-    from wecare_analysis.services.ingest import validate_services
-
-    source = Path(path).resolve()
-    result = validate_services(source, region=region, year=year)
-    quarantine = result.write_quarantine()
-    if quarantine is not None:
-        sys.stderr.write(f"wecare: {source.name}: {result.rows_quarantined} of {result.rows_read} rows quarantined "
-                         f"(reasons in {quarantine}).\n")
-    if result.rows_kept == 0:
-        sys.stderr.write(f"wecare: {source.name}: no service of this area was kept; access will be 0 "
-                         "everywhere.\n")
-    return source
-
-
 def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
     """Build, once and before any province runs, the inputs every run reads.
 
@@ -177,7 +156,8 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
             jobs: int | None = None, cell_timeout: int | None = None, notebook_timeout: int | None = None,
             resume: bool = False, only_failed: bool = False, scheduler: str | None = None,
             progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS, fresh_kernels: bool = False,
-            overview: bool | None = None, pdf: bool = True, services: str | Path | None = None,
+            overview: bool | None = None, pdf: bool = True,
+            user_files: dict[str, str | Path | None] | None = None,
             executor: Callable[[list[RunSpec], int], Iterable[ProvinceResult]] | None = None,
             ) -> list[ProvinceResult]:
     """Run ``provinces`` and return their results in input order.
@@ -202,10 +182,11 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         when every province of a region is in the run).
     pdf
         Also render each ``report.html`` to ``report.pdf``.
-    services
-        The user's service list (GeoJSON/OSM, GeoPackage, Shapefile, CSV), validated once
-        (:func:`check_services`) and given to every notebook as ``services_path``; None uses the
-        synthetic demo services.
+    user_files
+        The user's own inputs by notebook parameter (``services_path``: a service list, else the
+        synthetic demo services; ``mef_path``, ``third_sector_path``: optional criteria files;
+        ``ahp_path``: stakeholders' pairwise comparisons), checked once
+        (:func:`~wecare_analysis.pipeline.user_files.check_user_files`) and given to every notebook.
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:8786``); workers must see the same
         project folder and have the package installed.
@@ -221,22 +202,22 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         state.remove_stale_staging(cat)
         layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
         prepare_shared_inputs(cat.root, year, region)
-        services_path = None if services is None else str(check_services(services, year, region))
+        files = tuple(check_user_files(user_files or {}, year, region).items())
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
-        inputs = state.input_digests(cat, year, region, services_path)
+        inputs = state.input_digests(cat, year, region, [path for _, path in files])
         # every province runs on its own region's layer (a national run is 20 regional ones side by side)
         own_region = province_regions(provinces, layer)
         for code in sorted(set(own_region.values()) - {region}):
             terr.load_territory(year, code, cat.root)
         candidates = [RunSpec(p, year, own_region[p], str(cat.root), "", cell_timeout, notebook_timeout,
-                              notebooks, fresh_kernels, pdf=pdf, services_path=services_path) for p in provinces]
+                              notebooks, fresh_kernels, pdf=pdf, user_files=files) for p in provinces]
         for code, name in overview_regions(provinces, layer, overview):
             terr.load_territory(year, code, cat.root)
             candidates.append(RunSpec(region_report_id(name), year, code, str(cat.root), "", cell_timeout,
                                       notebook_timeout, OVERVIEW_NOTEBOOKS, fresh_kernels, kind="region",
                                       title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                                      services_path=services_path))
+                                      user_files=files))
         specs, results = [], {}
         for spec in candidates:
             fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs)

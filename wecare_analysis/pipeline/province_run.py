@@ -70,7 +70,7 @@ class RunSpec:
     kind: str = "province"
     title: str = ""
     pdf: bool = True
-    services_path: str | None = None  # the user's service list (absolute), None for the demo services
+    user_files: tuple[tuple[str, str], ...] = ()  # (notebook parameter, absolute path) of the user's inputs
 
 
 class NotebookTimeout(Exception):
@@ -78,12 +78,11 @@ class NotebookTimeout(Exception):
 
 
 def run_parameters(spec: RunSpec, output_dir: Path) -> dict[str, object]:
-    """Parameters injected into every notebook of a run (a regional overview has no province; ``services_path``
-    only when the run has a service list of the user's)."""
+    """Parameters injected into every notebook of a run (a regional overview has no province; the user's
+    files, e.g. ``services_path``, only when the run has them)."""
     params: dict[str, object] = {"year": spec.year, "region": spec.region, "root": spec.root,
                                  "output_dir": str(output_dir)}
-    if spec.services_path is not None:
-        params["services_path"] = spec.services_path
+    params |= dict(spec.user_files)
     return params if spec.kind == "region" else {"province": spec.province, **params}
 
 
@@ -170,7 +169,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "report": spec.province, "kind": spec.kind, "status": "ok", "fingerprint": spec.fingerprint,
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
-            "inputs": state.input_digests(cat, spec.year, spec.region, spec.services_path),
+            "inputs": state.input_digests(cat, spec.year, spec.region, [path for _, path in spec.user_files]),
             "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,19 +42,19 @@ def runs_dir(cat: Catalog) -> Path:
 SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
 
 
-def input_digests(cat: Catalog, year: int, region: str, services_path: str | os.PathLike[str] | None = None
+def input_digests(cat: Catalog, year: int, region: str, user_files: Iterable[str | os.PathLike[str]] = ()
                   ) -> dict[str, str]:
     """Hashes of every input a province run reads.
 
     The territory layer's own inputs (from its build manifest), every file under
-    ``data/raw/`` (user inputs), every manifest under ``data/processed/`` and, when
-    given, the user's service list wherever it is (with a shapefile's sidecar files).
+    ``data/raw/`` (user inputs), every manifest under ``data/processed/`` and the
+    user's files given to the run wherever they are (with a shapefile's sidecar files).
     """
     digests: dict[str, str] = {}
-    if services_path is not None:
-        main = Path(services_path).resolve()
+    for given in user_files:
+        main = Path(given).resolve()
         parts = [main] + ([main.with_suffix(s) for s in SHAPEFILE_SIDECARS] if main.suffix.lower() == ".shp" else [])
-        digests |= {f"services:{part}": file_digest(part) for part in parts if part.is_file()}
+        digests |= {f"file:{part}": file_digest(part) for part in parts if part.is_file()}
     territory_manifest = cat.territory_manifest(year, region)
     if territory_manifest.is_file():
         digests.update(json.loads(territory_manifest.read_text(encoding="utf-8")).get("inputs", {}))

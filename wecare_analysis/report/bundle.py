@@ -194,7 +194,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     small_area
         Long MRP table per municipality (``municipality_code, variable, prevalence``) or None.
     transfer
-        ``(assessments, catalogue)`` of :func:`~wecare_analysis.report.document.transferability` or None.
+        :func:`~wecare_analysis.report.document.transferability` (assessments first) or None.
     """
     from wecare_analysis.report import territory_profile as tp
     from wecare_analysis.report.document import NEEDS_SHEET
@@ -227,7 +227,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     if transfer is not None:
         from wecare_analysis.report.transferability import ranking_table_it
 
-        assessments, _ = transfer
+        assessments = transfer[0]
         sheets["Pratiche trasferibili"] = pd.concat([ranking_table_it(a) for a in assessments.values()])
         layers["trasferibilita"] = transferability_layer(territory_ctx.boundary,
                                                          assessments)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -495,20 +496,33 @@ def input_notes(services_path: str | os.PathLike[str] | None) -> tuple[bool, tup
     return osm, (f"Servizi: file fornito dall'utente «{Path(services_path).name}».",)
 
 
+class Transferability(NamedTuple):
+    """What the reports show of transferability: the assessments (sigla -> ``Assessment``), the practice
+    catalogue, and the inputs the criteria read (``TransferabilityInputs``: what each optional file gave)."""
+
+    assessments: dict
+    catalogue: object
+    inputs: object
+
+
 def transferability(province: str | None, year: int = 2023, region: str = "01",
                     root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
-                    offer=None) -> tuple[dict, object] | None:
-    """Transferability assessments (sigla -> ``Assessment``) and the practice catalogue, or None if missing.
+                    offer=None, mef_path: str | os.PathLike[str] | None = None,
+                    third_sector_path: str | os.PathLike[str] | None = None,
+                    ahp_path: str | os.PathLike[str] | None = None) -> Transferability | None:
+    """Transferability of the practices in ``province`` (every province of the region when None), or None
+    when that part of the package is missing.
 
-    ``province=None`` assesses every province of the region. The offer side is the
-    service-offer context's gap table when given (user services flow through), else
-    the package's demo services.
+    The offer side is the service-offer gap table of ``offer`` when given (user services flow
+    through), else the package's demo services. ``mef_path`` (MEF IRPEF by municipality) and
+    ``third_sector_path`` (a 5×1000-style register) feed their criteria, which are otherwise "non
+    disponibile"; ``ahp_path`` (stakeholders' pairwise comparisons) replaces the equal weights.
     """
     if optional_module("practices.assess") is None or optional_module("report.transferability") is None:
         return None
     from wecare_analysis.cache import shared_result
     from wecare_analysis.practices import load_catalogue
-    from wecare_analysis.practices.assess import assess_province, transferability_inputs
+    from wecare_analysis.practices.assess import assess_province, load_ahp, transferability_inputs
     from wecare_analysis.survey.ingest import default_output_dir
 
     catalogue = load_catalogue()
@@ -517,9 +531,13 @@ def transferability(province: str | None, year: int = 2023, region: str = "01",
     # region-level inputs, the same for every province: computed once, then shared
     inputs = shared_result(
         root, "transferability_inputs", {"year": year, "region": str(region), "survey_path": str(survey_path),
-                                         "access": access_key, "catalogue": [p.id for p in catalogue.practices]},
-        lambda: transferability_inputs(catalogue, year, region, root, survey_path=survey_path, access=access),
-        files=[survey_path, default_output_dir(root) / "validation.json", Catalog(root).territory(
-            year, "all" if str(region).lower() == "all" else f"{int(region):02d}")])
+                                         "access": access_key, "catalogue": [p.id for p in catalogue.practices],
+                                         "mef_path": str(mef_path), "third_sector_path": str(third_sector_path)},
+        lambda: transferability_inputs(catalogue, year, region, root, mef_path, third_sector_path,
+                                       survey_path=survey_path, access=access),
+        files=[survey_path, mef_path, third_sector_path, default_output_dir(root) / "validation.json",
+               Catalog(root).territory(year, "all" if str(region).lower() == "all" else f"{int(region):02d}")])
+    ahp = load_ahp(ahp_path)
     provinces = [province] if province else sorted(inputs.criteria.territory["province_sigla"].unique())
-    return {p: assess_province(p, catalogue, inputs.criteria) for p in provinces}, catalogue
+    return Transferability({p: assess_province(p, catalogue, inputs.criteria, ahp) for p in provinces}, catalogue,
+                           inputs)

@@ -186,7 +186,7 @@ def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.P
     name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
     spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
                    kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                   services_path=None if services_path is None else str(Path(services_path).resolve()))
+                   user_files=() if services_path is None else (("services_path", str(Path(services_path).resolve())),))
     result = run_province(spec)
     if result.status != "ok":
         raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)

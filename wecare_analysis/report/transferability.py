@@ -184,9 +184,13 @@ def catalogue_table_it(catalogue: Catalogue) -> pd.DataFrame:
         "Attori": ["; ".join(catalogue.actors[a] for a in p.actors) for p in catalogue.practices]})
 
 
+#: Italian names of the optional inputs of the criteria.
+OPTIONAL_INPUT_NAMES = {"mef_irpef": "Redditi IRPEF (MEF)", "terzo_settore": "Registro del terzo settore (5×1000)"}
+
+
 def inputs_table_it(optional_inputs) -> pd.DataFrame:
     """What each optional input gave: status, rows read / kept / quarantined / outside the region, messages."""
-    names = {"mef_irpef": "Redditi IRPEF (MEF)", "terzo_settore": "Registro del terzo settore (5×1000)"}
+    names = OPTIONAL_INPUT_NAMES
     return pd.DataFrame([{"Dato": names.get(o.name, o.name), "Stato": o.status,
                           "Righe lette": format_it(o.rows_read), "Usate": format_it(o.rows_kept),
                           "In quarantena": format_it(o.rows_quarantined),
@@ -201,3 +205,24 @@ def write_transferability_tables(assessment, optional_inputs, output_dir) -> Pat
     return write_excel({"Graduatoria": ranking_table_it(assessment), "Criteri": criteria_table_it(assessment),
                         "Pesi": weights_table_it(assessment), "Dati facoltativi": inputs_table_it(optional_inputs)},
                        Path(output_dir) / "trasferibilita.xlsx")
+
+
+def input_notes(transfer) -> tuple[str, ...]:
+    """Italian lines of "Metodi e fonti" on the user's files of the transferability criteria.
+
+    One line per optional file given (what it gave: status and rows), and one on the criteria
+    weights when they come from stakeholders' pairwise comparisons (AHP, with the consistency
+    ratio). ``transfer``: :func:`~wecare_analysis.report.document.transferability`.
+    """
+    lines = []
+    for o in transfer.inputs.optional:
+        if o.path:
+            lines.append(f"{OPTIONAL_INPUT_NAMES.get(o.name, o.name)}: file fornito «{Path(o.path).name}», "
+                         f"{o.status}; righe lette {format_it(o.rows_read)}, usate {format_it(o.rows_kept)}, "
+                         f"in quarantena {format_it(o.rows_quarantined)}.")
+    ahp = next(iter(transfer.assessments.values())).ahp if transfer.assessments else None
+    if ahp is not None:
+        lines.append("Pesi dei criteri di trasferibilità: confronti a coppie (AHP) forniti, rapporto di consistenza "
+                     f"{format_it(ahp.cr, 2)}" + (" (sopra 0,10: giudizi poco coerenti)." if ahp.inconsistent
+                                                   else "."))
+    return tuple(lines)

@@ -1,0 +1,105 @@
+"""The user's own input files of a run (``wecare run --services/--mef/--third-sector/--ahp``), checked once.
+
+Each file is read before any province runs, so that a file that cannot be used stops
+the run at once (:class:`~wecare_analysis.errors.InputError`, exit 2) instead of failing
+every province, and rows left out are written, with their reason, to a quarantine file
+next to the input (the input stays where the user keeps it, normally ``data/raw/``). The
+files then reach every notebook as parameters of the same names.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from wecare_analysis.errors import InputError
+
+#: Notebook parameter of each kind of user file, with what it is (English, for messages).
+USER_FILES: dict[str, str] = {
+    "services_path": "service list",
+    "mef_path": "MEF IRPEF income file",
+    "third_sector_path": "third-sector register",
+    "ahp_path": "AHP pairwise-comparison matrix",
+}
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(f"wecare: {message}\n")
+
+
+def check_services(path: Path, year: int, region: str) -> None:
+    """Validate and place the services; quarantine the rows that cannot be placed (``PATH.quarantine.csv``)."""
+    from wecare_analysis.services.ingest import validate_services
+
+    result = validate_services(path, region=region, year=year)
+    quarantine = result.write_quarantine()
+    if quarantine is not None:
+        _note(f"{path.name}: {result.rows_quarantined} of {result.rows_read} rows quarantined (reasons in "
+              f"{quarantine}).")
+    if result.rows_kept == 0:
+        _note(f"{path.name}: no service of this area was kept; access will be 0 everywhere.")
+
+
+def _check_optional(reader: Callable) -> Callable[[Path, int, str], None]:
+    """A check of an optional criteria file: read it, quarantine its bad rows next to it
+    (``PATH.quarantine.csv``), say what it gave."""
+    def check(path: Path, year: int, region: str) -> None:
+        from wecare_analysis.atomic import atomic_path
+        from wecare_analysis.practices.optional_inputs import UNUSABLE
+        from wecare_analysis.territory import load_territory
+
+        result = reader(path, load_territory(year, region), year)
+        if result.status == UNUSABLE:
+            raise InputError(f"{path}: cannot be used: {' '.join(result.messages)}")
+        quarantine = None
+        if not result.quarantine.empty:  # line, column, value, reason
+            quarantine = path.with_name(path.name + ".quarantine.csv")
+            with atomic_path(quarantine) as tmp:
+                result.quarantine.to_csv(tmp, index=False)
+        _note(f"{path.name}: {result.status}; {result.rows_kept} of {result.rows_read} rows used"
+              + (f", {result.rows_quarantined} quarantined ({quarantine})" if quarantine else "") + ".")
+    return check
+
+
+def check_ahp(path: Path, year: int, region: str) -> None:
+    """Read the pairwise comparisons and check that they compare criteria or categories of the catalogue."""
+    from wecare_analysis.practices.assess import load_ahp
+    from wecare_analysis.practices.weights import chosen_weights
+
+    ahp = load_ahp(path)
+    _, source = chosen_weights(None, ahp)
+    if ahp.inconsistent:
+        _note(f"{path.name}: consistency ratio {ahp.cr:.2f} is above 0.10 (the reports say so).")
+    _note(f"{path.name}: criteria weights from {source}.")
+
+
+def _checks() -> dict[str, Callable[[Path, int, str], None]]:
+    from wecare_analysis.practices.optional_inputs import read_mef_irpef, read_third_sector
+
+    return {"services_path": check_services, "mef_path": _check_optional(read_mef_irpef),
+            "third_sector_path": _check_optional(read_third_sector), "ahp_path": check_ahp}
+
+
+def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int, region: str) -> dict[str, str]:
+    """Check every given file (see the module docstring); return ``parameter -> absolute path`` of those given.
+
+    Raises
+    ------
+    InputError
+        For an unknown parameter, a missing file, or a file that cannot be used (exit 2).
+    """
+    checks = _checks()
+    out: dict[str, str] = {}
+    for parameter, value in files.items():
+        if value is None:
+            continue
+        if parameter not in USER_FILES:
+            raise InputError(f"unknown input {parameter!r}; expected one of {', '.join(USER_FILES)}.")
+        path = Path(value).resolve()
+        if not path.is_file():
+            raise InputError(f"{path}: {USER_FILES[parameter]} not found.")
+        checks[parameter](path, year, region)
+        out[parameter] = str(path)
+    return out
