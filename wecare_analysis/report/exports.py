@@ -67,12 +67,15 @@ def figure_description(fig: Figure) -> str:
     >>> _ = axes[0].set_title("Asilo nido"), axes[1].set_title("RSA")
     >>> figure_description(fig)
     'Figura: Asilo nido; RSA'
-    >>> _ = fig.suptitle("Cuneo: accesso ai servizi"); figure_description(fig)
+    >>> _ = fig.suptitle("Cuneo: accesso\\nai servizi"); figure_description(fig)
     'Figura: Cuneo: accesso ai servizi (Asilo nido; RSA)'
     >>> plt.close(fig)
     """
-    panels = "; ".join(t for t in (ax.get_title() for ax in fig.axes) if t)
-    title = fig.get_suptitle()
+    def flat(text: str) -> str:  # titles wrapped over lines read as one line
+        return " ".join(text.split())
+
+    panels = "; ".join(t for t in (flat(ax.get_title()) for ax in fig.axes) if t)
+    title = flat(fig.get_suptitle())
     if title and panels:
         return f"Figura: {title} ({panels})"
     return f"Figura: {title or panels}" if title or panels else "Figura"
