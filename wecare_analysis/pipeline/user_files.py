@@ -46,18 +46,13 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str], None]:
     """A check of an optional criteria file: read it, quarantine its bad rows next to it
     (``PATH.quarantine.csv``), say what it gave."""
     def check(path: Path, year: int, region: str) -> None:
-        from wecare_analysis.atomic import atomic_path
-        from wecare_analysis.practices.optional_inputs import UNUSABLE
+        from wecare_analysis.practices.optional_inputs import UNUSABLE, write_quarantine
         from wecare_analysis.territory import load_territory
 
         result = reader(path, load_territory(year, region), year)
         if result.status == UNUSABLE:
             raise InputError(f"{path}: cannot be used: {' '.join(result.messages)}")
-        quarantine = None
-        if not result.quarantine.empty:  # line, column, value, reason
-            quarantine = path.with_name(path.name + ".quarantine.csv")
-            with atomic_path(quarantine) as tmp:
-                result.quarantine.to_csv(tmp, index=False)
+        quarantine = write_quarantine(result, target=path.with_name(path.name + ".quarantine.csv"))
         _note(f"{path.name}: {result.status}; {result.rows_kept} of {result.rows_read} rows used"
               + (f", {result.rows_quarantined} quarantined ({quarantine})" if quarantine else "") + ".")
     return check

@@ -282,11 +282,13 @@ def read_third_sector(path: str | os.PathLike[str] | None, territory: pd.DataFra
     return _finish(result, table, faults, int((ok & ~inside.to_numpy()).sum()), territory)
 
 
-def write_quarantine(result: OptionalInput, folder: str | os.PathLike[str]) -> Path | None:
-    """Write ``quarantine_<name>.csv`` (line, column, value, reason) into ``folder``; None when nothing was left out."""
+def write_quarantine(result: OptionalInput, folder: str | os.PathLike[str] | None = None,
+                     target: str | os.PathLike[str] | None = None) -> Path | None:
+    """Write the rows left out (line, column, value, reason) to ``target``, or to ``quarantine_<name>.csv`` in
+    ``folder``; None, and nothing written, when nothing was left out."""
     if result.quarantine.empty:
         return None
-    target = Path(folder) / f"quarantine_{result.name}.csv"
+    target = Path(target) if target is not None else Path(folder) / f"quarantine_{result.name}.csv"
     with atomic_path(target) as tmp:
         result.quarantine.to_csv(tmp, index=False)
     return target
