@@ -4,6 +4,7 @@ count for `--resume`; a file that cannot be used stops the run before any provin
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -42,11 +43,18 @@ def services_run(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -
     practices = csv.parent  # copies: quarantine files are written next to the inputs
     for name in ("mef_valid.csv", "third_sector.csv", "ahp_categories.csv"):
         shutil.copy(PRACTICES / name, practices / name)
-    code = main(["run", "--province", "BI", "--root", str(root), "--services", str(csv), "--no-pdf",
-                 "--no-overview", "--no-progress", "--jobs", "1", "--mef", str(practices / "mef_valid.csv"),
-                 "--third-sector", str(practices / "third_sector.csv"),
-                 "--ahp", str(practices / "ahp_categories.csv")])
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # the working directory is not the project root
+    cwd = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        code = main(["run", "--province", "BI", "--root", str(root), "--services", str(csv), "--no-pdf",
+                     "--no-overview", "--no-progress", "--jobs", "1", "--mef", str(practices / "mef_valid.csv"),
+                     "--third-sector", str(practices / "third_sector.csv"),
+                     "--ahp", str(practices / "ahp_categories.csv")])
+    finally:
+        os.chdir(cwd)
     assert code == 0
+    assert not any(elsewhere.iterdir())  # every check read the run's root, nothing was built in the cwd
     return root, csv, len(rows)
 
 

@@ -201,8 +201,8 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     with state.run_lock(cat):
         state.remove_stale_staging(cat)
         layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
+        files = tuple(check_user_files(user_files or {}, year, region, cat.root).items())  # before other work
         prepare_shared_inputs(cat.root, year, region)
-        files = tuple(check_user_files(user_files or {}, year, region).items())
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
         inputs = state.input_digests(cat, year, region, [path for _, path in files])

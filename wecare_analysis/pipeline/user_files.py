@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import geopandas as gpd
+
 from wecare_analysis.errors import InputError
 
 #: Notebook parameter of each kind of user file, with what it is (English, for messages).
@@ -29,11 +31,11 @@ def _note(message: str) -> None:
     sys.stderr.write(f"wecare: {message}\n")
 
 
-def check_services(path: Path, year: int, region: str) -> None:
+def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
     """Validate and place the services; quarantine the rows that cannot be placed (``PATH.quarantine.csv``)."""
     from wecare_analysis.services.ingest import validate_services
 
-    result = validate_services(path, region=region, year=year)
+    result = validate_services(path, region=region, year=year, territory=territory)
     quarantine = result.write_quarantine()
     if quarantine is not None:
         _note(f"{path.name}: {result.rows_quarantined} of {result.rows_read} rows quarantined (reasons in "
@@ -42,14 +44,13 @@ def check_services(path: Path, year: int, region: str) -> None:
         _note(f"{path.name}: no service of this area was kept; access will be 0 everywhere.")
 
 
-def _check_optional(reader: Callable) -> Callable[[Path, int, str], None]:
+def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFrame], None]:
     """A check of an optional criteria file: read it, quarantine its bad rows next to it
     (``PATH.quarantine.csv``), say what it gave."""
-    def check(path: Path, year: int, region: str) -> None:
+    def check(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
         from wecare_analysis.practices.optional_inputs import UNUSABLE, write_quarantine
-        from wecare_analysis.territory import load_territory
 
-        result = reader(path, load_territory(year, region), year)
+        result = reader(path, territory, year)
         if result.status == UNUSABLE:
             raise InputError(f"{path}: cannot be used: {' '.join(result.messages)}")
         quarantine = write_quarantine(result, target=path.with_name(path.name + ".quarantine.csv"))
@@ -58,7 +59,7 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str], None]:
     return check
 
 
-def check_ahp(path: Path, year: int, region: str) -> None:
+def check_ahp(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
     """Read the pairwise comparisons and check that they compare criteria or categories of the catalogue."""
     from wecare_analysis.practices.assess import load_ahp
     from wecare_analysis.practices.weights import chosen_weights
@@ -70,22 +71,27 @@ def check_ahp(path: Path, year: int, region: str) -> None:
     _note(f"{path.name}: criteria weights from {source}.")
 
 
-def _checks() -> dict[str, Callable[[Path, int, str], None]]:
+def _checks() -> dict[str, Callable[[Path, int, str, gpd.GeoDataFrame], None]]:
     from wecare_analysis.practices.optional_inputs import read_mef_irpef, read_third_sector
 
     return {"services_path": check_services, "mef_path": _check_optional(read_mef_irpef),
             "third_sector_path": _check_optional(read_third_sector), "ahp_path": check_ahp}
 
 
-def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int, region: str) -> dict[str, str]:
-    """Check every given file (see the module docstring); return ``parameter -> absolute path`` of those given.
+def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int, region: str,
+                     root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Check every given file (see the module docstring) against the territory of ``region`` in ``root``;
+    return ``parameter -> absolute path`` of those given.
 
     Raises
     ------
     InputError
         For an unknown parameter, a missing file, or a file that cannot be used (exit 2).
     """
+    from wecare_analysis.territory import load_territory
+
     checks = _checks()
+    territory = None
     out: dict[str, str] = {}
     for parameter, value in files.items():
         if value is None:
@@ -95,6 +101,8 @@ def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int,
         path = Path(value).resolve()
         if not path.is_file():
             raise InputError(f"{path}: {USER_FILES[parameter]} not found.")
-        checks[parameter](path, year, region)
+        if territory is None:
+            territory = load_territory(year, region, root)
+        checks[parameter](path, year, region, territory)
         out[parameter] = str(path)
     return out
