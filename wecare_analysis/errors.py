@@ -15,6 +15,9 @@ code   meaning
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_UNUSABLE = 2
@@ -45,3 +48,13 @@ class WecareError(Exception):
 
 class InputError(WecareError):
     """An input file or argument cannot be used (exit code 2)."""
+
+
+def quarantine_path(source: str | os.PathLike[str]) -> Path:
+    """Where the rows rejected from an input file go by default: ``<file>.quarantine.csv`` beside it.
+
+    >>> quarantine_path("data/raw/servizi.csv").name
+    'servizi.csv.quarantine.csv'
+    """
+    source = Path(source)
+    return source.with_name(source.name + ".quarantine.csv")

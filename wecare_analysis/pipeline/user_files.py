@@ -16,7 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from wecare_analysis.errors import InputError
+from wecare_analysis.errors import InputError, quarantine_path
 
 #: Notebook parameter of each kind of user file, with what it is (English, for messages).
 USER_FILES: dict[str, str] = {
@@ -53,7 +53,7 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFr
         result = reader(path, territory, year)
         if result.status == UNUSABLE:
             raise InputError(f"{path}: cannot be used: {' '.join(result.messages)}")
-        quarantine = write_quarantine(result, target=path.with_name(path.name + ".quarantine.csv"))
+        quarantine = write_quarantine(result, target=quarantine_path(path))
         _note(f"{path.name}: {result.status}; {result.rows_kept} of {result.rows_read} rows used"
               + (f", {result.rows_quarantined} quarantined ({quarantine})" if quarantine else "") + ".")
     return check

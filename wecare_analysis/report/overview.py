@@ -169,10 +169,13 @@ def needs_heatmap(wide: pd.DataFrame, title: str):
 
 
 def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                          pdf: bool = True, services_path: str | os.PathLike[str] | None = None) -> Path:
+                          pdf: bool = True, user_files: dict[str, str | os.PathLike[str] | None] | None = None
+                          ) -> Path:
     """Execute ``09_regional_overview`` and publish ``reports/<REGION>/`` atomically; return that folder.
 
-    ``services_path`` is the user's service list (None: the synthetic demo services).
+    ``user_files`` are the user's inputs by notebook parameter (``services_path``, ``mef_path``,
+    ``third_sector_path``, ``ahp_path``), checked as ``wecare run`` checks them
+    (:func:`~wecare_analysis.pipeline.user_files.check_user_files`).
 
     A thin call of the pipeline's own run (the same staging, HTML/PDF rendering,
     manifest and atomic publication as a province); ``wecare run`` does the same
@@ -181,12 +184,13 @@ def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.P
     """
     from wecare_analysis.errors import WecareError
     from wecare_analysis.pipeline import OVERVIEW_NOTEBOOKS, RunSpec, region_report_id, run_province
+    from wecare_analysis.pipeline.user_files import check_user_files
 
     cat = Catalog(root)
     name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
     spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
                    kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                   user_files=() if services_path is None else (("services_path", str(Path(services_path).resolve())),))
+                   user_files=tuple(check_user_files(user_files or {}, year, region, cat.root).items()))
     result = run_province(spec)
     if result.status != "ok":
         raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)

@@ -190,8 +190,7 @@ OPTIONAL_INPUT_NAMES = {"mef_irpef": "Redditi IRPEF (MEF)", "terzo_settore": "Re
 
 def inputs_table_it(optional_inputs) -> pd.DataFrame:
     """What each optional input gave: status, rows read / kept / quarantined / outside the region, messages."""
-    names = OPTIONAL_INPUT_NAMES
-    return pd.DataFrame([{"Dato": names.get(o.name, o.name), "Stato": o.status,
+    return pd.DataFrame([{"Dato": OPTIONAL_INPUT_NAMES.get(o.name, o.name), "Stato": o.status,
                           "Righe lette": format_it(o.rows_read), "Usate": format_it(o.rows_kept),
                           "In quarantena": format_it(o.rows_quarantined),
                           "Fuori regione": format_it(o.rows_outside), "Note": " ".join(o.messages)}

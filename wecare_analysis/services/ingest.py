@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wecare_analysis.errors import InputError
+from wecare_analysis.errors import InputError, quarantine_path
 from wecare_analysis.services.placement import municipality_of_codes, municipality_of_points
 from wecare_analysis.services.taxonomy import Taxonomy, category_codes, classify_osm, load_taxonomy
 
@@ -85,7 +85,7 @@ class ServiceValidation:
             return None
         from wecare_analysis.atomic import atomic_path
 
-        target = Path(target) if target is not None else self.path.with_name(self.path.name + ".quarantine.csv")
+        target = Path(target) if target is not None else quarantine_path(self.path)
         with atomic_path(target) as tmp:
             self.quarantine.to_csv(tmp, index=False)
         return target
