@@ -51,6 +51,41 @@ def test_suppressed_estimates_hides_complements() -> None:
     assert out["estimate"].isna().all()
 
 
+def test_small_answer_cells_are_suppressed_with_complements() -> None:
+    # A/F: 2 of 30 have the need (a cell of 2); B/M: 17 of 20 have it (3 without): both primary, shown "n.p."
+    est = pd.DataFrame({"p": ["A", "A", "B", "B", "C", "C"], "sex": ["F", "M"] * 3, "variable": "y",
+                        "estimate": [0.07, 0.4, 0.3, 0.85, 0.5, 0.5], "n": [30, 40, 25, 20, 50, 60],
+                        "n_positive": [2, 16, 8, 17, 25, 30]})
+    out = suppressed_estimates(est, "p", "sex")
+    hidden = out.set_index(["p", "sex"])["suppressed"]
+    # rows A and B each hold one primary: their other cell is hidden too; columns F and M then hold two each
+    assert hidden.to_dict() == {("A", "F"): True, ("A", "M"): True, ("B", "F"): True, ("B", "M"): True,
+                                ("C", "F"): False, ("C", "M"): False}
+    assert out["n_label"].tolist() == ["n.p.", "n.p.", "n.p.", "n.p.", 50, 60]
+    # zero cells are published: 0 of 30 and 30 of 30
+    zeros = est.assign(n_positive=[0, 16, 8, 20, 25, 30], n=[30, 40, 25, 20, 50, 60])
+    assert not suppressed_estimates(zeros, "p", "sex")["suppressed"].any()
+
+
+def test_published_need_shares_rest_on_at_least_k_answers(project_root) -> None:
+    from wecare_analysis.report import document as doc
+
+    survey = doc.survey_source(project_root)
+    groups = doc.needs_estimates(survey.needs, doc.weighted_design(survey.needs, root=project_root))
+    data = survey.needs.assign(territory=survey.needs["province_sigla"], everyone="all")
+    published = groups[~groups["suppressed"]]
+    assert groups["suppressed"].any() and len(published) > len(groups) // 2
+    for (group_var, territory, group, variable), _ in published.groupby(
+            ["group_var", "territory", "group", "variable"]):
+        rows = data if territory == doc.REGION_LABEL else data[data["territory"] == territory]
+        if group_var != "all":
+            rows = rows[rows[group_var] == group]
+        answers = rows[variable].dropna()
+        with_need = int((answers == 1).sum())
+        for cell in (with_need, len(answers) - with_need):
+            assert cell == 0 or cell >= 5, (group_var, territory, group, variable, with_need, len(answers))
+
+
 def _audit_profile(needs: pd.DataFrame) -> pd.DataFrame:
     """Attack every block of the regional respondent profile (all provinces' published columns together)."""
     from wecare_analysis.survey.profile import TOTAL_LABEL, profile_counts, respondent_profile

@@ -160,6 +160,17 @@ def test_needs_by_province_and_ranking() -> None:
     rank = ov.needs_ranking(wide)
     top = rank[rank["Posizione"] == 1]
     assert set(top["Provincia"]) == {"VB"} and len(top) == 3
+    assert list(dict.fromkeys(rank["Area di bisogno"])) == list(wide["Area di bisogno"])  # regional order
+    # VB = BI + 10 points: 40% (IC 36-44) vs region 20% -> above; with a wide interval it is not
+    est = est.reset_index(drop=True)
+    est.loc[est["territory"] == "VB", ["ci_low", "ci_high"]] += 0.1
+    best = ov.highest_need_table(est, "Piemonte")
+    assert list(best["Area di bisogno"]) == list(wide["Area di bisogno"])
+    first = best.iloc[0]
+    assert (first["Provincia con la quota più alta"], first["Stima (%)"], first["IC 95% (%)"],
+            first["Piemonte (%)"], first["Sopra il valore regionale"]) == ("VB", 40.0, "36,0–44,0", 20.0, "sì")
+    noisy = est.assign(ci_low=lambda d: d["estimate"] - 0.25)
+    assert set(ov.highest_need_table(noisy)["Sopra il valore regionale"]) == {"non distinguibile"}
 
 
 def test_province_comparison_sums(piedmont) -> None:

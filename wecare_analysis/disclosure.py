@@ -7,8 +7,9 @@ value is not recoverable from what is published in the same table: a primary
 suppression in a row or column with a total gets a complementary one
 (:func:`suppressed_counts`), shown as :data:`COMPLEMENTARY_LABEL` ("n.p.").
 
-Estimates of a domain with fewer than ``k`` respondents are hidden together
-with their complements (:func:`suppressed_estimates`). The audits
+Estimates of a domain with fewer than ``k`` respondents, and proportions resting
+on fewer than ``k`` respondents with (or without) the attribute, are hidden
+together with their complements (:func:`suppressed_estimates`). The audits
 :func:`recoverable_cells` (linear-programming bounds of every suppressed cell
 from the published cells and margins) and :func:`screen_outputs` (planted
 identifiers searched in every published file) check what is published.
@@ -113,43 +114,69 @@ def suppression_mask(counts: pd.DataFrame, k: int | None = None, complementary: 
 
 def suppressed_estimates(estimates: pd.DataFrame, rows: str, columns: str | None = None,
                          k: int | None = None, value_columns: tuple[str, ...] = (
-                             "estimate", "se", "ci_low", "ci_high", "ci_logit_low", "ci_logit_high")
-                         ) -> pd.DataFrame:
-    """Hide the estimates of domains with fewer than ``k`` respondents, and their complements.
+                             "estimate", "se", "ci_low", "ci_high", "ci_logit_low", "ci_logit_high"),
+                         positives: str = "n_positive") -> pd.DataFrame:
+    """Hide the estimates of small domains and of small answer cells, and their complements.
 
-    A weighted estimate of a domain can be recomputed from the estimate of the
-    whole and of the other domains when the population weights are known (they
-    are: the survey is raked to ISTAT totals). So the unweighted counts ``n`` of
-    each variable are laid out as a table ``rows`` × ``columns`` (e.g. province ×
-    sex) and suppressed as counts are (:func:`suppression_mask`); the masked
-    domains lose their estimate and interval (NaN) and get ``suppressed = True``
-    and ``n_label`` (``'< 5'`` primary, ``'n.p.'`` complementary, else the count).
+    A proportion :math:`\\hat p_d` of a domain :math:`d` with :math:`n_d` respondents,
+    :math:`x_d` of whom have the attribute, publishes two cells of the domain ×
+    answer table: :math:`x_d` and :math:`n_d - x_d` (with :math:`n_d`, a reader
+    recovers them from :math:`\\hat p_d`). The domain is a primary suppression when
+    :math:`0 < n_d < k` (its respondents are shown as ``'< k'``), or when
+    :math:`0 < x_d < k` or :math:`0 < n_d - x_d < k` (shown as ``'n.p.'``: the
+    domain has ``k`` or more respondents, but the answer rests on fewer). Zero
+    cells are published, as in :func:`small_cells` (0 % and 100 % disclose no one).
+
+    A weighted estimate of a domain can also be recomputed from the estimate of
+    the whole and of the other domains when the population weights are known
+    (they are: the survey is raked to ISTAT totals). So the domains are laid out
+    as a table ``rows`` × ``columns`` (e.g. province × sex) and, in every row and
+    column holding exactly one suppression, one more domain is hidden
+    (:func:`complementary_mask`, the smallest ``n``). Masked domains lose their
+    estimate and interval (NaN) and get ``suppressed = True`` and ``n_label``
+    (``'< 5'`` for a small domain, ``'n.p.'`` otherwise, else the count).
 
     Parameters
     ----------
     estimates
-        Long table with the ``rows`` (and ``columns``) domain columns, ``variable`` and ``n``.
+        Long table with the ``rows`` (and ``columns``) domain columns, ``variable`` and ``n``
+        and, for proportions, the unweighted count of respondents with the attribute in the
+        column named by ``positives`` (without that column only domain sizes are checked).
     rows, columns
         Domain columns; ``columns=None`` treats each variable as one row of domains.
     k
         Threshold (default :func:`min_cell`).
+    value_columns
+        Columns blanked in suppressed domains.
+    positives
+        Column of the attribute counts :math:`x_d`.
 
     Examples
     --------
     >>> est = pd.DataFrame({"p": ["A", "B", "C"], "variable": "y", "estimate": [.5, .4, .3], "n": [3, 40, 9]})
     >>> suppressed_estimates(est, "p")["suppressed"].tolist()
     [True, False, True]
+    >>> est = est.assign(n=[30, 40, 50], n_positive=[2, 16, 15])  # A: 2 of 30 have the attribute
+    >>> out = suppressed_estimates(est, "p")
+    >>> out["suppressed"].tolist(), out["n_label"].tolist()
+    ([True, True, False], ['n.p.', 'n.p.', 50])
     """
     out = estimates.copy()
     out["suppressed"] = False
     out["n_label"] = out["n"].astype(object)
     label_primary = suppression_label(k)
     for variable, block in out.groupby("variable", sort=False):
-        if columns is None:
-            table = block.set_index(rows)["n"].to_frame().T
-        else:
-            table = block.pivot_table(index=rows, columns=columns, values="n", aggfunc="sum", fill_value=0)
-        primary = small_cells(table, k)
+        def layout(column: str, frame: pd.DataFrame = block, name: object = variable) -> pd.DataFrame:
+            if columns is None:
+                return frame.set_index(rows)[[column]].T.set_axis([name])
+            return frame.pivot_table(index=rows, columns=columns, values=column, aggfunc="sum", fill_value=0)
+
+        table = layout("n")
+        small_domain = small_cells(table, k)
+        primary = small_domain.copy()
+        if positives in block.columns:
+            with_attribute = layout(positives).reindex_like(table).fillna(0)
+            primary |= small_cells(with_attribute, k) | small_cells(table - with_attribute, k)
         mask = complementary_mask(table, primary)
         for (r, c), hidden in mask.stack().items():
             if not hidden:
@@ -159,7 +186,7 @@ def suppressed_estimates(estimates: pd.DataFrame, rows: str, columns: str | None
             else:
                 sel = block.index[(block[rows] == r) & (block[columns] == c)]
             out.loc[sel, "suppressed"] = True
-            out.loc[sel, "n_label"] = label_primary if bool(primary.loc[r, c]) else COMPLEMENTARY_LABEL
+            out.loc[sel, "n_label"] = label_primary if bool(small_domain.loc[r, c]) else COMPLEMENTARY_LABEL
     present = [c for c in value_columns if c in out.columns]
     out.loc[out["suppressed"], present] = np.nan
     return out

@@ -27,7 +27,7 @@ import pandas as pd
 
 from wecare_analysis import __version__
 from wecare_analysis.catalog import Catalog
-from wecare_analysis.disclosure import min_cell, suppressed_estimates
+from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
 from wecare_analysis.report.formatting import format_it, region_with_preposition
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 
@@ -87,6 +87,23 @@ def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, 
     needs = pd.read_parquet(summary["outputs"]["needs"])
     return SurveySource(needs, path, synthetic, summary["rows_read"], summary["rows_kept"],
                         summary["rows_quarantined"])
+
+
+def survey_markdown(survey: SurveySource, k: int | None = None) -> str:
+    """Italian note on the survey read: its source, rows read, kept and quarantined, the disclosure threshold.
+
+    >>> src = SurveySource(pd.DataFrame(), Path("indagine.csv"), False, 1200, 1180, 20)
+    >>> print(survey_markdown(src, 5))
+    Indagine: file di indagine «indagine.csv»; righe lette 1.200, tenute 1.180, in quarantena 20.
+    Soglia di riservatezza: 5 rispondenti (celle minori indicate come «< 5»).
+    """
+    k = min_cell(k)
+    text = (f"Indagine: {survey.description}; righe lette {format_it(survey.rows_read)}, tenute "
+            f"{format_it(survey.rows_kept)}, in quarantena {format_it(survey.rows_quarantined)}.\n"
+            f"Soglia di riservatezza: {k} rispondenti (celle minori indicate come «{suppression_label(k)}»).")
+    if survey.synthetic:
+        text += "\n\n**Dati sintetici dimostrativi**: l'indagine usata è simulata."
+    return text
 
 
 def weighted_design(needs: pd.DataFrame, year: int = 2023, region: str = "01",
@@ -153,6 +170,8 @@ def needs_estimates(needs: pd.DataFrame, design, k: int | None = None,
         parts = []
         for territory_by in (["province_sigla"], []):
             est = estimate_means(needs, variables, design, by=territory_by + by or None)
+            est = est.merge(positive_counts(needs, variables, territory_by + by), on=[*territory_by, *by, "variable"],
+                            how="left", validate="one_to_one")
             est["territory"] = est["province_sigla"] if territory_by else REGION_LABEL
             est["group_var"] = group_var
             est["group"] = est[group_var] if by else "all"
@@ -166,6 +185,22 @@ def needs_estimates(needs: pd.DataFrame, design, k: int | None = None,
     cols = ["territory", "group_var", "group", "variable", "label", "estimate", "se", "ci_low", "ci_high", "n",
             "suppressed", "n_label"]
     return out[cols]
+
+
+def positive_counts(needs: pd.DataFrame, variables: list[str], by: list[str]) -> pd.DataFrame:
+    """Unweighted number of respondents with each need (value 1), by domain: the ``n_positive`` of
+    :func:`~wecare_analysis.disclosure.suppressed_estimates`.
+
+    >>> df = pd.DataFrame({"p": ["A", "A", "B"], "y": [1, 0, 1.0]})
+    >>> positive_counts(df, ["y"], ["p"]).to_dict("records")
+    [{'p': 'A', 'variable': 'y', 'n_positive': 1}, {'p': 'B', 'variable': 'y', 'n_positive': 1}]
+    """
+    ones = needs[variables].eq(1).astype(int)
+    if by:
+        wide = ones.groupby([needs[c] for c in by]).sum().reset_index()
+    else:
+        wide = ones.sum().to_frame().T
+    return wide.melt(id_vars=by, var_name="variable", value_name="n_positive")
 
 
 def needs_table(estimates: pd.DataFrame, territories: list[str],
@@ -377,8 +412,10 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
               "ISTAT di 15-64 anni per provincia, sesso e classe d'età; varianza per linearizzazione, intervalli "
               "al 95% su scala logit, come il pacchetto R survey (svymean, svyciprop)."),
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
-              "le celle oscurate per impedire di ricalcolarle dai totali sono indicate con «n.p.». Nessun dato "
-              "individuale, identificativo o testo libero lascia la cartella dei dati grezzi."),
+              f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
+              "né una stima che permetterebbe di ricalcolare una cella oscurata dai totali: entrambe sono indicate "
+              "con «n.p.». Nessun dato individuale, identificativo o testo libero lascia la cartella dei dati "
+              "grezzi."),
               "", f"*Rapporto generato il {today.strftime('%d/%m/%Y')} con wecare-analysis {__version__}.*"]
     if survey is not None and survey.synthetic:
         lines.append("\n**Dati sintetici dimostrativi**: le stime dei bisogni non descrivono persone reali.")

@@ -133,8 +133,9 @@ def needs_by_province(estimates: pd.DataFrame, region_name: str = REGION_LABEL) 
 def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
     """Rank of each province on each need (1 = highest share), from :func:`needs_by_province`.
 
-    Returns a long table ``Area di bisogno, Provincia, Stima (%), Posizione``;
-    suppressed cells get no position. The region's column (the last) is left out.
+    Returns a long table ``Area di bisogno, Provincia, Stima (%), Posizione``, areas in the
+    order of ``wide`` (decreasing regional share), provinces by position; suppressed cells
+    get no position. The region's column (the last) is left out.
 
     Examples
     --------
@@ -146,7 +147,47 @@ def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
     long = wide.iloc[:, :-1].melt(id_vars=key, var_name="Provincia", value_name="Stima (%)")
     long["Stima (%)"] = pd.to_numeric(long["Stima (%)"], errors="coerce")
     long["Posizione"] = long.groupby(key)["Stima (%)"].rank(ascending=False, method="min").astype("Int64")
-    return long.sort_values([key, "Posizione"]).reset_index(drop=True)
+    area_order = pd.Categorical(long[key], categories=list(dict.fromkeys(wide[key])), ordered=True)
+    return (long.assign(_order=area_order).sort_values(["_order", "Posizione"], kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def highest_need_table(estimates: pd.DataFrame, region_name: str = REGION_LABEL) -> pd.DataFrame:
+    """For each need area, the province with the highest published share, with its uncertainty.
+
+    One row per area, in decreasing order of the regional share (the order of
+    :func:`needs_by_province`): the province, its share and 95 % interval, the
+    region's share, and whether the province stands out. A point estimate alone
+    ranks small samples first by chance, so the last column says "sì" only when
+    the province's interval lies wholly above the regional share; otherwise
+    "non distinguibile" (the province's lead may be sampling noise). Suppressed
+    shares are not ranked.
+
+    Input: :func:`~wecare_analysis.report.document.needs_estimates`.
+
+    Examples
+    --------
+    >>> est = pd.DataFrame({"group_var": "all", "label": "Asilo", "suppressed": False,
+    ...                     "territory": ["TO", "BI", REGION_LABEL], "estimate": [.30, .45, .32],
+    ...                     "ci_low": [.27, .34, .30], "ci_high": [.33, .56, .34]})
+    >>> highest_need_table(est, "Piemonte").astype(object).iloc[0].tolist()
+    ['Asilo', 'BI', 45.0, '34,0–56,0', 32.0, 'sì']
+    """
+    overall = estimates[(estimates["group_var"] == "all") & ~estimates["suppressed"]].reset_index(drop=True)
+    region = overall[overall["territory"] == REGION_LABEL].set_index("label")["estimate"]
+    provinces = overall[(overall["territory"] != REGION_LABEL) & overall["estimate"].notna()]
+    top = provinces.loc[provinces.groupby("label")["estimate"].idxmax()].set_index("label")
+    top = top.loc[[a for a in region.sort_values(ascending=False).index if a in top.index]]
+    above = top["ci_low"] > region.reindex(top.index)
+    return pd.DataFrame({
+        NEEDS_COLUMNS["label"]: top.index,
+        "Provincia con la quota più alta": top["territory"].to_numpy(),
+        "Stima (%)": (100 * top["estimate"]).round(1).to_numpy(),
+        "IC 95% (%)": [f"{format_it(100 * lo, 1)}–{format_it(100 * hi, 1)}"
+                       for lo, hi in zip(top["ci_low"], top["ci_high"])],
+        f"{region_name} (%)": (100 * region.reindex(top.index)).round(1).to_numpy(),
+        "Sopra il valore regionale": np.where(above, "sì", "non distinguibile"),
+    })
 
 
 def needs_heatmap(wide: pd.DataFrame, title: str):
