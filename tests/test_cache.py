@@ -37,3 +37,27 @@ def test_damaged_cache_file_is_recomputed(tmp_path):
     (stored,) = (tmp_path / "data" / "processed" / "cache").glob("x-*.pkl")
     stored.write_bytes(b"not a pickle")
     assert shared_result(tmp_path, "x", {}, lambda: [3]) == [3]
+
+
+def test_recomputed_when_the_package_code_changes(tmp_path, monkeypatch):
+    import shutil
+
+    from wecare_analysis import provenance
+
+    # a copy of the package stands in for an editable install that a researcher edits
+    copy = tmp_path / "pkg"
+    shutil.copytree(provenance.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", copy)
+    provenance.code_digest.cache_clear()
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)
+    root = tmp_path / "root"
+    try:
+        assert shared_result(root, "needs", {}, compute) == 1
+        assert shared_result(root, "needs", {}, compute) == 1
+        with (copy / "disclosure.py").open("a", encoding="utf-8") as f:
+            f.write("\n# edited\n")
+        provenance.code_digest.cache_clear()  # a new process sees the edited file
+        assert shared_result(root, "needs", {}, compute) == 2
+    finally:
+        provenance.code_digest.cache_clear()

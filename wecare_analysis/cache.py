@@ -27,6 +27,7 @@ from filelock import FileLock
 from wecare_analysis import __version__
 from wecare_analysis.atomic import write_bytes_atomic
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.provenance import code_digest
 
 T = TypeVar("T")
 
@@ -38,7 +39,8 @@ def _file_key(path: Path) -> str:
 
 def cache_key(name: str, arguments: dict[str, object], files: Iterable[str | os.PathLike[str] | None] = ()
               ) -> str:
-    """Hex key of a result: its name, arguments, the size and mtime of the files it reads, the version.
+    """Hex key of a result: its name, arguments, the size and mtime of the files it reads, the code
+    (package version and :func:`~wecare_analysis.provenance.code_digest`).
 
     >>> cache_key("x", {"a": 1}) == cache_key("x", {"a": 1})
     True
@@ -46,7 +48,7 @@ def cache_key(name: str, arguments: dict[str, object], files: Iterable[str | os.
     False
     """
     paths = [Path(f) for f in files if f is not None]
-    payload = {"name": name, "arguments": arguments, "version": __version__,
+    payload = {"name": name, "arguments": arguments, "version": __version__, "code": code_digest(),
                "files": sorted(_file_key(p) if p.exists() else f"{p}:missing" for p in paths)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 

@@ -27,6 +27,7 @@ from wecare_analysis import __version__
 from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.pipeline import kernels, state
+from wecare_analysis.provenance import code_digest
 
 #: Notebooks run for every province, in order; the first one becomes ``report.html`` (and ``report.pdf``).
 NOTEBOOKS: tuple[str, ...] = ("00_province_report.ipynb",)
@@ -170,7 +171,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
             "inputs": state.input_digests(cat, spec.year, spec.region, [path for _, path in spec.user_files]),
-            "versions": {"wecare-analysis": __version__, "python": sys.version.split()[0]},
+            "versions": {"wecare-analysis": __version__, "code": code_digest(), "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "outputs": outputs + ["manifest.json"],

@@ -25,6 +25,7 @@ from wecare_analysis import __version__
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_LOCKED, WecareError
+from wecare_analysis.provenance import code_digest
 from wecare_analysis.territory.sources import file_sha256 as file_digest
 
 STAGING_PREFIX = ".staging-"
@@ -70,8 +71,9 @@ def input_digests(cat: Catalog, year: int, region: str, user_files: Iterable[str
 
 def run_fingerprint(cat: Catalog, province: str, year: int, region: str, notebooks: tuple[str, ...],
                     inputs: dict[str, str]) -> str:
-    """Hash of everything that determines a province's report: parameters, notebooks, inputs, version."""
-    payload = {"province": province, "year": year, "region": region, "version": __version__,
+    """Hash of everything that determines a province's report: parameters, notebooks, inputs, code
+    (package version and :func:`~wecare_analysis.provenance.code_digest`)."""
+    payload = {"province": province, "year": year, "region": region, "version": __version__, "code": code_digest(),
                "notebooks": {n: file_digest(cat.notebooks / n) for n in notebooks}, "inputs": inputs}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
