@@ -6,7 +6,7 @@ Every writer is atomic (see :mod:`wecare_analysis.atomic`).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,7 +16,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
-from wecare_analysis.report.formatting import INDICATOR_DECIMALS, label
+from wecare_analysis.report.formatting import (
+    INDICATOR_DECIMALS,
+    code_digits,
+    code_text,
+    is_code_column,
+    label,
+)
 from wecare_analysis.report.rendering import png_bytes, render_figure, resampled
 
 #: Resolution of the published PNG figures, and of the copy shown in notebooks and reports.
@@ -86,8 +92,18 @@ def italian_table(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=label)
 
 
+#: Excel's text format: a column given it is written as text (codes keep their leading zeros).
+TEXT_FORMAT = "@"
+
+
 def _indicator_format(column: str, series: pd.Series) -> str | None:
-    """Number format of an indicator column: thousands separated, with the indicator's decimals."""
+    """Number format of an indicator column: thousands separated, with the indicator's decimals.
+
+    Identifier columns (:func:`~wecare_analysis.report.formatting.is_code_column`, e.g. ``municipality_code``)
+    are text (``"@"``): :func:`write_workbook` writes them zero-padded, without thousands separators.
+    """
+    if is_code_column(column, label(column)):
+        return TEXT_FORMAT
     if not pd.api.types.is_numeric_dtype(series):
         return None
     decimals = INDICATOR_DECIMALS.get(column, 0)
@@ -96,7 +112,8 @@ def _indicator_format(column: str, series: pd.Series) -> str | None:
 
 def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[str],
                    column_format: Callable[[str, pd.Series], str | None],
-                   header: Callable[[str], str] = str) -> Path:
+                   header: Callable[[str], str] = str,
+                   row_formats: Mapping[str, Sequence[str | None]] | None = None) -> Path:
     """Write one sheet per entry atomically: bold frozen header row, widths from content, number formats.
 
     Parameters
@@ -104,25 +121,45 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
     sheets
         Sheet name (cut to Excel's 31 characters) → table.
     column_format
-        ``(column, values) → Excel number format`` or None for no format.
+        ``(column, values) → Excel number format`` or None for no format. A column whose format is
+        :data:`TEXT_FORMAT` (``"@"``) is written as text: numeric codes become strings, zero-padded to the
+        width of their kind (:func:`~wecare_analysis.report.formatting.code_digits`: ISTAT municipality 6,
+        province 3, region 2 digits), so that Excel neither drops the zeros nor groups the thousands.
     header
         Maps a column name to the header written (e.g. its Italian label).
+    row_formats
+        Sheet name → one number format per data row, for the numeric cells of that row (a long table of
+        indicators, whose rows mix counts and indices); it replaces the column's format, never a text one.
+        None in the sequence: the column's format.
     """
     with atomic_path(target, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in sheets.items():
+            formats = {column: column_format(str(column), df[column]) for column in df.columns}
+            texts = [c for c, fmt in formats.items() if fmt == TEXT_FORMAT]
+            if texts:
+                df = df.copy()
+                for c in texts:
+                    df[c] = code_text(df[c], code_digits(str(c), header(str(c))))
             df.rename(columns=header).to_excel(writer, sheet_name=name[:31], index=False)
             sheet = writer.sheets[name[:31]]
             sheet.freeze_panes = "A2"
+            by_row = list((row_formats or {}).get(name, ()))
             for i, column in enumerate(df.columns, start=1):
                 letter = get_column_letter(i)
                 sheet[f"{letter}1"].font = Font(bold=True)
                 width = max([len(header(str(column)))] + [len(str(v)) for v in df[column].head(200)])
                 sheet.column_dimensions[letter].width = max(10, min(60, width + 2))
-                fmt = column_format(str(column), df[column])
-                if fmt:
-                    for cell in sheet[letter][1:]:
-                        if isinstance(cell.value, (int, float)):
+                fmt = formats[column]
+                for row, cell in enumerate(sheet[letter][1:]):
+                    if fmt == TEXT_FORMAT:
+                        if cell.value is not None:
                             cell.number_format = fmt
+                        continue
+                    if isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
+                        continue
+                    cell_fmt = by_row[row] if row < len(by_row) and by_row[row] else fmt
+                    if cell_fmt:
+                        cell.number_format = cell_fmt
     return Path(target)
 
 

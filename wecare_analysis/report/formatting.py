@@ -6,6 +6,7 @@ Italian convention: ``.`` groups thousands, ``,`` marks decimals (1.234,5).
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -33,9 +34,13 @@ INDICATOR_LABELS: dict[str, str] = {
     "area_km2": "Superficie (km²)",
     "name": "Comune",
     "istat_code": "Codice ISTAT",
+    "municipality_code": "Codice ISTAT comune",
     "cadastral_code": "Codice catastale",
-    "province_sigla": "Provincia",
-    "province_name": "Provincia (nome)",
+    "province_code": "Codice ISTAT provincia",
+    "province_sigla": "Sigla provincia",
+    "province_name": "Provincia",
+    "region_code": "Codice ISTAT regione",
+    "region_name": "Regione",
 }
 
 #: Decimals shown for each indicator (counts: 0).
@@ -68,6 +73,68 @@ def format_percent_it(value: float | None, decimals: int = 1) -> str:
 def label(column: str) -> str:
     """Italian label of a column (the column name itself when unknown)."""
     return INDICATOR_LABELS.get(column, column)
+
+
+#: Words (case-insensitive, whole words of the name) that make a column an identifier written as text.
+CODE_WORDS = ("codice", "code", "istat", "sigla", "cap")
+#: Digits of the ISTAT codes (and the CAP), by a word of the column name: municipality 6, province 3, region 2.
+CODE_DIGITS: dict[str, int] = {"comune": 6, "municipality": 6, "istat": 6, "provincia": 3, "province": 3,
+                               "regione": 2, "region": 2, "cap": 5}
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^0-9a-zà-ÿ]+", str(name).lower()) if w]
+
+
+def is_code_column(*names: str) -> bool:
+    """Whether a column is an identifier (ISTAT code, sigla, CAP, …), written as text and never as a number.
+
+    Any of ``names`` (e.g. the column and its Italian header) having one of :data:`CODE_WORDS` as a
+    whole word makes it one.
+
+    Examples
+    --------
+    >>> is_code_column("Codice ISTAT comune"), is_code_column("municipality_code"), is_code_column("Capacità")
+    (True, True, False)
+    """
+    return any(w in CODE_WORDS for name in names for w in _words(name))
+
+
+def code_digits(*names: str) -> int | None:
+    """Digits of a numeric code column, from its names (:data:`CODE_DIGITS`); None: no fixed width.
+
+    A municipality word wins over a province one, which wins over a region one
+    (``"Codice ISTAT comune"`` → 6, ``"province_code"`` → 3, ``"Codice ISTAT regione"`` → 2).
+    Codes that are not ISTAT or CAP codes (``"Codice servizio"``) have no width.
+
+    >>> code_digits("Codice ISTAT comune"), code_digits("province_code"), code_digits("Codice servizio")
+    (6, 3, None)
+    """
+    words = {w for name in names for w in _words(name)}
+    if not words & {"codice", "code", "istat", "cap"}:
+        return None
+    for group in (("comune", "municipality"), ("provincia", "province"), ("regione", "region"), ("cap",),
+                  ("istat",)):
+        if words & set(group):
+            return CODE_DIGITS[group[0]]
+    return None
+
+
+def code_text(values: pd.Series, digits: int | None) -> pd.Series:
+    """Codes as text: integers (also stored as floats) zero-padded to ``digits``, missing values kept missing.
+
+    >>> code_text(pd.Series([4001, 1.0, None, "1272", "A016"]), 6).tolist()
+    ['004001', '000001', None, '001272', 'A016']
+    """
+    def one(value: object) -> str | None:
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = str(value).strip()
+        return text.zfill(digits) if digits and text.isdigit() else text
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object)
 
 
 def format_indicator(column: str, value: float | None) -> str:
