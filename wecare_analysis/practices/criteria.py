@@ -129,14 +129,20 @@ class CriteriaInputs:
     covered_provinces: dict[str, list[str]] = field(default_factory=dict)
 
 
-def figure_text(value: float, unit: str) -> str:
+def figure_text(value: float | None, unit: str) -> str:
     """Italian text of a figure in its unit: share → '34,5%', euro → '23.456 euro', ratio → '0,87'.
+
+    A missing value (None, NaN) reads 'n.d.' without its unit.
 
     Examples
     --------
     >>> figure_text(0.3456, "share"), figure_text(23456.4, "euro"), figure_text(12.345, "per_10000")
     ('34,6%', '23.456 euro', '12,3')
+    >>> figure_text(float("nan"), "euro"), figure_text(None, "share")
+    ('n.d.', 'n.d.')
     """
+    if value is None or pd.isna(value):
+        return "n.d."
     if unit == "share":
         return format_percent_it(value, 1)
     if unit == "euro":
