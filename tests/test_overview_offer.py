@@ -77,7 +77,7 @@ def test_access_ratio_layer_and_maps(offer):
 def test_section_markdown_counts_the_rows(offer):
     text = ovo.section_markdown(offer)
     assert "**3 servizi** di 1 categorie" in text
-    assert "lette 4 righe: 3 tenute, 1 in quarantena, 0 fuori regione" in text
+    assert "lette 4 righe, per l'intera regione (Regione X): 3 tenute, 1 in quarantena, 0 fuori regione" in text
     assert "dal file fornito" in text and "sintetici" not in text
 
 

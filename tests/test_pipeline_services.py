@@ -66,8 +66,8 @@ def test_user_services_reach_the_report(services_run):
     assert f"file:{csv}" in manifest["inputs"]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8")))
     # read = kept + quarantined + outside: 2 bad rows, 1 in Milan
-    assert (f"Dal file dei servizi sono state lette {n_good + 3} righe: {n_good} tenute, 2 in quarantena, "
-            "1 fuori regione") in text.replace(".", "")
+    assert (f"Dal file dei servizi fornito sono state lette {n_good + 3} righe, per l'intera regione (Piemonte): "
+            f"{n_good} tenute, 2 in quarantena, 1 fuori regione") in text.replace(".", "")
     assert "servizi dal file fornito" in text and "«servizi_biella.csv»" in text
     offer = pd.read_excel(folder / "findings.xlsx", sheet_name="Offerta di servizi")
     assert offer["Servizi"].sum() == n_good  # every good row placed in its Biella municipality

@@ -35,7 +35,9 @@ def test_title_counts_the_services_of_the_province(ctx, demo):
     local = demo[demo["municipality_code"].isin(ctx.province["municipality_code"])]
     text = so.title_markdown(ctx)
     assert f"**{format_it(len(local))} servizi**" in text
-    assert f"sono state lette {format_it(len(demo))} righe" in text
+    # the demo list has no "rows read": its count is the services of the whole region
+    assert f"Elenco dimostrativo dei servizi: {format_it(len(demo))} servizi nell'intera regione (Piemonte)" in text
+    assert "sono state lette" not in text
     assert "dati sintetici dimostrativi" in text
 
 
@@ -54,15 +56,17 @@ def test_access_summary_by_hand(ctx, demo):
     assert table.loc["rsa", "access_ratio"] == pytest.approx(mean / region)
     assert table.loc["rsa", "hh_municipalities"] == (local["cluster"] == "HH").sum()
     shown = so.access_summary_display(ctx)
-    assert shown.loc[shown["Servizio"] == "Farmacia", "Servizi nel comune"].item() == format_it(len(farm))
+    assert shown.loc[shown["Servizio"] == "Farmacia", "Servizi"].item() == format_it(len(farm))  # the province's
 
 
-def test_largest_gaps_are_the_top_of_the_province(ctx):
+def test_largest_gaps_are_the_largest_shortfalls_of_the_province(ctx):
     top = so.largest_gaps(ctx, 10)
     local = ctx.province_gaps()
     assert len(top) == 10 and top["municipality_code"].isin(ctx.province["municipality_code"]).all()
-    assert top["gap_index"].iloc[0] == local["gap_index"].max()
-    assert top["gap_index"].is_monotonic_decreasing
+    # only real shortfalls (access below the region's, someone uncovered), ranked by uncovered users
+    assert (top["access_ratio"] < 1).all() and (top["shortfall"] >= 1).all()
+    assert top["shortfall"].iloc[0] == local["shortfall"].max()
+    assert top["shortfall"].is_monotonic_decreasing
     shown = so.largest_gaps_display(ctx, 10)
     assert shown["Indice di divario"].iloc[0] == format_it(top["gap_index"].iloc[0], 2)
     assert "," in shown["Indice di divario"].iloc[0]
@@ -84,7 +88,8 @@ def test_figures_have_italian_legends(ctx):
 
 def test_interactive_map_and_exports(ctx, tmp_path):
     assert so.write_interactive_map(ctx, None) is None
-    assert "output_dir" in so.interactive_map_markdown(None)
+    assert "output_dir" not in so.interactive_map_markdown(None)  # no code names in reader-facing text
+    assert "cartella" in so.interactive_map_markdown(None)
     path = so.write_interactive_map(ctx, tmp_path)
     assert path == tmp_path / "mappa_servizi.html"
     html = path.read_text(encoding="utf-8")

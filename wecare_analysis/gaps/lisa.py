@@ -81,7 +81,13 @@ def lisa_clusters(values: np.ndarray | pd.Series, w, permutations: int = 999, se
     >>> lisa_clusters(np.array([1.0, 1.0, 3.0, 3.0]), lat2W(1, 4), permutations=0)["lisa_i"].abs().tolist()
     [0.75, 0.0, 0.0, 0.75]
     """
-    import esda
+    with warnings.catch_warnings():
+        # esda.moran_local_mv imports tqdm.auto, which in a Jupyter kernel warns that ipywidgets is missing
+        # (TqdmWarning) or, with ipywidgets, that it chose notebook mode; its progress bars are not used here
+        warnings.filterwarnings("ignore", message="IProgress not found", category=Warning)
+        warnings.filterwarnings("ignore", message="Using `tqdm.autonotebook.tqdm` in notebook mode",
+                                category=Warning)
+        import esda
     from libpysal import weights as lw
 
     y = np.asarray(values, dtype=float)

@@ -44,11 +44,79 @@ def polygon_collection(geoms: gpd.GeoSeries, **kwargs: object) -> PathCollection
 def class_labels(bins: np.ndarray, lower: float, decimals: int) -> list[str]:
     """Italian legend labels ``'1.234,5 – 2.345,6'`` for the upper bounds ``bins`` of the classes.
 
+    A class whose two bounds read the same at ``decimals`` (e.g. the municipalities with no service
+    within reach, all at 0) is labelled with that one value instead of an interval ``'0 – 0'``.
+
     >>> class_labels(np.array([10.0, 2000.0]), 0.0, 0)
     ['0 – 10', '10 – 2.000']
+    >>> class_labels(np.array([0.0, 2.5, 10.5]), 0.0, 2)
+    ['0,00', '0,00 – 2,50', '2,50 – 10,50']
     """
     edges = np.concatenate([[lower], bins])
-    return [f"{format_it(a, decimals)} – {format_it(b, decimals)}" for a, b in itertools.pairwise(edges)]
+    labels = []
+    for a, b in itertools.pairwise(edges):
+        low, high = format_it(a, decimals), format_it(b, decimals)
+        labels.append(high if low == high else f"{low} – {high}")
+    return labels
+
+
+def feasible_k(values: np.ndarray, scheme: str, k: int) -> int:
+    """The largest number of classes, at most ``k``, that ``scheme`` can form on ``values`` without ties.
+
+    No scheme can form more classes than there are distinct values. Quantile classes collapse when
+    several quantiles fall on the same tied value (e.g. many municipalities at 0), and mapclassify then
+    warns and sets ``k`` to the distinct quantiles; here ``k`` is lowered until the ``k`` quantiles
+    (``100/k``, ``200/k``, … percent, linear interpolation as mapclassify) are all different.
+
+    Examples
+    --------
+    >>> feasible_k(np.array([0.0, 0, 0, 0, 0, 0, 1, 2, 3, 4]), "Quantiles", 5)
+    3
+    >>> feasible_k(np.array([1.0, 2.0]), "FisherJenks", 5)
+    2
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    k = max(1, min(k, len(np.unique(finite))))
+    if scheme == "Quantiles":
+        while k > 1:
+            distinct = len(np.unique(np.percentile(finite, 100.0 * np.arange(1, k + 1) / k)))
+            if distinct == k:
+                break
+            k = distinct
+    return k
+
+
+def classify(values: np.ndarray, scheme: str = "Quantiles", k: int = 5) -> mapclassify.classifiers.MapClassifier:
+    """Classify the finite ``values`` with the mapclassify ``scheme`` into at most ``k`` non-empty classes.
+
+    ``k`` is first lowered to what the values allow (:func:`feasible_k`), so that mapclassify never
+    warns; a class left empty (possible with e.g. ``EqualInterval``) is merged into the next one, by
+    reclassifying on the upper bounds of the non-empty classes (``mapclassify.UserDefined``). With a
+    single distinct value there is one class.
+
+    Examples
+    --------
+    Six zeros in ten values: five quantile classes would repeat 0, so there are three (thirds: 0, 1, 4).
+
+    >>> classify(np.array([0.0, 0, 0, 0, 0, 0, 1, 2, 3, 4])).bins.round(6).tolist()
+    [0.0, 1.0, 4.0]
+
+    Three equal intervals of 0–9 leave 3–6 empty: it is merged into 6–9.
+
+    >>> c = classify(np.array([0.0, 0, 1, 2, 9]), "EqualInterval", 3)
+    >>> c.bins.tolist(), c.counts.tolist()
+    ([3.0, 9.0], [4, 1])
+    """
+    y = np.asarray(values, dtype=float)
+    k = feasible_k(y, scheme, k)
+    if k == 1:
+        return mapclassify.UserDefined(y, [float(y.max())])
+    classifier = getattr(mapclassify, scheme)(y, k=k)
+    counts = np.asarray(classifier.counts)
+    if (counts == 0).any():
+        classifier = mapclassify.UserDefined(y, np.asarray(classifier.bins)[counts > 0])
+    return classifier
 
 
 def add_north_arrow(ax: Axes) -> None:
@@ -85,7 +153,9 @@ def choropleth(
     the map is all grey and its legend says so).
 
     Classes come from ``mapclassify`` (``scheme`` is one of its classifier names,
-    e.g. ``"Quantiles"`` (default: fast, deterministic, equal counts per class), ``"FisherJenks"``); missing values
+    e.g. ``"Quantiles"`` (default: fast, deterministic, equal counts per class), ``"FisherJenks"``), at most ``k``
+    of them and none empty (:func:`classify`: fewer when ties leave fewer distinct classes, without warnings); a
+    class of a single value is labelled with that value (:func:`class_labels`). Missing values
     are drawn in light grey and labelled "dato non disponibile". The legend is headed
     ``legend_title``, by default the Italian label of ``column``. The CRS must be
     projected in metres (the scale bar reads it as such).
@@ -97,8 +167,7 @@ def choropleth(
     face = np.full(len(gdf), "#dddddd", dtype=object)
     classifier = None
     if valid.any():
-        k = max(1, min(k, int(values[valid].nunique())))
-        classifier = getattr(mapclassify, scheme)(values[valid].to_numpy(), k=k)
+        classifier = classify(values[valid].to_numpy(), scheme, k)
         colours = plt.get_cmap(cmap, len(classifier.bins))
         face[valid] = [to_hex(colours(int(c))) for c in classifier.yb]
     xmin, ymin, xmax, ymax = gdf.total_bounds
@@ -114,9 +183,10 @@ def choropleth(
     handles = []
     if classifier is not None:
         labels = class_labels(classifier.bins, float(values[valid].min()), INDICATOR_DECIMALS.get(column, 0))
-        handles = [Patch(facecolor=colours(i), edgecolor="none", label=text) for i, text in enumerate(labels)]
+        handles = [Patch(facecolor=colours(i), edgecolor="#999999", linewidth=0.3, label=text)
+                   for i, text in enumerate(labels)]
     if not valid.all():
-        handles.append(Patch(facecolor="#dddddd", label="dato non disponibile"))
+        handles.append(Patch(facecolor="#dddddd", edgecolor="#999999", linewidth=0.3, label="dato non disponibile"))
     ax.legend(handles=handles, title=legend_title or label(column), loc="lower right", fontsize=7, title_fontsize=8,
               frameon=True, framealpha=0.9)
     ax.set_title(title or label(column), fontsize=11)

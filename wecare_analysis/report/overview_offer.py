@@ -23,6 +23,7 @@ from wecare_analysis.report.service_offer import (
     RegionalOffer,
     area_access_summary,
     published,
+    services_read_sentence,
 )
 
 
@@ -109,12 +110,11 @@ def access_ratio_maps(layer: gpd.GeoDataFrame, offer: RegionalOffer) -> Figure:
 
 def section_markdown(offer: RegionalOffer) -> str:
     """Italian opening paragraph of the section: services counted, rows read/kept/quarantined, data label."""
-    v, services = offer.validation, offer.services
+    services = offer.services
     text = (f"Nella regione si contano **{format_it(len(services))} servizi** di "
-            f"{format_it(services['category'].nunique())} categorie. Dal file dei servizi sono state lette "
-            f"{format_it(v['rows_read'])} righe: {format_it(v['rows_kept'])} tenute, "
-            f"{format_it(v['rows_quarantined'])} in quarantena, {format_it(v['rows_outside_region'])} fuori "
-            "regione. L'accessibilità di ogni comune (servizi raggiungibili per 1.000 utenti potenziali, 2SFCA) "
+            f"{format_it(services['category'].nunique())} categorie. "
+            f"{services_read_sentence(offer.validation, offer.synthetic, offer.region_name)} "
+            "L'accessibilità di ogni comune (servizi raggiungibili per 1.000 utenti potenziali, 2SFCA) "
             "è la stessa dei rapporti provinciali; qui è riassunta per provincia, pesando i comuni con i loro "
             "utenti potenziali.\n\n")
     if offer.synthetic:

