@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from wecare_analysis.errors import InputError, os_error_message
+
 
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
@@ -26,13 +28,39 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def prepare_target(target: str | os.PathLike[str]) -> Path:
+    """Check that a file can be written at ``target`` and create its folder; return it as a Path.
+
+    Raises
+    ------
+    InputError
+        (exit code 2) naming the path when ``target`` is a folder, when a part of
+        its folder path is a file, or when the folder cannot be created.
+    """
+    target = Path(target)
+    if target.is_dir():
+        raise InputError(f"cannot write {target}: it is a folder; give a file name.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (target.parent, *target.parent.parents) if p.exists() and not p.is_dir()),
+                       target.parent)
+        raise InputError(f"cannot write {target}: {blocker} is a file, not a folder; choose another "
+                         "output path.") from None
+    except OSError as err:
+        raise InputError(f"{os_error_message(err, 'create the folder')} (needed to write {target}).") from None
+    return target
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success rename it onto ``target``.
 
     Use it with writers that want a file name (``to_parquet``, ``to_file``,
     ``savefig``). On an exception the temporary file is removed and ``target``
-    is left as it was.
+    is left as it was. A target that cannot be written (a folder, a path under
+    a file, no permission) raises :class:`~wecare_analysis.errors.InputError`
+    naming it, before anything is written.
 
     Examples
     --------
@@ -43,10 +71,12 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     >>> out.read_text()
     'a\\n1\\n'
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = prepare_target(target)
     suffix = suffix if suffix is not None else "".join(target.suffixes)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
+    except OSError as err:
+        raise InputError(f"cannot write {target}: {os_error_message(err, 'write').split(': ', 1)[-1]}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as pyogrio refuse an existing file
@@ -55,7 +85,11 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
         if tmp.is_file():
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as err:
+            raise InputError(f"cannot write {target}: {os_error_message(err, 'write').split(': ', 1)[-1]}.") \
+                from None
         _fsync_dir(target.parent)
     finally:
         if tmp.exists():

@@ -7,18 +7,35 @@ taking the parsed arguments and returning an exit code (see
 and append the module's name to :data:`COMMAND_MODULES`.
 
 Every :class:`~wecare_analysis.errors.WecareError` reaches the user as one
-message on stderr with its exit code, never as a traceback.
+message on stderr with its exit code, never as a traceback. An operating-system
+error that a command did not turn into one (a file that cannot be read or
+written) gives ``cannot read/write PATH: reason`` and exit code 2; any other
+exception is a bug: one line ``internal error: ...`` names a log file holding
+the traceback, and the exit code is 4. With ``--json`` the error is also printed
+on stdout as a JSON object (``error``, ``errors``, ``exit_code``, and ``file``
+when the command reads one), so stdout is always valid JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import os
 import sys
+import tempfile
+import time
+import traceback
 from collections.abc import Sequence
 
 from wecare_analysis import __version__
-from wecare_analysis.errors import EXIT_INTERRUPTED, EXIT_UNUSABLE, WecareError
+from wecare_analysis.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_UNUSABLE,
+    WecareError,
+    os_error_message,
+)
 
 #: Modules that register sub-commands, in the order they appear in ``wecare --help``.
 COMMAND_MODULES: list[str] = [
@@ -62,11 +79,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except WecareError as err:
-        sys.stderr.write(f"wecare: {err.message}\n")
-        return err.exit_code
+        return _fail(args, err.message, err.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("wecare: interrupted.\n")
-        return EXIT_INTERRUPTED
+        return _fail(args, "interrupted.", EXIT_INTERRUPTED)
+    except OSError as err:
+        return _fail(args, f"{os_error_message(err)}.", EXIT_UNUSABLE)
+    except Exception as err:  # noqa: BLE001 - last resort: a bug must not print a traceback
+        log = _write_traceback(args)
+        where = f"details in {log}" if log else "no log could be written"
+        summary = f"{type(err).__name__}: {err}".replace("\n", " ")
+        if len(summary) > 300:
+            summary = summary[:297] + "..."
+        return _fail(args, f"internal error: {summary} ({where}); please report it.", EXIT_INTERNAL)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    """Write ``message`` on stderr (and as JSON on stdout under ``--json``); return ``code``."""
+    sys.stderr.write(f"wecare: {message}\n")
+    if getattr(args, "json", False):
+        payload: dict[str, object] = {"error": message, "errors": [message], "exit_code": code}
+        source = next((getattr(args, name) for name in ("path", "data") if getattr(args, name, None)), None)
+        if source is not None:
+            payload = {"file": str(source), **payload}
+        print(json.dumps(payload, ensure_ascii=False))
+    return code
+
+
+def _write_traceback(args: argparse.Namespace) -> str | None:
+    """Write the current exception's traceback to a private log file; return its path (None if impossible)."""
+    text = (f"wecare {__version__}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+            f"command: {' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+    try:
+        fd, name = tempfile.mkstemp(prefix="wecare-internal-error-", suffix=".log")  # mode 0600
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError:
+        return None
+    return name
 
 
 if __name__ == "__main__":  # pragma: no cover

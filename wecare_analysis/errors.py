@@ -9,6 +9,7 @@ code   meaning
 1      partial: some rows quarantined, or some provinces failed
 2      unusable input or wrong usage: nothing was produced
 3      another run holds the lock on the output folder
+4      internal error: a bug, the details are in a log file named by the message
 130    interrupted by the user (Ctrl-C)
 =====  ==============================================================
 """
@@ -22,6 +23,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_UNUSABLE = 2
 EXIT_LOCKED = 3
+EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -58,3 +60,30 @@ def quarantine_path(source: str | os.PathLike[str]) -> Path:
     """
     source = Path(source)
     return source.with_name(source.name + ".quarantine.csv")
+
+
+def outside_path(source: str | os.PathLike[str]) -> Path:
+    """Where the rows placed outside the region go by default: ``<file>.outside.csv`` beside it.
+
+    >>> outside_path("data/raw/servizi.csv").name
+    'servizi.csv.outside.csv'
+    """
+    source = Path(source)
+    return source.with_name(source.name + ".outside.csv")
+
+
+def os_error_message(err: OSError, action: str = "read/write") -> str:
+    """One line for an operating-system error: ``cannot ACTION PATH: reason``.
+
+    >>> os_error_message(IsADirectoryError(21, "Is a directory", "out"), "write")
+    'cannot write out: it is a folder, expected a file'
+    """
+    reasons = {IsADirectoryError: "it is a folder, expected a file",
+               NotADirectoryError: "a part of the path is a file, not a folder",
+               FileExistsError: "a file with that name already exists where a folder is needed",
+               FileNotFoundError: "no such file or folder",
+               PermissionError: "permission denied"}
+    reason = next((text for kind, text in reasons.items() if isinstance(err, kind)), None)
+    reason = reason or err.strerror or str(err)
+    where = err.filename if err.filename is not None else "a file"
+    return f"cannot {action} {where}: {reason}"

@@ -7,6 +7,8 @@ the measures need every demand id, so nothing is silently dropped.
 
 from __future__ import annotations
 
+import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,8 @@ UTM32N = "EPSG:32632"
 
 def _read_csv(path: Path, id_columns: list[str]) -> pd.DataFrame:
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a CSV file.")
     if not path.is_file():
         raise InputError(f"{path}: file not found.")
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
@@ -26,19 +30,37 @@ def _read_csv(path: Path, id_columns: list[str]) -> pd.DataFrame:
     if not header.strip():
         raise InputError(f"{path}: the file is empty; expected a header line and at least one row.")
     semicolon = header.count(";") > header.count(",")
-    names = [c.strip().lower() for c in header.strip().split(";" if semicolon else ",")]
-    dtypes = {orig: str for orig, low in zip(header.strip().split(";" if semicolon else ","), names, strict=True)
-              if low in id_columns}
+    # the header parsed as CSV, as pandas will name the columns: quoted names ("id", as R's write.csv
+    # writes them) lose their quotes, so the id columns are found and read as text (leading zeros kept)
+    fields = next(csv.reader([header], delimiter=";" if semicolon else ",", skipinitialspace=True), [])
+    dtypes = {name: str for name in fields if name.strip().lower() in id_columns}
     try:
-        df = pd.read_csv(path, sep=";" if semicolon else ",", decimal="," if semicolon else ".",
-                         encoding="utf-8-sig", dtype={k.strip(): v for k, v in dtypes.items()},
-                         skipinitialspace=True, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not a readable CSV file ({err}).") from None
+        with warnings.catch_warnings():  # a row longer than the header: pandas would drop its extra values
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, sep=";" if semicolon else ",", decimal="," if semicolon else ".",
+                             encoding="utf-8-sig", dtype=dtypes, index_col=False,
+                             skipinitialspace=True, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserWarning:
+        raise InputError(_ragged_line(path, ";" if semicolon else ",", len(fields))) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not a readable CSV file ({err}).".replace("\n", " ")) from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror or err}).") from None
     df.columns = [str(c).strip().lower() for c in df.columns]
     if df.empty:
         raise InputError(f"{path}: no data rows after the header.")
     return df
+
+
+def _ragged_line(path: Path, delimiter: str, width: int) -> str:
+    """The message for the first line whose field count differs from the header's."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter, skipinitialspace=True)
+        for fields in reader:
+            if fields and len(fields) != width:
+                return (f"{path}: line {reader.line_num} has {len(fields)} fields, the header has {width}; "
+                        f"a '{delimiter}' inside a value must be quoted.")
+    return f"{path}: a line has more fields than the header ({width}); a '{delimiter}' inside a value must be quoted."
 
 
 def _numeric(df: pd.DataFrame, column: str, path: Path, minimum: float | None = None) -> np.ndarray:
@@ -46,8 +68,10 @@ def _numeric(df: pd.DataFrame, column: str, path: Path, minimum: float | None = 
     bad = ~np.isfinite(values)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
+        found = df[column].iloc[k]
+        shown = "an empty cell" if pd.isna(found) else repr(found.item() if isinstance(found, np.generic) else found)
         raise InputError(f"{path}: line {k + 2}, column '{column}': expected a number, "
-                         f"found {df[column].iloc[k]!r} ({int(bad.sum())} such rows).")
+                         f"found {shown} ({int(bad.sum())} such rows).")
     if minimum is not None and (values < minimum).any():
         k = int(np.flatnonzero(values < minimum)[0])
         raise InputError(f"{path}: line {k + 2}, column '{column}': expected a value >= {minimum:g}, "

@@ -53,5 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     est.set_defaults(func=run_estimate)
     mod = sub.add_parser("model", help="design-based logistic regression (as R svyglm quasibinomial)")
     _design_options(mod)
-    mod.add_argument("--formula", required=True, help='patsy formula, e.g. "y ~ C(x1) + x2"')
+    mod.add_argument("--formula", required=True,
+                     help='formula of column names, C(col), Q("col name"), numbers and ~ + - * / : ** ( ); '
+                          'e.g. "y ~ C(x1) + x2"')
     mod.set_defaults(func=run_model)

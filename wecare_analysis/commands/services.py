@@ -4,8 +4,10 @@ Reads a service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV with
 coordinates or with a municipality code), places each service in its
 municipality and writes the rejected rows with their reason to a quarantine
 file (default ``PATH.quarantine.csv``, next to the input, which stays in
-``data/raw/``). Exit codes: 0 every row kept or outside the region, 1 some rows
-quarantined, 2 the file cannot be used.
+``data/raw/``) and the rows placed outside the region to ``PATH.outside.csv``
+(next to the quarantine file when ``--quarantine`` is given). Exit codes: 0 every
+row kept, 1 some rows quarantined or outside the region, 2 the file or an
+argument cannot be used (with ``--json``, a JSON object with ``errors`` on stdout).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
+from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, WecareError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,20 +36,45 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate the service list and return the exit code."""
+    try:
+        return _validate(args)
+    except WecareError as err:
+        if not args.json:
+            raise
+        print(json.dumps({"file": str(args.path), "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
+                          "rows_outside_region": 0, "errors": [err.message], "warnings": [],
+                          "exit_code": err.exit_code}, ensure_ascii=False))
+        sys.stderr.write(f"wecare: {err.message}\n")
+        return err.exit_code
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from wecare_analysis.atomic import prepare_target
     from wecare_analysis.services.ingest import validate_services
 
+    if args.quarantine is not None:
+        prepare_target(args.quarantine)
     result = validate_services(args.path, region=args.region, category=args.category)
     summary = result.summary()
     qpath = result.write_quarantine(args.quarantine)
+    opath = result.write_outside(None if args.quarantine is None
+                                 else args.quarantine.with_name(args.quarantine.stem + ".outside.csv"))
     if qpath is not None:
         summary["quarantine_file"] = str(qpath)
+    if opath is not None:
+        summary["outside_file"] = str(opath)
+    code = EXIT_PARTIAL if result.rows_quarantined or result.rows_outside_region else EXIT_OK
+    summary["exit_code"] = code
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
         print(f"{args.path}: {result.rows_read} rows read, {result.rows_kept} kept, "
-              f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region.")
+              f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region"
+              + (f" (listed in {opath})" if opath is not None else "") + ".")
     for line in result.quarantine.head(20).itertuples():
         sys.stderr.write(f"wecare: {args.path.name}: row {line.row}: {line.reason}\n")
+    if result.rows_quarantined > 20:
+        sys.stderr.write(f"wecare: ... {result.rows_quarantined - 20} more in {qpath}\n")
     for w in result.warnings:
-        sys.stderr.write(f"wecare: note: {w}\n")
-    return EXIT_PARTIAL if result.rows_quarantined else EXIT_OK
+        sys.stderr.write(f"wecare: warning: {w}\n")
+    return code

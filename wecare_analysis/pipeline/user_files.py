@@ -32,16 +32,34 @@ def _note(message: str) -> None:
 
 
 def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
-    """Validate and place the services; quarantine the rows that cannot be placed (``PATH.quarantine.csv``)."""
+    """Validate and place the services; quarantine the rows that cannot be placed (``PATH.quarantine.csv``)
+    and list those outside the region (``PATH.outside.csv``).
+
+    Raises
+    ------
+    InputError
+        When no row is kept in the region (exit 2): the reports would show access 0 everywhere.
+    """
     from wecare_analysis.services.ingest import validate_services
 
     result = validate_services(path, region=region, year=year, territory=territory)
     quarantine = result.write_quarantine()
+    outside = result.write_outside()
     if quarantine is not None:
         _note(f"{path.name}: {result.rows_quarantined} of {result.rows_read} rows quarantined (reasons in "
               f"{quarantine}).")
-    if result.rows_kept == 0:
-        _note(f"{path.name}: no service of this area was kept; access will be 0 everywhere.")
+    if outside is not None:
+        _note(f"{path.name}: {result.rows_outside_region} of {result.rows_read} rows outside the region "
+              f"(listed in {outside}).")
+    if result.rows_kept:
+        for warning in result.warnings:
+            _note(f"warning: {path.name}: {warning}")
+    else:
+        hint = "".join(f" {w[0].upper()}{w[1:]}" for w in result.warnings)
+        raise InputError(f"{path}: no service of the region was kept ({result.rows_read} rows read, "
+                         f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region); "
+                         f"the reports would show access 0 everywhere.{hint} Fix the file or run without "
+                         "--services.")
 
 
 def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFrame], None]:

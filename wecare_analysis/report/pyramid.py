@@ -30,7 +30,7 @@ def age_class_shares(pop: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> s = age_class_shares(pd.DataFrame({"age": [0, 7], "F": [1, 1], "M": [2, 0]}))
-    >>> s.loc[0, "M"], s.loc[5, "F"]
+    >>> float(s.loc[0, "M"]), float(s.loc[5, "F"])
     (50.0, 25.0)
     """
     cls = (pop["age"] // AGE_CLASS_WIDTH) * AGE_CLASS_WIDTH

@@ -14,7 +14,12 @@ A row is quarantined, with its reason, when its geometry is missing, empty,
 invalid, degenerate (a line or a zero-area polygon) or at 0,0; its category is
 unknown; its id repeats an earlier row; its capacity is negative or not a
 number; its municipality code is unknown. Rows placed outside the region are
-counted apart. Invariant: ``rows_kept + rows_quarantined + rows_outside_region == rows_read``.
+counted apart, written to ``PATH.outside.csv`` by the command, and when they
+(with out-of-range coordinates) are more than half of the rows a warning says
+whether swapped lon/lat or another usual CRS would put them inside. A CSV line
+with a wrong number of fields (a delimiter inside an unquoted value) or an
+unclosed quote is quarantined with that reason; the following lines are read
+normally. Invariant: ``rows_kept + rows_quarantined + rows_outside_region == rows_read``.
 A file that cannot be read at all (missing, empty, no CRS, no usable column)
 raises :class:`~wecare_analysis.errors.InputError` (exit code 2).
 """
@@ -29,7 +34,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from wecare_analysis.errors import InputError, quarantine_path
+from wecare_analysis.errors import InputError, outside_path, quarantine_path
 from wecare_analysis.services.placement import municipality_of_codes, municipality_of_points
 from wecare_analysis.services.taxonomy import Taxonomy, category_codes, classify_osm, load_taxonomy
 
@@ -53,7 +58,9 @@ class ServiceValidation:
     number from 1 in a geo file), ``service_id``, ``category``, ``name``,
     ``capacity``, ``municipality_code``, ``placed_by`` (``point`` or ``code``),
     ``geometry`` (None for code-keyed rows). ``quarantine``: ``row, reason`` and
-    the original fields. ``outside``: rows placed outside the region.
+    the original fields (plus ``raw_record`` for damaged CSV lines). ``outside``:
+    ``row, reason`` (``outside region NN``) and the original fields of the rows
+    placed outside the region.
     """
 
     path: Path
@@ -81,13 +88,30 @@ class ServiceValidation:
     def write_quarantine(self, target: str | Path | None = None) -> Path | None:
         """Write the quarantined rows with their reason to ``target`` (default ``PATH.quarantine.csv``, next to
         the input) atomically; None, and nothing written, when no row is quarantined."""
-        if not self.rows_quarantined:
-            return None
         from wecare_analysis.atomic import atomic_path
 
         target = Path(target) if target is not None else quarantine_path(self.path)
+        if not self.rows_quarantined:
+            if target.is_file():  # a quarantine of an earlier run would describe rows that are fine now
+                target.unlink()
+            return None
         with atomic_path(target) as tmp:
             self.quarantine.to_csv(tmp, index=False)
+        return target
+
+    def write_outside(self, target: str | Path | None = None) -> Path | None:
+        """Write the rows placed outside the region, ``row, reason`` and their fields, to ``target``
+        (default ``PATH.outside.csv`` next to the input) atomically; None, and an earlier file removed,
+        when no row is outside."""
+        from wecare_analysis.atomic import atomic_path
+
+        target = Path(target) if target is not None else outside_path(self.path)
+        if not self.rows_outside_region:
+            if target.is_file():
+                target.unlink()
+            return None
+        with atomic_path(target) as tmp:
+            self.outside.to_csv(tmp, index=False)
         return target
 
     def summary(self) -> dict:
@@ -106,25 +130,67 @@ def _first(columns: pd.Index, names: tuple[str, ...]) -> str | None:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV service list as strings; damaged lines are kept and their fault stored in ``attrs``.
+
+    ``attrs["rows"]`` is the file line of each row (header = line 1), ``attrs["row_faults"]``
+    the reason a row cannot be used (a field count different from the header's: a
+    delimiter inside an unquoted value; an unclosed quote) or ``""``, and
+    ``attrs["raw_records"]`` the fields of those rows as found, joined back.
+    """
+    from wecare_analysis.survey.readers import parse_records
+
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty; expected a header line and at least one row.")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
+    if b"\x00" in raw[:65536]:
+        raise InputError(f"{path}: not a text file (NUL bytes found); expected a CSV with a header line.")
+    text = next(decoded for decoded in (_decode(raw, enc) for enc in ("utf-8-sig", "cp1252", "latin-1"))
+                if decoded is not None)
     header = text.splitlines()[0]
     sep = ";" if header.count(";") > header.count(",") else ","
-    import io
-
-    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=["", "Non Disponibile"])
-    if df.empty:
+    records = [rec for rec in parse_records(text, sep) if any(f.strip() for f in rec.fields) or rec.fault]
+    columns = _unique_columns([str(c).strip() for c in records[0].fields])
+    body = records[1:]
+    if not body:
         raise InputError(f"{path}: no data rows after the header.")
-    df.columns = [str(c).strip() for c in df.columns]
+    width = len(columns)
+    faults = []
+    for rec in body:
+        if len(rec.fields) > width and not any(f.strip() for f in rec.fields[width:]):
+            rec.fields = rec.fields[:width]  # trailing empty fields (spreadsheet exports): nothing is lost
+        if not rec.fault and len(rec.fields) != width:
+            rec.fault = (f"the row has {len(rec.fields)} fields, the header has {width} (a '{sep}' inside an "
+                         "unquoted value, or a truncated line); quote that value")
+        faults.append(rec.fault)
+    cells = [(rec.fields + [""] * width)[:width] for rec in body]
+    df = pd.DataFrame(cells, columns=columns, dtype=object)
+    df = df.mask(df.isin(["", "Non Disponibile"]))
     df.attrs["decimal_comma"] = sep == ";"
+    df.attrs["rows"] = np.array([rec.line for rec in body], dtype=np.int64)
+    df.attrs["row_faults"] = np.array(faults, dtype=object)
+    df.attrs["raw_records"] = np.array([sep.join(rec.fields) if rec.fault else "" for rec in body], dtype=object)
     return df
+
+
+def _decode(raw: bytes, encoding: str) -> str | None:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _unique_columns(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
 
 
 def _read_geo(path: Path) -> gpd.GeoDataFrame:
@@ -172,7 +238,8 @@ def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return pts
 
 
-def _categories(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None) -> tuple[pd.Series, str]:
+def _categories(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None,
+                path: Path) -> tuple[pd.Series, str]:
     if category is not None:
         return pd.Series(category_codes(pd.Series([category]), taxonomy).iloc[0], index=df.index), "argument"
     col = _first(df.columns, CATEGORY_COLUMNS)
@@ -184,8 +251,59 @@ def _categories(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None) -> t
         return folded.map(SCHOOL_GRADES).astype(object), str(grade)
     if any(_first(df.columns, (k,)) is not None for k in OSM_KEYS):
         return classify_osm(df, taxonomy), "osm tags"
-    raise InputError(f"no category column ({', '.join(CATEGORY_COLUMNS)}), ministry school grade or OSM tags "
-                     f"({', '.join(OSM_KEYS)}) found; columns are {', '.join(map(str, df.columns))}.")
+    raise InputError(f"{path}: no category column ({', '.join(CATEGORY_COLUMNS)}), ministry school grade or OSM tags "
+                     f"({', '.join(OSM_KEYS)}) found; columns are {', '.join(map(str, df.columns))} "
+                     "(or give --category for every row).")
+
+
+def _outside_reason(region: str) -> str:
+    return "outside Italy" if str(region).lower() == "all" else f"outside region {region}"
+
+
+#: Coordinate reference systems tried when most points fall outside the region: a
+#: wrong CRS is the usual cause (Gauss-Boaga Monte Mario of older regional lists,
+#: ED50, Web Mercator of web exports, UTM written in lon/lat columns).
+CANDIDATE_CRS = {"EPSG:3003": "Monte Mario / Italy zone 1, Gauss-Boaga Ovest",
+                 "EPSG:3004": "Monte Mario / Italy zone 2, Gauss-Boaga Est",
+                 "EPSG:23032": "ED50 / UTM 32N", "EPSG:32632": "WGS 84 / UTM 32N",
+                 "EPSG:3857": "Web Mercator", "EPSG:4326": "WGS 84 lon/lat degrees"}
+
+
+def _placement_hint(n_outside: int, n: int, reason: pd.Series, raw_xy: tuple | None,
+                    territory: gpd.GeoDataFrame, region: str) -> str:
+    """A warning when most rows are outside the region or have out-of-range coordinates: try swapped
+    lon/lat and other usual CRSs on the raw coordinates and say which one would put them inside."""
+    bad_range = int((reason == "lon/lat out of range").sum())
+    if n == 0 or (n_outside + bad_range) * 2 <= n:
+        return ""
+    where = _outside_reason(region).replace("outside ", "")
+    text = (f"{n_outside + bad_range} of {n} rows are outside {where} or out of range: the coordinates may "
+            "be swapped or in another coordinate reference system (CRS)")
+    if raw_xy is None:
+        return text + "; check the file's CRS and that --region is the region it covers."
+    x, y, crs = raw_xy
+    ok = x.notna() & y.notna()
+    sample = ok[ok].index[:200]
+    if not len(sample):
+        return text + "."
+    candidates = [("lon/lat swapped", y[sample], x[sample], "EPSG:4326")] if crs == "EPSG:4326" else []
+    candidates += [(f"{code} ({name})", x[sample], y[sample], code) for code, name in CANDIDATE_CRS.items()
+                   if code != crs]
+    best, best_in = "", 0
+    for label, cx, cy, code in candidates:
+        try:
+            pts = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=code).to_crs(METRIC_CRS)
+            inside = int(municipality_of_points(pts, territory).notna().sum())
+        except Exception:  # noqa: BLE001, S112 - a CRS that cannot transform these values is no answer
+            continue
+        if inside > best_in:
+            best, best_in = label, inside
+    if best and best_in * 2 > len(sample):
+        how = ("exchange the lon and lat columns" if best == "lon/lat swapped"
+               else f"convert the coordinates from {best} to EPSG:4326 (lon/lat) or EPSG:32632 (x/y)")
+        return text + (f"; read as {best}, {best_in} of the {len(sample)} rows checked fall inside {where}: "
+                       f"{how}.")
+    return text + "; no usual swap or CRS puts them inside: check --region and the file's CRS."
 
 
 def validate_services(path: str | Path, region: str = "01", year: int = 2023, category: str | None = None,
@@ -206,6 +324,12 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     """
     path = Path(path)
     taxonomy = taxonomy or load_taxonomy()
+    if category is not None and pd.isna(category_codes(pd.Series([category]), taxonomy).iloc[0]):
+        raise InputError(f"--category {category!r} is not a service category; expected one of "
+                         f"{', '.join(taxonomy.codes)} (or their Italian labels).")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected a service list file (CSV, GeoJSON, GeoPackage, "
+                         "Shapefile).")
     if not path.is_file():
         raise InputError(f"{path}: file not found.")
     if path.stat().st_size == 0:
@@ -218,8 +342,10 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     is_geo = path.suffix.lower() in GEO_SUFFIXES
     df = _read_geo(path) if is_geo else _read_csv(path)
     n = len(df)
-    rows = np.arange(1, n + 1) if is_geo else np.arange(2, n + 2)
+    rows = np.arange(1, n + 1) if is_geo else df.attrs["rows"]
     reason = pd.Series("", index=df.index, dtype=object)
+    if not is_geo:
+        reason[:] = df.attrs["row_faults"]
     warnings: list[str] = []
 
     def fault(mask: pd.Series | np.ndarray, why: str) -> None:
@@ -229,6 +355,7 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
         reason[m] = why
 
     code_col = None if is_geo else _first(df.columns, CODE_COLUMNS)
+    raw_xy = None
     if is_geo:
         reason[:] = _geometry_faults(df.geometry).to_numpy()
         geoms = df.geometry.copy()
@@ -251,6 +378,7 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
             fault((x.abs() < 1e-9) & (y.abs() < 1e-9), "point at 0,0 (missing coordinates)")
             if crs == "EPSG:4326":
                 fault((x.abs() > 180) | (y.abs() > 90), "lon/lat out of range")
+            raw_xy = (x, y, crs)
             points = gpd.GeoSeries(gpd.points_from_xy(x.fillna(0), y.fillna(0)), index=df.index, crs=crs)
             points = points.to_crs(METRIC_CRS)
             points[reason != ""] = None
@@ -260,7 +388,7 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
             raise InputError(f"{path}: no coordinates (lon,lat or x,y) and no municipality code column "
                              f"({', '.join(CODE_COLUMNS)}); columns are {', '.join(df.columns)}.")
 
-    cats, source = _categories(df, taxonomy, category)
+    cats, source = _categories(df, taxonomy, category, path)
     fault(cats.isna().to_numpy(), f"unknown category (from {source})")
     id_col = _first(df.columns, ID_COLUMNS)
     ids = (df[id_col].astype("string").str.strip() if id_col is not None
@@ -302,10 +430,16 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     if is_geo:
         original["geometry_wkt"] = shapely.to_wkt(df.geometry.to_numpy(), rounding_precision=7)
     quarantine = original[reason != ""].copy()
+    if not is_geo and (df.attrs["raw_records"] != "").any():  # damaged lines: their fields as found
+        quarantine["raw_record"] = df.attrs["raw_records"][(reason != "").to_numpy()]
     quarantine.insert(0, "reason", reason[reason != ""])
     quarantine.insert(0, "row", rows[(reason != "").to_numpy()])
     outside = original[outside_mask].copy()
+    outside.insert(0, "reason", _outside_reason(region))
     outside.insert(0, "row", rows[outside_mask.to_numpy()])
+    hint = _placement_hint(int(outside_mask.sum()), n, reason, raw_xy, territory, region)
+    if hint:
+        warnings.append(hint)
     name_col = _first(df.columns, NAME_COLUMNS)
     kept = gpd.GeoDataFrame({
         "row": rows[keep.to_numpy()], "service_id": ids[keep].astype(str).to_numpy(),

@@ -107,8 +107,8 @@ def logit_interval(p: np.ndarray, se: np.ndarray, df: np.ndarray, level: float =
     Examples
     --------
     >>> lo, hi = logit_interval(np.array([0.5]), np.array([0.1]), np.array([1e9]))
-    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
-    (0.3133, 0.6867)
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)  # expit(±1.96 × 0.1 / 0.25)
+    (0.3135, 0.6865)
     """
     p, se, df = (np.asarray(a, dtype=float) for a in (p, se, df))
     with np.errstate(invalid="ignore", divide="ignore"):

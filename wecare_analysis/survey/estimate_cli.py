@@ -14,12 +14,16 @@ estimate; R's default ``fail`` is available), ``--rake-maxit`` (50),
 ``--rake-epsilon`` (1, R's rule), ``--trim-lower/--trim-upper``, ``--level`` (0.95);
 ``--rake-to istat`` rakes to ISTAT residents 15-64 by province, sex and age class
 (:func:`~wecare_analysis.survey.weights.istat_margins`).
-Exit codes: 0 done, 2 unusable input (message names file, row, column).
+The data file is decoded as a whole (UTF-8, else cp1252, else Latin-1). ``--formula``
+may name only columns, ``C(...)``, ``Q("...")``, numbers and the operators
+``~ + - * / : **``: it is checked before patsy evaluates it, so it cannot run code.
+Exit codes: 0 done, 2 unusable input or option (message names file, row, column).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
@@ -27,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
-from wecare_analysis.errors import InputError
+from wecare_analysis.errors import InputError, os_error_message
 from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
-from wecare_analysis.survey.model import MODEL_COLUMNS, svyglm_logit
+from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
+from wecare_analysis.survey.readers import decode_text
 from wecare_analysis.survey.weights import (
     istat_margins,
     margin_specs,
@@ -46,18 +51,21 @@ def read_tidy_csv(path: str) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"data file {path} not found.")
-    raw = p.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            head = raw[:4096].decode(enc, errors="strict").splitlines()[0] if raw else ""
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything
-        raise InputError(f"data file {path}: unknown text encoding; save it as UTF-8.")
+    try:
+        raw = p.read_bytes()
+    except OSError as err:
+        raise InputError(f"data file {path}: {os_error_message(err, 'read').split(': ', 1)[-1]}.") from None
+    if not raw.strip():
+        raise InputError(f"data file {path} is empty; expected a header line and data rows.")
+    if b"\x00" in raw[:65536]:
+        raise InputError(f"data file {path} is not a text CSV (binary content, NUL bytes found); "
+                         "export the table as CSV.")
+    # the whole file decides the encoding (UTF-8, else cp1252, else Latin-1), not its first bytes
+    text, _encoding = decode_text(raw, p)
+    head = text.splitlines()[0]
     semi = head.count(";") > head.count(",")
     try:
-        df = pd.read_csv(p, sep=";" if semi else ",", decimal="," if semi else ".", encoding=enc,
+        df = pd.read_csv(io.StringIO(text), sep=";" if semi else ",", decimal="," if semi else ".",
                          low_memory=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"data file {path} cannot be read as CSV: {err}".replace("\n", " ")) from err
@@ -65,6 +73,28 @@ def read_tidy_csv(path: str) -> pd.DataFrame:
         raise InputError(f"data file {path} has no data rows.")
     df.columns = [str(c).strip() for c in df.columns]
     return df
+
+
+def _shown(value: object) -> str:
+    """``repr`` of a cell without numpy's type wrapper (``0.0``, not ``np.float64(0.0)``)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Refuse option values that cannot work (exit 2): ``--level`` outside (0, 1), trimming bounds
+    in the wrong order or not positive, raking settings that cannot converge."""
+    if not 0 < args.level < 1:
+        raise InputError(f"--level must be between 0 and 1 (e.g. 0.95 for 95% intervals), found {args.level:g}.")
+    lo, hi = args.trim_lower, args.trim_upper
+    for name, value in (("--trim-lower", lo), ("--trim-upper", hi)):
+        if value is not None and not (np.isfinite(value) and value >= 0):
+            raise InputError(f"{name} must be a number >= 0, found {value:g}.")
+    if lo is not None and hi is not None and lo > hi:
+        raise InputError(f"--trim-lower ({lo:g}) is above --trim-upper ({hi:g}); give lower <= upper.")
+    if args.rake_maxit < 1:
+        raise InputError(f"--rake-maxit must be at least 1, found {args.rake_maxit}.")
+    if not args.rake_epsilon > 0:
+        raise InputError(f"--rake-epsilon must be positive, found {args.rake_epsilon:g}.")
 
 
 def _split(arg: str | None) -> list[str]:
@@ -91,7 +121,7 @@ def numeric_column(df: pd.DataFrame, col: str, path: str, what: str) -> pd.Serie
     bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path}, row {i + 2}, column {col}: {what} must be numeric, found {s.iloc[i]!r} "
+        raise InputError(f"{path}, row {i + 2}, column {col}: {what} must be numeric, found {_shown(s.iloc[i])} "
                          f"({int(bad.sum())} non-numeric value(s) in that column).")
     return num.astype(float)
 
@@ -105,7 +135,7 @@ def design_weights(df: pd.DataFrame, col: str | None, path: str) -> np.ndarray |
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         kind = "missing" if pd.isna(w.iloc[i]) else ("negative" if w.iloc[i] < 0 else "not positive")
-        raise InputError(f"{path}, row {i + 2}, column {col}: weight {kind} ({df[col].iloc[i]!r}); "
+        raise InputError(f"{path}, row {i + 2}, column {col}: weight {kind} ({_shown(df[col].iloc[i])}); "
                          f"weights must be positive numbers ({int(bad.sum())} bad row(s)).")
     return w.to_numpy()
 
@@ -156,6 +186,7 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
 
 def run_estimate(args: argparse.Namespace) -> int:
     """Run ``wecare estimate``; return the exit code."""
+    check_options(args)
     df = read_tidy_csv(args.data)
     variables, by = _split(args.vars), _split(args.by)
     if not variables:
@@ -164,6 +195,9 @@ def run_estimate(args: argparse.Namespace) -> int:
                   **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
     for v in variables:
         df[v] = numeric_column(df, v, args.data, "estimated variables")
+        if df[v].isna().all():
+            raise InputError(f"{args.data}, column {v}: every value is missing ({len(df)} rows); "
+                             "--vars needs columns with at least one answer.")
     design = build_design(df, args)
     missing_by = int(df[by].isna().any(axis=1).sum()) if by else 0
     if missing_by:
@@ -175,7 +209,9 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model``; return the exit code."""
+    check_options(args)
     df = read_tidy_csv(args.data)
+    check_formula(args.formula, list(df.columns))  # before anything else: patsy would evaluate it
     check_columns(df, args.data,
                   **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
     design = build_design(df, args)

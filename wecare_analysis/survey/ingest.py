@@ -9,17 +9,23 @@ into ``out_dir`` (default ``data/processed/survey/``):
 - ``validation.json``: the summary returned;
 
 and the free text, if any, into ``data/raw/restricted/<file stem>_free_text.csv``.
+
+The outputs form one set: all are written to temporary names first and renamed
+in place only once every one has been written (``validation.json`` last), so a
+failure leaves the previous set untouched rather than a mix of old and new files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wecare_analysis.atomic import atomic_path, write_text_atomic
+from wecare_analysis.atomic import atomic_path, prepare_target
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
 from wecare_analysis.survey.pseudonymise import load_salt, pseudonymised
@@ -66,18 +72,23 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
     shareable, restricted = pseudonymised(result.clean, load_salt(root), source_key)
     outputs = {"respondents": str(out / "respondents.parquet"), "respondents_csv": str(out / "respondents.csv"),
                "needs": str(out / "needs.parquet"), "quarantine": str(out / "quarantine.csv")}
-    for key, frame in (("respondents", shareable), ("needs", needs_table(shareable))):
-        with atomic_path(outputs[key]) as tmp:
-            frame.to_parquet(tmp, index=False)
-    with atomic_path(outputs["respondents_csv"]) as tmp:
-        shareable.to_csv(tmp, index=False)
-    with atomic_path(outputs["quarantine"]) as tmp:
-        result.quarantine.to_csv(tmp, index=False)
     if len(restricted):
-        target = restricted_dir(root) / f"{Path(path).stem}_free_text.csv"
-        with atomic_path(target) as tmp:
-            restricted.to_csv(tmp, index=False)
-        outputs["restricted_free_text"] = str(target)
+        outputs["restricted_free_text"] = str(restricted_dir(root) / f"{Path(path).stem}_free_text.csv")
     summary = summary_of(result, outputs)
-    write_text_atomic(out / "validation.json", json.dumps(summary, ensure_ascii=False, indent=2))
+    writers: list[tuple[str, Callable[[Path], object]]] = [
+        # validation.json first: entered first, it is renamed last, once every other output is in place
+        (str(out / "validation.json"),
+         lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")),
+        (outputs["respondents"], lambda tmp: shareable.to_parquet(tmp, index=False)),
+        (outputs["needs"], lambda tmp: needs_table(shareable).to_parquet(tmp, index=False)),
+        (outputs["respondents_csv"], lambda tmp: shareable.to_csv(tmp, index=False)),
+        (outputs["quarantine"], lambda tmp: result.quarantine.to_csv(tmp, index=False)),
+    ]
+    if len(restricted):
+        writers.append((outputs["restricted_free_text"], lambda tmp: restricted.to_csv(tmp, index=False)))
+    for target, _ in writers:  # refuse unusable output paths before writing anything
+        prepare_target(target)
+    with contextlib.ExitStack() as stack:  # all written to temporary names, renamed only if all succeeded
+        for target, write in writers:
+            write(stack.enter_context(atomic_path(target)))
     return summary

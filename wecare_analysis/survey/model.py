@@ -20,6 +20,9 @@ stay in the design (as R's ``svyglm`` does).
 
 from __future__ import annotations
 
+import io
+import tokenize
+
 import numpy as np
 import pandas as pd
 import patsy
@@ -31,6 +34,72 @@ from wecare_analysis.survey.design import SurveyDesign, linearised_variance, sub
 MODEL_COLUMNS = ["term", "estimate", "se", "ci_low", "ci_high", "p_value"]
 
 
+#: Operators a model formula may use (patsy syntax).
+FORMULA_OPERATORS = frozenset({"~", "+", "-", "*", "/", ":", "**", "(", ")", ","})
+#: Functions a model formula may call: categorical coding and quoting of odd column names.
+FORMULA_FUNCTIONS = frozenset({"C", "Q"})
+
+
+def check_formula(formula: str, columns: list[str]) -> None:
+    """Refuse a formula with anything but column names, ``C()``, ``Q("name")``, numbers and operators.
+
+    patsy evaluates the terms of a formula as Python code, so without this check
+    ``y ~ __import__('os').system('...')`` would run a command.
+
+    Raises
+    ------
+    InputError
+        (exit code 2) naming the first token that is not allowed.
+
+    Examples
+    --------
+    >>> check_formula("y ~ C(g) + x - 1", ["y", "g", "x"])
+    >>> try:
+    ...     check_formula("y ~ __import__('os').system('id')", ["y"])
+    ... except InputError as err:
+    ...     print(err.message.split(";")[0])
+    formula "y ~ __import__('os').system('id')": '__import__' is not a column
+    """
+    names = set(map(str, columns))
+    allowed = ("only column names, C(column), Q(\"column name\"), numbers and the operators "
+               "~ + - * / : ** ( ) are allowed")
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(formula).readline)
+                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT,
+                                    tokenize.DEDENT)]
+    except (tokenize.TokenError, SyntaxError, IndentationError) as err:
+        raise InputError(f"formula {formula!r} cannot be read: {err}; {allowed}.") from None
+    show = f'formula "{formula}"' if '"' not in formula else f"formula {formula!r}"
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        prev = tokens[i - 1].string if i else ""
+        if tok.type == tokenize.NAME:
+            if tok.string in FORMULA_FUNCTIONS and nxt == "(":
+                continue
+            if tok.string in names and nxt != "(" and nxt != ".":
+                continue
+            what = "a column" if tok.string not in names else "usable here"
+            listed = sorted(names)
+            more = f" and {len(listed) - 25} more" if len(listed) > 25 else ""
+            raise InputError(f"{show}: {tok.string!r} is not {what}; {allowed}. Columns are "
+                             f"{', '.join(listed[:25])}{more}.")
+        if tok.type == tokenize.NUMBER:
+            continue
+        if tok.type == tokenize.STRING and prev == "(" and i >= 2 and tokens[i - 2].string == "Q":
+            try:
+                import ast
+
+                name = ast.literal_eval(tok.string)
+            except (ValueError, SyntaxError):
+                name = None
+            if isinstance(name, str) and name in names and nxt == ")":
+                continue
+            raise InputError(f"{show}: Q() takes one quoted column name, found {tok.string}; {allowed}.")
+        if tok.type == tokenize.OP and tok.string in FORMULA_OPERATORS:
+            continue
+        raise InputError(f"{show}: {tok.string!r} is not allowed; {allowed}.")
+
+
 def model_matrices(formula: str, data: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
     """Return the outcome, the model matrix and the positions of the records used.
 
@@ -40,6 +109,7 @@ def model_matrices(formula: str, data: pd.DataFrame) -> tuple[np.ndarray, pd.Dat
     >>> list(X.columns), rows.tolist()
     (['Intercept', 'C(g)[T.b]'], [0, 1, 2])
     """
+    check_formula(formula, list(data.columns))
     frame = data.reset_index(drop=True)
     try:
         yd, xd = patsy.dmatrices(formula, frame, NA_action="drop", return_type="dataframe", eval_env=0)
@@ -69,6 +139,13 @@ def _check_rank(x: pd.DataFrame) -> None:
                          "drop or merge those terms.")
 
 
+def _singular_message(x: np.ndarray, y: np.ndarray) -> str:
+    return (f"the model cannot be fitted: its information matrix is singular ({x.shape[1]} coefficients for "
+            f"{len(y)} records, {int(np.sum(y > 0))} with outcome > 0): too many parameters for the data, "
+            "aliased terms, or levels of a C() term where the outcome is all 0 or all 1. Collapse sparse "
+            "levels (e.g. firms into size classes), drop terms, or model with fewer categories.")
+
+
 def logistic_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
     """Return the weighted logistic regression coefficients and fitted probabilities.
 
@@ -78,7 +155,7 @@ def logistic_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 10
     Examples
     --------
     >>> b, mu = logistic_fit(np.array([0., 1., 1., 0.]), np.ones((4, 1)), np.ones(4))
-    >>> float(b[0])
+    >>> round(float(b[0]), 12) + 0.0
     0.0
     """
     ws = w / w.mean()
@@ -92,7 +169,10 @@ def logistic_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, max_iter: int = 10
         wt = ws * mu * (1 - mu)
         grad = x.T @ (ws * (y - mu))
         info = x.T @ (x * wt[:, None])
-        step = np.linalg.solve(info, grad)
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:
+            raise InputError(_singular_message(x, y)) from None
         beta = beta + step
         if np.max(np.abs(step)) < 1e-11 * (1 + np.max(np.abs(beta))):
             mu = 1 / (1 + np.exp(-(x @ beta)))
@@ -118,7 +198,10 @@ def svyglm_logit(
     w = design.weights[rows]
     beta, mu = logistic_fit(y, x, w)
     ws = w / w.mean()
-    ainv = np.linalg.inv(x.T @ (x * (ws * mu * (1 - mu))[:, None]))
+    try:
+        ainv = np.linalg.inv(x.T @ (x * (ws * mu * (1 - mu))[:, None]))
+    except np.linalg.LinAlgError:
+        raise InputError(_singular_message(x, y)) from None
     z = np.zeros((design.n, x.shape[1]))
     z[rows] = (x * (ws * (y - mu))[:, None]) @ ainv
     members = np.zeros((design.n, 1))

@@ -5,7 +5,16 @@ missing value is ``""``), the header as found, and for each data row the row
 number a person sees in a spreadsheet (the header is row 1 unless title rows
 precede it). Rows whose field count differs from the header's (a truncated or
 broken CSV line) are kept and flagged in ``ragged``, never dropped; fully
-blank rows are skipped and counted. Anything that cannot be read at all raises
+blank rows are skipped and counted.
+
+A quote that is opened and never closed on its line (``"Servirebbe un asilo``)
+would make a CSV parser read every following line into one field until the next
+quote, silently losing those respondents. :func:`parse_records` detects it (a
+record spanning several lines whose field count differs from the file's usual
+one, or whose continuation lines look like records themselves): only the line
+where the quote opens becomes a damaged record (flagged in ``row_faults``, so it
+is quarantined) and reading goes on at the next line, so every data line is
+counted. Anything that cannot be read at all raises
 :class:`~wecare_analysis.errors.InputError` (exit code 2) with a message naming
 the file and what was found.
 """
@@ -14,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +64,66 @@ class RawTable:
     delimiter: str | None = None
     blank_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    row_faults: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        if self.row_faults is None:
+            self.row_faults = np.full(len(self.data), "", dtype=object)
+
+
+@dataclass
+class CsvRecord:
+    """One record of a delimited text: its fields, the file line where it starts and, if damaged, why."""
+
+    fields: list[str]
+    line: int
+    fault: str = ""
+
+
+def _line_width(line: str, delimiter: str) -> int:
+    return len(next(csv.reader([line], delimiter=delimiter, strict=False), []))
+
+
+def parse_records(text: str, delimiter: str) -> list[CsvRecord]:
+    """Parse delimited ``text`` into records, isolating unclosed quotes instead of losing lines.
+
+    A record that spans several physical lines is accepted when it has the
+    file's usual number of fields and none of its continuation lines looks like
+    a record of its own; otherwise the quote opened on its first line is taken
+    as unclosed: that line alone becomes a record with a ``fault`` naming the
+    line, and parsing starts again on the next line.
+
+    Examples
+    --------
+    >>> recs = parse_records('a,b,c\\n1,"x\\ny",3\\n2,"open,5\\n3,z,6\\n', ",")
+    >>> [(r.line, len(r.fields), bool(r.fault)) for r in recs]
+    [(1, 3, False), (2, 3, False), (4, 2, True), (5, 3, False)]
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    widths = [_line_width(line, delimiter) for line in lines if line.strip() and line.count('"') % 2 == 0]
+    usual = max(set(widths), key=widths.count) if widths else 0
+    records: list[CsvRecord] = []
+    pos = 0
+    while pos < len(lines):
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=False)
+        consumed, restart = 0, None
+        for fields in reader:
+            start, end = pos + consumed, pos + reader.line_num
+            consumed = reader.line_num
+            if end - start > 1 and (len(fields) != usual or any(
+                    _line_width(line, delimiter) >= max(3, usual // 2 + 1) for line in lines[start + 1:end])):
+                first = next(csv.reader([lines[start]], delimiter=delimiter, strict=False), [])
+                records.append(CsvRecord(first, start + 1, (
+                    f"unclosed quote: a quoted value opens on line {start + 1} of the file and is not closed "
+                    f"on that line (it would swallow {end - start - 1} following line(s)); close the quote or "
+                    "remove it, this row is quarantined and reading goes on at the next line")))
+                restart = start + 1
+                break
+            records.append(CsvRecord(fields, start + 1))
+        if restart is None:
+            break
+        pos = restart
+    return records
 
 def _sniff_format(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
@@ -100,12 +169,17 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _grid_to_table(grid: list[list[str]], header_index: int, path: Path, fmt: str) -> RawTable:
-    """Build the table from parsed records; cells are not stripped here (parsing strips distinct values)."""
+def _grid_to_table(grid: list[list[str]], header_index: int, path: Path, fmt: str,
+                   faults: list[str] | None = None) -> RawTable:
+    """Build the table from parsed records; cells are not stripped here (parsing strips distinct values).
+
+    ``faults`` (one per record of ``grid``, ``""`` when sound) marks damaged records.
+    """
     header = [str(h).strip() for h in grid[header_index]]
     width = len(header)
     records = grid[header_index + 1:]
-    keep = [i for i, rec in enumerate(records) if any(rec)]
+    record_faults = (faults or [""] * len(grid))[header_index + 1:]
+    keep = [i for i, rec in enumerate(records) if any(rec) or record_faults[i]]
     body = [records[i] for i in keep]
     lengths = np.fromiter((len(rec) for rec in body), dtype=np.int64, count=len(body))
     for i in np.flatnonzero(lengths != width):
@@ -114,8 +188,9 @@ def _grid_to_table(grid: list[list[str]], header_index: int, path: Path, fmt: st
     data = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(columns=names, dtype=object)
     rows = np.asarray(keep, dtype=np.int64) + header_index + 2
     ragged = np.where(lengths != width, lengths, 0)
+    row_faults = np.array([record_faults[i] for i in keep], dtype=object)
     return RawTable(path=path, format=fmt, data=data, row_numbers=rows, ragged=ragged,
-                    header_row=header_index + 1, blank_rows=len(records) - len(keep))
+                    header_row=header_index + 1, blank_rows=len(records) - len(keep), row_faults=row_faults)
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -139,8 +214,9 @@ def read_csv_table(path: Path, raw: bytes, header_score: Callable[[list[str]], i
         raise InputError(f"{path}: the file is empty; expected a header row and at least one respondent.")
     lines = text.splitlines()
     delim = sniff_delimiter(lines[:_MAX_TITLE_ROWS + 5])
-    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False))
-    table = _grid_to_table(grid, _header_index(grid, header_score), path, "csv")
+    records = parse_records(text, delim)
+    grid = [rec.fields for rec in records]
+    table = _grid_to_table(grid, _header_index(grid, header_score), path, "csv", [rec.fault for rec in records])
     table.encoding, table.delimiter = encoding, delim
     return table
 

@@ -12,7 +12,10 @@ for identifiers and free text) and the reason. Reasons:
 - the municipality code is unknown, or outside the region (codes retired by an
   ISTAT territorial change are reconciled to their successor, kept, and listed
   in the warnings);
-- the row has a different number of fields than the header (truncated line);
+- the row has a different number of fields than the header (truncated line, or a
+  delimiter inside an unquoted value), or an unclosed quote: its values may sit
+  under other columns, so none of them is copied to the quarantine (one line
+  ``(row)`` with the reason and no value);
 - the respondent is a duplicate (same ``_uuid``, or without one, identical answers).
 
 The whole file is refused (:class:`~wecare_analysis.errors.InputError`, exit
@@ -225,13 +228,26 @@ def validate_table(table: RawTable, book: Codebook | None = None, year: int = 20
     for q in book.questions:
         if q.name in cmap.questions:
             faults += _question_faults(data, book, q, cmap, out, year, region)
-    ragged = np.flatnonzero(table.ragged)
-    if len(ragged):
-        faults.append(pd.DataFrame({"pos": ragged, "column": "(row)", "value": "",
-                                    "reason": [f"the row has {n} fields, the header has {data.shape[1]} "
-                                               "(truncated or broken line)" for n in table.ragged[ragged]]}))
     faults += _duplicate_faults(data, cmap, out)
+    damaged = _damaged_rows(table, data.shape[1])
+    if len(damaged):
+        # the values of a damaged row sit under the wrong columns (a firm name may land in any of them):
+        # one row-level line, no value of the row, leaves this file
+        faults = [f[~f["pos"].isin(damaged.index)] for f in faults]
+        faults.append(pd.DataFrame({"pos": damaged.index.to_numpy(), "column": "(row)", "value": "",
+                                    "reason": damaged.to_numpy()}))
     return _result(table, cmap, book, out, faults)
+
+
+def _damaged_rows(table: RawTable, width: int) -> pd.Series:
+    """Reason for each row whose fields cannot be trusted (unclosed quote, wrong field count), by position."""
+    faults = table.row_faults if table.row_faults is not None else np.full(len(table.data), "", dtype=object)
+    reasons = {int(i): str(faults[i]) for i in np.flatnonzero(faults != "")}
+    for i in np.flatnonzero(table.ragged):
+        reasons.setdefault(int(i), f"the row has {int(table.ragged[i])} fields, the header has {width} "
+                                   "(truncated or broken line: a delimiter inside an unquoted value, or a line "
+                                   "cut short); its values are not copied here, see the original file")
+    return pd.Series(reasons, dtype=object).sort_index()
 
 
 def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,

@@ -69,6 +69,10 @@ def read_margins(path: str) -> pd.DataFrame:
         m = pd.read_csv(path, dtype={"variable": str, "level": str}, keep_default_na=False)
     except FileNotFoundError as err:
         raise InputError(f"margins file {path} not found.") from err
+    except IsADirectoryError:
+        raise InputError(f"margins file {path} is a folder; expected a CSV variable,level,total.") from None
+    except OSError as err:
+        raise InputError(f"margins file {path} cannot be read: {err.strerror or err}.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise InputError(f"margins file {path} cannot be read as CSV: {err}") from err
     missing = {"variable", "level", "total"} - set(m.columns)
@@ -77,12 +81,17 @@ def read_margins(path: str) -> pd.DataFrame:
             f"margins file {path}: columns {', '.join(sorted(missing))} missing; expected variable,level,total, "
             f"found {','.join(map(str, m.columns))}."
         )
+    if m.empty:
+        raise InputError(f"margins file {path} has no rows after the header; expected one row per "
+                         "variable,level,total.")
     tot = pd.to_numeric(m["total"], errors="coerce")
-    bad = tot.isna() | (tot < 0)
+    bad = tot.isna() | (tot < 0) | ~np.isfinite(tot.fillna(0))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
+        found = m["total"].iloc[i]
+        found = found.item() if isinstance(found, np.generic) else found
         raise InputError(
-            f"margins file {path}, row {i + 2}, column total: expected a number >= 0, found {m['total'].iloc[i]!r}."
+            f"margins file {path}, row {i + 2}, column total: expected a finite number >= 0, found {found!r}."
         )
     m = m.assign(total=tot.astype(float), variable=m["variable"].str.strip(), level=m["level"].str.strip())
     dup = m.duplicated(["variable", "level"])
@@ -237,6 +246,8 @@ def trim_weights(
     >>> trim_weights(np.array([1.0, 1.0, 4.0]), upper=3.0).tolist()
     [1.5, 1.5, 3.0]
     """
+    if lower > upper:
+        raise InputError(f"trimming bounds in the wrong order: lower {lower:g} is above upper {upper:g}.")
     pw = np.asarray(weights, dtype=float).copy()
     for _ in range(1000):
         outside = (pw < lower) | (pw > upper)
@@ -244,6 +255,9 @@ def trim_weights(
             break
         new = np.clip(pw, lower, upper)
         keep = ~outside
+        if not keep.any():
+            raise InputError(f"every weight is outside the trimming bounds [{lower:g}, {upper:g}] (weights go "
+                             f"from {pw.min():g} to {pw.max():g}); widen --trim-lower/--trim-upper.")
         new[keep] = new[keep] + float((pw - new).sum()) / int(keep.sum())
         pw = new
         if not strict:
