@@ -60,15 +60,27 @@ def _run_empty(args: tuple[str, str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def floor_seconds(provinces: list[str], jobs: int) -> float:
-    """Wall time of one empty papermill notebook per province on ``jobs`` workers."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src = _empty_notebook(Path(tmp))
-        tasks = [(str(src), str(Path(tmp) / f"out_{p}.ipynb"), p) for p in provinces]
-        t0 = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(_run_empty, tasks))
-        return time.perf_counter() - t0
+def floor_seconds(provinces: list[str], jobs: int, attempts: int = 3) -> float:
+    """Wall time of one empty papermill notebook per province on ``jobs`` workers.
+
+    Two kernels started at the same moment can pick the same TCP port (jupyter_client's
+    race); the loser dies at start-up. Such a measurement is discarded and repeated
+    (up to ``attempts`` times), so the floor is never a time that includes a failed start.
+    """
+    for attempt in range(1, attempts + 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            src = _empty_notebook(Path(tmp))
+            tasks = [(str(src), str(Path(tmp) / f"out_{p}.ipynb"), p) for p in provinces]
+            t0 = time.perf_counter()
+            try:
+                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                    list(pool.map(_run_empty, tasks))
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                continue
+            return time.perf_counter() - t0
+    raise AssertionError("unreachable")
 
 
 def _tree_memory(proc: psutil.Process, proportional: bool) -> tuple[int, int]:

@@ -20,6 +20,8 @@ def test_notebook_05_runs_on_biella(project_root, tmp_path):
     prov = _design_block(groups[groups["territory"] == "BI"], "province_sigla").dropna(subset=["prevalence"])
     top = prov.loc[prov["prevalence"].idxmax()]
     assert f"**{top['label']}**: {interval_text(top['prevalence'], top['ci_low'], top['ci_high'])}" in text
+    biella = int((survey.needs["province_sigla"] == "BI").sum())
+    assert f"rispondenti nella provincia: {biella:,}".replace(",", ".") in text and biella < len(survey.needs)
     assert "stima per piccola area (MRP)" in text and "Comuni con la stima più alta" in text
     for name in ("bisogni_provincia_regione", "bisogni_donne_uomini", "bisogni_dipendenti_titolari",
                  "mappe_bisogni_mrp"):

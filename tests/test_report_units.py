@@ -77,6 +77,12 @@ def test_methods_text_names_sources_and_demo_label(tmp_path) -> None:
                  "righe lette 10, tenute 9, in quarantena 1", "x.geojson"):
         assert part in text
     assert "ODbL" not in doc.methods_markdown(survey, 2023, 5)
+    assert "calibrati con la classe 55-64" in text and "2SFCA" not in text and "TOPSIS" not in text
+    shown = doc.methods_markdown(survey, 2023, 5, sections=("offer", "transfer"))
+    for part in ("2SFCA; Luo e Wang 2003", "Wang e Luo 2005", "LISA; Anselin 1995", "TOPSIS (Hwang e Yoon 1981)",
+                 "2.000 simulazioni"):
+        assert part in shown
+    assert "MRP" not in shown and "MRP" in doc.methods_markdown(survey, 2023, 5, sections=("small_area",))
     assert doc.optional_module("report.no_such_theme") is None
     assert "Sezione non disponibile" in doc.unavailable_markdown("Buone pratiche")
 

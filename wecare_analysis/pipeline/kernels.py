@@ -23,6 +23,9 @@ RESET_TAG = "wecare-kernel-reset"
 RESET_SOURCE = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
 _local = threading.local()
+#: Attempts to start a kernel: two processes starting kernels at the same moment can pick the same free
+#: TCP port (jupyter_client chooses ports before the kernel binds them), and the loser dies at start-up.
+START_ATTEMPTS = 3
 
 
 def _shutdown(km: object) -> None:
@@ -50,11 +53,31 @@ def warm_kernel(cwd: str, extra_arguments: list[str]) -> object:
         discard_kernel()
         km = None
     if km is None:
-        km = AsyncKernelManager(kernel_name="python3")
-        run_sync(km.start_kernel)(cwd=cwd, extra_arguments=extra_arguments)
+        for attempt in range(1, START_ATTEMPTS + 1):
+            km = AsyncKernelManager(kernel_name="python3")
+            try:
+                run_sync(km.start_kernel)(cwd=cwd, extra_arguments=extra_arguments)
+                _wait_ready(km)
+                break
+            except RuntimeError:  # e.g. "Kernel died before replying to kernel_info": a port taken meanwhile
+                _shutdown(km)
+                if attempt == START_ATTEMPTS:
+                    raise
         Finalize(km, _shutdown, args=(km,), exitpriority=10)
         _local.km, _local.cwd = km, cwd
     return km
+
+
+def _wait_ready(km: object, timeout: float = 60) -> None:
+    """Wait until the new kernel answers ``kernel_info``; raise RuntimeError if it died first."""
+    from jupyter_core.utils import run_sync
+
+    client = km.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=timeout)
+    finally:
+        client.stop_channels()
 
 
 def with_reset_cell(path: Path) -> nbformat.NotebookNode:

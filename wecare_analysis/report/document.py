@@ -28,6 +28,7 @@ import pandas as pd
 from wecare_analysis import __version__
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
+from wecare_analysis.practices.robustness import DEFAULT_DRAWS
 from wecare_analysis.report.formatting import format_it, region_with_preposition
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 
@@ -388,10 +389,33 @@ def findings_markdown(findings: list[Finding], synthetic: bool = False, reason: 
 
 # --- methods, sources, graceful degradation -------------------------------------------------------------------
 
+#: Italian notes on the methods of the report's optional sections, with their references, by section.
+METHOD_NOTES: dict[str, str] = {
+    "small_area": ("- Stime per comune: regressione multilivello con post-stratificazione (MRP; Gelman e Little "
+                   "1997): regressione logistica con effetti casuali di provincia, comune e impresa e covariate "
+                   "territoriali, riportata alla popolazione ISTAT di ogni comune per età e sesso; intervalli "
+                   "dalle simulazioni a posteriori (approssimazione di Laplace sulle varianze, come INLA)."),
+    "offer": ("- Accessibilità: metodo a due passi per bacino di utenza (2SFCA; Luo e Wang 2003): per ogni servizio "
+              "il rapporto tra offerta e utenti potenziali entro il raggio della categoria, sommato per comune "
+              "(servizi raggiungibili per 1.000 utenti potenziali). Divario: bisogno standardizzato meno "
+              "accesso standardizzato (Wang e Luo 2005); cluster locali di Moran (LISA; Anselin 1995) con 999 "
+              "permutazioni, p ≤ 0,05. Utenti scoperti: persone nel bisogno che sarebbero servite in più con "
+              "l'accesso medio della regione."),
+    "transfer": ("- Trasferibilità: criteri del catalogo delle buone pratiche portati tra 0 e 1 e combinati con "
+                 "TOPSIS (Hwang e Yoon 1981), con pesi uguali o dai confronti a coppie degli stakeholder (AHP; "
+                 f"Saaty 1980); la stabilità della graduatoria è misurata con {format_it(DEFAULT_DRAWS)} "
+                 "simulazioni di pesi casuali (Dirichlet) attorno ai pesi scelti."),
+}
+
+
 def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | None = None,
                      osm_used: bool = False, other_inputs: tuple[str, ...] = (),
-                     today: date | None = None) -> str:
-    """Italian "Metodi e fonti" section: sources with licences, methods, disclosure control, date, version."""
+                     today: date | None = None, sections: tuple[str, ...] = ()) -> str:
+    """Italian "Metodi e fonti" section: sources with licences, methods, disclosure control, date, version.
+
+    ``sections`` names the optional sections the report shows (keys of :data:`METHOD_NOTES`:
+    ``"small_area"``, ``"offer"``, ``"transfer"``); their methods are described with their references.
+    """
     k = min_cell(k)
     today = today or date.today()
     lines = ["## Metodi e fonti", "", "**Fonti**", "",
@@ -409,8 +433,10 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
     lines += ["", "**Metodi**", "",
               ("- Stime dei bisogni: quote ponderate di rispondenti (stimatore del rapporto di Horvitz-Thompson), "
               "disegno stratificato per provincia con grappoli d'impresa; pesi calibrati (raking) sui residenti "
-              "ISTAT di 15-64 anni per provincia, sesso e classe d'età; varianza per linearizzazione, intervalli "
-              "al 95% su scala logit, come il pacchetto R survey (svymean, svyciprop)."),
+              "ISTAT di 15-64 anni per provincia, sesso e classe d'età (i rispondenti di 65 anni e più sono "
+              "calibrati con la classe 55-64); varianza per linearizzazione, intervalli al 95% su scala logit, "
+              "come il pacchetto R survey (svymean, svyciprop)."),
+              *(METHOD_NOTES[name] for name in sections),
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
               "né una stima che permetterebbe di ricalcolare una cella oscurata dai totali: entrambe sono indicate "

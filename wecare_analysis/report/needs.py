@@ -119,6 +119,13 @@ class NeedsContext:
     territory: gpd.GeoDataFrame
 
     @property
+    def province_respondents(self) -> int:
+        """Respondents of the province (``respondents`` counts the whole survey)."""
+        g = self.estimates.groups
+        n = g.loc[(g["territory"] == self.sigla) & (g["group_var"] == "all"), "n"]
+        return int(n.max()) if len(n) else 0
+
+    @property
     def region_name(self) -> str:
         """ISTAT name of the province's region (the name the region's estimates are shown under)."""
         return str(self.territory["region_name"].iloc[0])
