@@ -28,6 +28,8 @@ OVERVIEW_SIGLA = "PIEMONTE"
 COMPARED_INDICATORS = ("n_municipalities", "residents", "age_0_2", "age_75_plus", "women_25_49", "old_age_index",
                        "structural_dependency", "density")
 MAPPED_INDICATORS = ("density", "old_age_index", "structural_dependency")
+#: En dash between word joiners (U+2060): an interval such as "37,6–50,8" never breaks across lines in a table.
+NO_BREAK_DASH = "\u2060–\u2060"
 
 
 @dataclass
@@ -170,7 +172,8 @@ def highest_need_table(estimates: pd.DataFrame, region_name: str = REGION_LABEL)
     >>> est = pd.DataFrame({"group_var": "all", "label": "Asilo", "suppressed": False,
     ...                     "territory": ["TO", "BI", REGION_LABEL], "estimate": [.30, .45, .32],
     ...                     "ci_low": [.27, .34, .30], "ci_high": [.33, .56, .34]})
-    >>> highest_need_table(est, "Piemonte").astype(object).iloc[0].tolist()
+    >>> row = highest_need_table(est, "Piemonte").astype(object).iloc[0]
+    >>> row.replace(NO_BREAK_DASH, "–", regex=True).tolist()
     ['Asilo', 'BI', 45.0, '34,0–56,0', 32.0, 'sì']
     """
     overall = estimates[(estimates["group_var"] == "all") & ~estimates["suppressed"]].reset_index(drop=True)
@@ -183,7 +186,7 @@ def highest_need_table(estimates: pd.DataFrame, region_name: str = REGION_LABEL)
         NEEDS_COLUMNS["label"]: top.index,
         "Provincia con la quota più alta": top["territory"].to_numpy(),
         "Stima (%)": (100 * top["estimate"]).round(1).to_numpy(),
-        "IC 95% (%)": [f"{format_it(100 * lo, 1)}–{format_it(100 * hi, 1)}"
+        "IC 95% (%)": [f"{format_it(100 * lo, 1)}{NO_BREAK_DASH}{format_it(100 * hi, 1)}"
                        for lo, hi in zip(top["ci_low"], top["ci_high"])],
         f"{region_name} (%)": (100 * region.reindex(top.index)).round(1).to_numpy(),
         "Sopra il valore regionale": np.where(above, "sì", "non distinguibile"),
