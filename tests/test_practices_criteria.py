@@ -30,15 +30,19 @@ def toy_territory() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.fixture(scope="module")
-def toy() -> pd.DataFrame:
-    inputs = CriteriaInputs(
+def toy_inputs() -> CriteriaInputs:
+    """Criteria inputs of the toy territory, with an income file and a third-sector register."""
+    return CriteriaInputs(
         territory=toy_territory(),
         income=pd.DataFrame({"municipality_code": [1, 3], "taxpayers": [100.0, 100.0],
                              "taxable_income": [2_000_000.0, 3_000_000.0]}),
         third_sector=pd.DataFrame({"municipality_code": [1, 3], "entities": [4, 1], "third_sector": [3, 1]}),
         covered_provinces={"third_sector": ["AA", "BB"]})
-    return criteria_table(load_catalogue(), inputs).set_index(["practice_id", "province_sigla", "criterion"])
+
+
+@pytest.fixture(scope="module")
+def toy() -> pd.DataFrame:
+    return criteria_table(load_catalogue(), toy_inputs()).set_index(["practice_id", "province_sigla", "criterion"])
 
 
 def test_density_fit_by_hand(toy):

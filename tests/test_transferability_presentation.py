@@ -7,11 +7,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from test_practices_criteria import toy_territory
+from test_practices_criteria import toy_inputs
 
 from wecare_analysis.practices.assess import assess_province
 from wecare_analysis.practices.catalogue import load_catalogue
-from wecare_analysis.practices.criteria import CriteriaInputs, figure_text
+from wecare_analysis.practices.criteria import figure_text
 from wecare_analysis.practices.optional_inputs import OptionalInput
 from wecare_analysis.report import transferability as tr
 
@@ -21,14 +21,8 @@ ITALIAN_UNIT_TICKS = ["0", "0,2", "0,4", "0,6", "0,8", "1"]
 @pytest.fixture(scope="module")
 def toy_assessment():
     """Catalogue and assessment of province AA of the toy territory (income and third-sector files given)."""
-    inputs = CriteriaInputs(
-        territory=toy_territory(),
-        income=pd.DataFrame({"municipality_code": [1, 3], "taxpayers": [100.0, 100.0],
-                             "taxable_income": [2_000_000.0, 3_000_000.0]}),
-        third_sector=pd.DataFrame({"municipality_code": [1, 3], "entities": [4, 1], "third_sector": [3, 1]}),
-        covered_provinces={"third_sector": ["AA", "BB"]})
     catalogue = load_catalogue()
-    return catalogue, assess_province("AA", catalogue, inputs, n_draws=100)
+    return catalogue, assess_province("AA", catalogue, toy_inputs(), n_draws=100)
 
 
 def _tick_labels(axis) -> list[str]:

@@ -137,7 +137,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     delimiter inside an unquoted value; an unclosed quote) or ``""``, and
     ``attrs["raw_records"]`` the fields of those rows as found, joined back.
     """
-    from wecare_analysis.survey.readers import parse_records
+    from wecare_analysis.survey.readers import parse_records, unique_names
 
     raw = path.read_bytes()
     if not raw.strip():
@@ -149,7 +149,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     header = text.splitlines()[0]
     sep = ";" if header.count(";") > header.count(",") else ","
     records = [rec for rec in parse_records(text, sep) if any(f.strip() for f in rec.fields) or rec.fault]
-    columns = _unique_columns([str(c).strip() for c in records[0].fields])
+    columns = unique_names([str(c).strip() for c in records[0].fields])
     body = records[1:]
     if not body:
         raise InputError(f"{path}: no data rows after the header.")
@@ -177,20 +177,6 @@ def _decode(raw: bytes, encoding: str) -> str | None:
         return raw.decode(encoding)
     except UnicodeDecodeError:
         return None
-
-
-def _unique_columns(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(names):
-        name = name or f"Unnamed: {i}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        out.append(name)
-    return out
 
 
 def _read_geo(path: Path) -> gpd.GeoDataFrame:

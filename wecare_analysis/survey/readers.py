@@ -184,7 +184,7 @@ def _grid_to_table(grid: list[list[str]], header_index: int, path: Path, fmt: st
     lengths = np.fromiter((len(rec) for rec in body), dtype=np.int64, count=len(body))
     for i in np.flatnonzero(lengths != width):
         body[i] = list(body[i][:width]) + [""] * max(0, width - int(lengths[i]))
-    names = _unique_names(header)
+    names = unique_names(header)
     data = pd.DataFrame(body, columns=names, dtype=object) if body else pd.DataFrame(columns=names, dtype=object)
     rows = np.asarray(keep, dtype=np.int64) + header_index + 2
     ragged = np.where(lengths != width, lengths, 0)
@@ -193,7 +193,12 @@ def _grid_to_table(grid: list[list[str]], header_index: int, path: Path, fmt: st
                     header_row=header_index + 1, blank_rows=len(records) - len(keep), row_faults=row_faults)
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
+    """Column names of a header row: empty ones named ``_unnamed_<position>``, repeats suffixed ``.1``, ``.2``…
+
+    >>> unique_names(["a", "", "a"])
+    ['a', '_unnamed_2', 'a.1']
+    """
     seen: dict[str, int] = {}
     out = []
     for i, h in enumerate(header):
