@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_estimate_cli import write_estimate_data
 
 from wecare_analysis import cli
 from wecare_analysis.cli import main
 from wecare_analysis.errors import EXIT_INTERNAL
 
 SURVEY = Path(__file__).parent / "data" / "survey" / "base_kobo.csv"
-REF = Path(__file__).parent / "reference"
 # services in Piedmont: Torino, Biella, Cuneo, Novara, Asti (lon, lat)
 PLACES = [(7.6869, 45.0703), (8.0541, 45.5663), (7.5479, 44.3845), (8.6219, 45.4469), (8.2069, 44.9008)]
 
@@ -216,10 +216,7 @@ def test_os_error_is_exit_2(monkeypatch, capsys):
 
 @pytest.fixture()
 def tidy(tmp_path: Path) -> Path:
-    df = pd.read_csv(REF / "estimate_data.csv")
-    out = tmp_path / "tidy.csv"
-    df[df["province"] != "XX"].to_csv(out, index=False)
-    return out
+    return write_estimate_data(tmp_path / "tidy.csv")
 
 
 @pytest.mark.parametrize(("extra", "fragment"), [

@@ -14,12 +14,16 @@ REF = Path(__file__).parent / "reference"
 DESIGN = ["--weights", "w", "--cluster", "firm", "--strata", "province"]
 
 
-@pytest.fixture()
-def data_csv(tmp_path: Path) -> Path:
+def write_estimate_data(out: Path) -> Path:
+    """The R-reference survey data (without province XX) as a CSV at ``out``."""
     df = pd.read_csv(REF / "estimate_data.csv")
-    out = tmp_path / "survey.csv"
     df[df["province"] != "XX"].to_csv(out, index=False)
     return out
+
+
+@pytest.fixture()
+def data_csv(tmp_path: Path) -> Path:
+    return write_estimate_data(tmp_path / "survey.csv")
 
 
 def _run(argv: list[str], capsys) -> tuple[int, str]:

@@ -100,7 +100,8 @@ def parse_records(text: str, delimiter: str) -> list[CsvRecord]:
     [(1, 3, False), (2, 3, False), (4, 2, True), (5, 3, False)]
     """
     lines = io.StringIO(text, newline="").readlines()
-    widths = [_line_width(line, delimiter) for line in lines if line.strip() and line.count('"') % 2 == 0]
+    whole = [line for line in lines if line.strip() and line.count('"') % 2 == 0]  # one record per line
+    widths = [len(fields) for fields in csv.reader(whole, delimiter=delimiter, strict=False)]
     usual = max(set(widths), key=widths.count) if widths else 0
     records: list[CsvRecord] = []
     pos = 0
