@@ -66,7 +66,8 @@ def test_show_figure_writes_print_png_and_editable_svg(tmp_path, monkeypatch) ->
     reference_fig = _chart()
     reference = _savefig_tight(reference_fig, FIGURE_DPI)
     plt.close(reference_fig)
-    written = show_figure(_chart(), "prova", tmp_path)
+    figure = _chart()
+    written = show_figure(figure, "prova", tmp_path)
     assert [p.name for p in written] == ["prova.png", "prova.svg"]
     png = Image.open(tmp_path / "figures" / "prova.png")
     assert png.mode == "RGB" and round(png.info["dpi"][0]) == FIGURE_DPI
@@ -74,4 +75,5 @@ def test_show_figure_writes_print_png_and_editable_svg(tmp_path, monkeypatch) ->
     svg = (tmp_path / "figures" / "prova.svg").read_text(encoding="utf-8")
     assert re.search(r"<text[^>]*>Prova di resa</text>", svg)  # text stays text, editable
     assert len(shown) == 1 and shown[0].width == pytest.approx(png.width / FIGURE_DPI * 96, abs=2)
-    assert not plt.get_fignums()
+    # the figure it drew is closed (other tests in the same worker may leave figures of their own open)
+    assert not plt.fignum_exists(figure.number)
