@@ -33,6 +33,8 @@ column                     meaning
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from wecare_analysis.survey.codebook import Codebook, load_codebook
@@ -49,8 +51,14 @@ def need_columns(book: Codebook | None = None) -> list[str]:
     return [f"need_{area}" for area in book.need_area_codes]
 
 
-def needs_table(clean: pd.DataFrame, book: Codebook | None = None) -> pd.DataFrame:
+def needs_table(clean: pd.DataFrame, book: Codebook | None = None,
+                expressed_at: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Return the tidy respondent table (columns in the module docstring) of a pseudonymised survey.
+
+    ``expressed_at`` gives, per need question, the lowest answer at which the need counts as
+    expressed (default :data:`NEED_THRESHOLD`; 1 for surveys read through a form or mapping,
+    whose need columns are already 0/1). A need column with unanswered items is float with NaN
+    there (the estimators leave them out); complete ones stay int8.
 
     Examples
     --------
@@ -69,5 +77,8 @@ def needs_table(clean: pd.DataFrame, book: Codebook | None = None) -> pd.DataFra
             out[col] = out[col].eq("yes")
     for q in book.need_questions:
         if q.name in clean:
-            out[q.name] = (pd.to_numeric(clean[q.name]) >= NEED_THRESHOLD).astype("int8")
+            cut = (expressed_at or {}).get(q.name, NEED_THRESHOLD)
+            values = pd.to_numeric(clean[q.name]).astype("Float64")
+            flags = (values >= cut).astype("Float64").where(values.notna())
+            out[q.name] = flags.astype("int8") if flags.notna().all() else flags.astype("float64")
     return out.reset_index(drop=True)

@@ -146,25 +146,35 @@ def _question_faults(data: pd.DataFrame, book: Codebook, q: Question, cmap: Colu
 
 
 def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year: int,
-                         region: str) -> list[pd.DataFrame]:
-    from wecare_analysis.territory import reconcile_municipality_codes
+                         region: str, hints: pd.Series | None = None) -> list[pd.DataFrame]:
+    """Municipalities by ISTAT code, cadastral code or name (:func:`~wecare_analysis.territory.names.match_municipalities`).
 
-    uniques = pd.Series(pd.unique(values[values != ""]), dtype=object)
-    rec = reconcile_municipality_codes(uniques, year=year).set_index(uniques)
+    ``hints`` (a province column, same index) resolves homonyms. Writes ``municipality_code``,
+    ``municipality_status``, ``province_code`` and ``province_sigla`` into ``out``.
+    """
+    from wecare_analysis.territory.names import match_municipalities
+
+    rec = match_municipalities(values, year=year, province=hints)
     munis = _municipalities(year)
-    code = values.map(rec["municipality_code"])
-    status = values.map(rec["status"])
-    unknown = (status == "unknown").to_numpy()
+    code = rec["municipality_code"]
+    status = rec["status"].where(values != "", "")
+    present = (values != "").to_numpy()
+    unknown = present & rec["status"].isin(["unknown", "ambiguous"]).to_numpy()
     region_code = code.map(munis["region_code"])
     national = str(region).lower() == "all"  # a survey of all Italy: no municipality is outside
     outside = ~unknown & code.notna().to_numpy() & (not national) & (
         region_code != (0 if national else int(region))).to_numpy()
     faults = []
     if unknown.any():
-        faults.append(_fault(np.flatnonzero(unknown), column, values[unknown],
-                             f"unknown municipality code: not in the ISTAT {year} list nor retired by a known "
-                             "territorial change; expected a 6-digit ISTAT code (e.g. 001272) or a cadastral "
-                             "code (e.g. L219)"))
+        looks_like_code = values.str.fullmatch(r"\s*(\d{1,6}(\.0)?|[A-Za-z]\d{3})\s*").to_numpy()
+        reasons = np.where(
+            looks_like_code[unknown],
+            f"unknown municipality code: not in the ISTAT {year} list nor retired by a known territorial change; "
+            "expected a 6-digit ISTAT code (e.g. 001272) or a cadastral code (e.g. L219)",
+            "municipality not recognised (" + rec["status"][unknown].astype(str) + "): "
+            + rec["note"][unknown].astype(str) + "; expected an ISTAT municipality name (with the province "
+            "sigla for homonyms, e.g. Calliano (AT)), a 6-digit ISTAT code or a cadastral code")
+        faults.append(_fault(np.flatnonzero(unknown), column, values[unknown], pd.Series(reasons)))
     if outside.any():
         name = code[outside].map(munis["name"]) + " (" + code[outside].map(munis["province_sigla"]) + ")"
         faults.append(_fault(np.flatnonzero(outside), column, values[outside],
@@ -173,7 +183,8 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     out["municipality_status"] = status
     out["province_code"] = (code // 1000).astype("Int64")
     out["province_sigla"] = code.map(munis["province_sigla"])
-    out.attrs["municipality_notes"] = rec.loc[rec["status"] == "reconciled", "note"].to_dict()
+    notes = rec.loc[rec["status"] == "reconciled"].drop_duplicates("input")
+    out.attrs["municipality_notes"] = dict(zip(notes["input"].astype(str), notes["note"]))
     return faults
 
 
