@@ -13,6 +13,7 @@ header                          produced by
 ``welfare_forms/bilateral``     KoboToolbox split select_multiple (0/1 columns)
 ``welfare_forms[bilateral]``    LimeSurvey multiple choice (``Y``/empty)
 ``bisogni[need_mobility]``      LimeSurvey array sub-question (also ``bisogni[mobility]``)
+``role. Lei è:``                LimeSurvey "question code & question text" headings
 ==============================  =====================================================
 
 Matching ignores case, surrounding blanks and accents. Columns that match
@@ -33,6 +34,7 @@ META_COLUMNS = ("_id", "_uuid", "_submission_time", "_index", "start", "end", "t
                 "meta/instanceid", "instanceid", "id", "submitdate", "lastpage", "startlanguage", "seed",
                 "startdate", "datestamp")
 _LIME = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<sub>[^\[\]]+)\]$")
+_LIME_CODE_TEXT = re.compile(r"^(?P<code>[A-Za-z][\w]*(?:\[[^\[\]]+\])?)\.\s+\S")
 
 
 def norm(text: str) -> str:
@@ -87,7 +89,18 @@ class HeaderMatcher:
             self.alias.setdefault(norm(q.need_area or ""), q.name)
 
     def resolve(self, header: str) -> tuple[str, str, str | None] | None:
-        """Return ``('direct', question, None)``, ``('split', question, option)``, ``('meta', name, None)`` or None."""
+        """Return ``('direct', question, None)``, ``('split', question, option)``, ``('meta', name, None)`` or None.
+
+        LimeSurvey "question code & question text" headings (``firm_id. Codice impresa …``,
+        ``welfare_forms[bilateral]. Quali forme … [Bilaterale]``) resolve by their code.
+        """
+        found = self._resolve(header)
+        code = _LIME_CODE_TEXT.match(header.strip())
+        if found is None and code:
+            found = self._resolve(code.group("code"))
+        return found
+
+    def _resolve(self, header: str) -> tuple[str, str, str | None] | None:
         h = norm(header)
         if h in META_COLUMNS:
             return ("meta", h, None)

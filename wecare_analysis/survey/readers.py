@@ -228,12 +228,20 @@ def read_csv_table(path: Path, raw: bytes, header_score: Callable[[list[str]], i
 
 
 def _header_index(grid: list[list[str]], header_score: Callable[[list[str]], int]) -> int:
-    """Index of the header row: the row, among the first ones, that names most codebook columns."""
-    scores = [header_score([str(c) for c in row]) for row in grid[:_MAX_TITLE_ROWS]]
-    if not scores:
+    """Index of the header row: among the title rows and the first full row, the one naming most columns.
+
+    A data row is never taken as the header: only rows down to the first "full" one (at least
+    half as many filled cells as the widest of the first rows) are candidates, so a header that
+    names nothing known stays the header instead of a respondent's row being promoted.
+    """
+    head = grid[:_MAX_TITLE_ROWS]
+    if not head:
         return 0
+    filled = [sum(1 for c in row if str(c).strip()) for row in head]
+    first_full = next((i for i, n in enumerate(filled) if n >= max(2, max(filled) // 2)), 0)
+    scores = [header_score([str(c) for c in row]) for row in head[:first_full + 1]]
     best = int(np.argmax(scores))
-    return best if scores[best] > 0 else 0
+    return best if scores[best] > 0 else first_full
 
 
 def read_xlsx_table(path: Path, header_score: Callable[[list[str]], int]) -> RawTable:

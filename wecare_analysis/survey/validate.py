@@ -128,6 +128,8 @@ def _question_faults(data: pd.DataFrame, book: Codebook, q: Question, cmap: Colu
                   "select_multiple": multiple_parser}.get(q.type)
         parse = parser(book, q) if parser else integer_parser(q)
     parsed, reasons, missing = parse_column(values, parse or (lambda v: (v, None)))
+    if q.type != "municipality":  # a stated non-response is no fault, except for the place of the firm
+        missing = missing & (values.fillna("").str.strip() == "").to_numpy()
     if q.required and missing.any():
         faults.append(_fault(np.flatnonzero(missing), column, values[missing],
                              f"missing required answer to {q.name}"))
