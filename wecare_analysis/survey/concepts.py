@@ -34,9 +34,15 @@ TOP_AGE = 100
 
 def _header_score(sources: set[str]):
     from wecare_analysis.survey.answers import answer_key
+    from wecare_analysis.survey.layout import _LIME_CODE_TEXT
 
     keys = {answer_key(s) for s in sources}
-    return lambda row: sum(1 for cell in row if cell and answer_key(cell) in keys)
+
+    def known(cell: str) -> bool:
+        code = _LIME_CODE_TEXT.match(cell.strip())
+        return answer_key(cell) in keys or bool(code and answer_key(code.group("code")) in keys)
+
+    return lambda row: sum(1 for cell in row if cell and known(cell))
 
 
 def _form_sources(form) -> set[str]:
@@ -56,7 +62,6 @@ def mapped_validation(path: str | os.PathLike[str], form: str | os.PathLike[str]
         When the export, form or mapping cannot be used, or the survey has no place of the firm
         or no need item (exit code 2).
     """
-    from wecare_analysis.survey.answers import answer_key
     from wecare_analysis.survey.draft import draft_mapping
     from wecare_analysis.survey.form import read_xlsform
     from wecare_analysis.survey.mapped import validate_mapped
@@ -68,8 +73,7 @@ def mapped_validation(path: str | os.PathLike[str], form: str | os.PathLike[str]
         where = str(mapping)
     else:
         parsed_form = read_xlsform(form)
-        keys = _form_sources(parsed_form)
-        score = lambda row: sum(1 for cell in row if cell and answer_key(cell) in keys)
+        score = _header_score(_form_sources(parsed_form))
         where = f"mapping drafted from {form}"
     table = read_table(path, score)
     if table.data.empty:

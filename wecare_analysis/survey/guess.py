@@ -40,14 +40,15 @@ SERVICE_WORDS = (("nido", "childcare_0_2"), ("infanzia", "childcare_3_5"), ("mat
                  ("check", "health_prevention"), ("pension", "supplementary_pension"),
                  ("previdenz", "supplementary_pension"), ("buoni", "purchasing_power"),
                  ("spesa", "purchasing_power"), ("carburante", "purchasing_power"), ("affitto", "housing"),
-                 ("mutuo", "housing"), ("casa", "housing"), ("formazione", "training"), ("corsi", "training"),
+                 ("mutuo", "housing"), ("formazione", "training"), ("corsi", "training"),
                  ("trasport", "mobility"), ("mobilita", "mobility"), ("abbonament", "mobility"),
                  ("car pooling", "mobility"), ("navetta", "mobility"), ("commission", "errands_concierge"),
                  ("maggiordom", "errands_concierge"), ("pratiche", "errands_concierge"),
                  ("smart", "smart_working"), ("agile", "smart_working"), ("flessib", "smart_working"),
                  ("palestr", "leisure_wellbeing"), ("sport", "leisure_wellbeing"),
                  ("tempo libero", "leisure_wellbeing"), ("benessere", "leisure_wellbeing"),
-                 ("inclusion", "inclusion"), ("pari opportunita", "inclusion"), ("sicurezza", "safety"))
+                 ("inclusion", "inclusion"), ("pari opportunita", "inclusion"), ("sicurezza", "safety"),
+                 ("casa", "housing"))  # after the mobility words: "Trasporto casa-lavoro" is mobility
 
 
 @functools.cache

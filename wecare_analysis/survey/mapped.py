@@ -57,7 +57,9 @@ def scale_points(rule: Rule) -> int:
 
 def _level_parser(book: Codebook, rule: Rule) -> Callable[[str], Parsed]:
     """Answer text → level (``'-'`` for a non-response), from the rule's values then the guesses."""
-    expected = expected_levels(book, rule.concept)
+    listed = list(dict.fromkeys(rule.sources))
+    expected = (f"expected one of {', '.join(map(repr, listed[:10]))}{', …' if len(listed) > 10 else ''}"
+                if listed else expected_levels(book, rule.concept))
 
     def parse(raw: str) -> Parsed:
         from wecare_analysis.survey.answers import answer_key
@@ -148,7 +150,13 @@ def _need_flags(data: pd.DataFrame, book: Codebook, rule: Rule) -> tuple[dict[st
         return {a: chosen.map(lambda c, a=a: None if c is None else int(a in c)).astype("Int64")
                 for a in areas}, faults
     levels, faults = _read(data, rule, _level_parser(book, rule))
-    cut = expressed_from(scale_points(rule), rule.expressed)
+    levels = levels.astype(object).where(levels.notna(), None)
+    points = scale_points(rule)
+    cut = expressed_from(points, rule.expressed)
+    over = levels.map(lambda v: isinstance(v, str) and v.isdigit() and int(v) > points).to_numpy(dtype=bool)
+    if over.any():
+        faults.append(_fault(np.flatnonzero(over), rule.column, data[rule.column][over],
+                             f"above the {points}-point scale of {rule.concept}: expected a point from 1 to {points}"))
     flag = levels.map(lambda v: None if v is None or v == IGNORE else
                       int(v == "yes") if v in ("yes", "no") else int(int(v) >= cut))
     return {rule.concept: flag.astype("Int64")}, faults
@@ -258,7 +266,9 @@ def validate_mapped(table: RawTable, rules: dict[str, Rule], book: Codebook, yea
         else:
             out[concept], found = _concept_column(data, book, book.question(concept), rule)
         faults += found
-    faults += base._duplicate_faults(data, cmap, out)
+    # a duplicate is the same _uuid or, without one, the same raw row (tool metadata included): two people
+    # may give the same few answers to a short questionnaire
+    faults += base._duplicate_faults(data, cmap, data if "_uuid" not in cmap.meta else out)
     damaged = base._damaged_rows(table, data.shape[1])
     if len(damaged):
         faults = [f[~f["pos"].isin(damaged.index)] for f in faults]

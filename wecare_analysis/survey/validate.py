@@ -187,6 +187,7 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     out["province_sigla"] = code.map(munis["province_sigla"])
     notes = rec.loc[rec["status"] == "reconciled"].drop_duplicates("input")
     out.attrs["municipality_notes"] = dict(zip(notes["input"].astype(str), notes["note"]))
+    out.attrs["municipality_values"] = values
     return faults
 
 
@@ -284,6 +285,8 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
                                "reason": quarantine["reason"].to_numpy()})
     clean = out[~bad].reset_index(drop=True)
     warnings = _reconciled_warnings(table, cmap, out, bad)
+    for frame in (out, clean):
+        frame.attrs.pop("municipality_values", None)
     return SurveyValidation(path=table.path, table=table, columns=cmap, clean=clean, quarantine=quarantine,
                             rows_read=len(out), warnings=warnings)
 
@@ -293,9 +296,9 @@ def _reconciled_warnings(table: RawTable, cmap: ColumnMap, out: pd.DataFrame, ba
     notes = out.attrs.get("municipality_notes", {})
     if not notes:
         return []
-    raw = table.data[cmap.direct["municipality"]][~bad]
+    raw = out.attrs.get("municipality_values", table.data[cmap.direct["municipality"]].str.strip())[~bad]
     counts = raw[(out["municipality_status"][~bad] == "reconciled").to_numpy()].value_counts()
-    return [f"{table.path.name}: municipality code {code!r} in {n} row(s) reconciled: {notes[code]}"
+    return [f"{table.path.name}: municipality {code!r} in {n} row(s) reconciled: {notes.get(code, '')}"
             for code, n in counts.items()]
 
 
