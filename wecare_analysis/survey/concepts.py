@@ -145,7 +145,10 @@ def available_margins(summary: dict[str, Any], year: int = 2023, region: str = "
     from wecare_analysis.survey.weights import DEFAULT_AGE_CLASSES, istat_margins
 
     found = set(summary.get("concepts_found", []))
-    bands = age_band_edges(summary) or (DEFAULT_AGE_CLASSES if "age_class" in found else None)
+    bands = age_band_edges(summary)
+    shipped = {code for code, _ in load_codebook().choices["age_class"]}
+    if not bands or set(bands) <= shipped:  # the codebook's own classes: the default ISTAT margins
+        bands = DEFAULT_AGE_CLASSES if "age_class" in found else None
     margins = istat_margins(year, region, age_classes=bands or None, names=("province_sigla", "sex", "age_class"),
                             root=root)
     keep = {"province_sigla"} | ({"sex"} & found) | ({"age_class"} & found)

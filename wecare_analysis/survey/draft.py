@@ -151,10 +151,11 @@ def _value_rows(table: pd.DataFrame, rows: list[dict], book: Codebook) -> list[d
     """Value rows for the distinct answers of each column mapped to a concept with levels."""
     out: list[dict] = []
     listed = {(r["concept"], answer_key(r["source"])) for r in rows if r["kind"] == "value"}
+    from_form = {concept for concept, _ in listed}
     for r in [r for r in rows if r["kind"] == "column" and r["concept"] not in ("", IGNORE) and not r["level"]]:
         concept = r["concept"]
-        if concept in ("municipality", "province") or concept.startswith("extra_"):
-            continue
+        if concept in ("municipality", "province") or concept.startswith("extra_") or concept in from_form:
+            continue  # places are matched by name; a form's options are its answers
         q = None if concept == "needs" else book.question(concept)
         if q is not None and q.type in ("identifier", "text", "integer"):
             continue

@@ -132,12 +132,17 @@ def _flag_columns(data: pd.DataFrame, rule: Rule) -> tuple[pd.DataFrame, list[pd
 
 def _selected(data: pd.DataFrame, book: Codebook, rule: Rule) -> tuple[pd.Series, list[pd.DataFrame]]:
     """Sets of levels selected, from the joined column if any, else from the flag columns (None: no answer)."""
-    if rule.column is not None:
-        return _read(data, rule, _multiple_parser(book, rule))
-    flags, faults = _flag_columns(data, rule)
+    joined, faults = _read(data, rule, _multiple_parser(book, rule)) if rule.column is not None else (None, [])
+    if not rule.flags:
+        return joined, faults
+    flags, flag_faults = _flag_columns(data, rule)
     answered = flags.notna().any(axis=1)
     chosen = [frozenset(rule.flags[c] for c, v in row.items() if v is True) for row in flags.to_dict("records")]
-    return pd.Series(chosen, index=data.index, dtype=object).where(answered, None), faults
+    from_flags = pd.Series(chosen, index=data.index, dtype=object).where(answered, None)
+    if joined is None:
+        return from_flags, flag_faults
+    # the joined cell decides; where it is empty, the 0/1 columns (KoboToolbox writes both)
+    return joined.where(joined.notna(), from_flags), faults + flag_faults
 
 
 def _need_flags(data: pd.DataFrame, book: Codebook, rule: Rule) -> tuple[dict[str, pd.Series], list]:

@@ -187,7 +187,7 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     out["province_sigla"] = code.map(munis["province_sigla"])
     notes = rec.loc[rec["status"] == "reconciled"].drop_duplicates("input")
     out.attrs["municipality_notes"] = dict(zip(notes["input"].astype(str), notes["note"]))
-    out.attrs["municipality_values"] = values
+    out["municipality_input"] = values.to_numpy()  # as matched (after a form's names); dropped from the kept rows
     return faults
 
 
@@ -196,7 +196,7 @@ def _duplicate_faults(data: pd.DataFrame, cmap: ColumnMap, out: pd.DataFrame) ->
     if uuid is not None:
         key, what, column = data[uuid].where(data[uuid] != ""), "same _uuid as", uuid
     else:
-        cols = [c for c in out.columns if c not in ("row_number", "municipality_status")]
+        cols = [c for c in out.columns if c not in ("row_number", "municipality_status", "municipality_input")]
         key = pd.util.hash_pandas_object(out[cols].astype(str), index=False)
         what, column = "identical answers to", "(all)"
     dup = (key.duplicated(keep="first") & key.notna()).to_numpy()
@@ -285,8 +285,7 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
                                "reason": quarantine["reason"].to_numpy()})
     clean = out[~bad].reset_index(drop=True)
     warnings = _reconciled_warnings(table, cmap, out, bad)
-    for frame in (out, clean):
-        frame.attrs.pop("municipality_values", None)
+    clean = clean.drop(columns=["municipality_input"], errors="ignore")
     return SurveyValidation(path=table.path, table=table, columns=cmap, clean=clean, quarantine=quarantine,
                             rows_read=len(out), warnings=warnings)
 
@@ -296,7 +295,7 @@ def _reconciled_warnings(table: RawTable, cmap: ColumnMap, out: pd.DataFrame, ba
     notes = out.attrs.get("municipality_notes", {})
     if not notes:
         return []
-    raw = out.attrs.get("municipality_values", table.data[cmap.direct["municipality"]].str.strip())[~bad]
+    raw = out["municipality_input"][~bad]
     counts = raw[(out["municipality_status"][~bad] == "reconciled").to_numpy()].value_counts()
     return [f"{table.path.name}: municipality {code!r} in {n} row(s) reconciled: {notes.get(code, '')}"
             for code, n in counts.items()]

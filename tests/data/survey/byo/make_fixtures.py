@@ -211,7 +211,7 @@ def main() -> None:
     kobo_xml_csv(data, HERE / "conciliazione_kobo_xml.csv")
     google_csv(data, HERE / "conciliazione_google.csv")
     limesurvey_csv(data, HERE / "conciliazione_limesurvey.csv")
-    from why_exports import write_why_exports  # noqa: PLC0415 - the script's sibling
+    from why_exports import write_why_exports
 
     with tempfile.TemporaryDirectory() as tmp:
         write_why_exports(HERE, Path(tmp))
