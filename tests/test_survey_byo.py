@@ -41,7 +41,7 @@ def truth() -> pd.DataFrame:
 
 @pytest.fixture(scope="module", params=list(EXPORTS))
 def ingested(request, tmp_path_factory) -> tuple[str, dict, pd.DataFrame, pd.DataFrame]:
-    name, kwargs, kobo = EXPORTS[request.param]
+    name, kwargs, _kobo = EXPORTS[request.param]
     out = tmp_path_factory.mktemp(request.param) / "out"
     summary = ingest_survey(BYO / name, out_dir=out, root=out.parent, **kwargs)
     return request.param, summary, pd.read_parquet(out / "respondents.parquet"), pd.read_parquet(out / "needs.parquet")
@@ -81,7 +81,7 @@ def test_valid_rows_kept_planted_rows_quarantined_with_reasons(ingested):
 
 
 def test_kept_answers_equal_the_answers_given(ingested, truth):
-    name, summary, kept, _needs = ingested
+    _name, summary, kept, _needs = ingested
     assert kept["municipality_code"].tolist() == truth["comune"].map(CODES).tolist()
     assert kept["sex"].tolist() == truth["genere"].map({"donna": "F", "uomo": "M", "nd": None}).tolist()
     bands = {"f1": "18_34", "f2": "35_44", "f3": "45_54", "f4": "55_plus"}
@@ -206,7 +206,7 @@ def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path
 
 
 def test_the_column_report_lists_values_counts_and_the_fixing_row(ingested):
-    name, summary, _kept, _needs = ingested
+    _name, summary, _kept, _needs = ingested
     entry = next(e for e in summary["column_report"] if e["concept"] == "need_eldercare")
     assert entry["values"][0]["count"] == 1 and entry["values"][0]["value"].lower() == "tantissimo"
     assert entry["fix"] == [f"value,need_eldercare,{entry['values'][0]['value']},<level>"]

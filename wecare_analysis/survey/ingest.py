@@ -7,6 +7,7 @@ into ``out_dir`` (default ``data/processed/survey/``):
 - ``needs.parquet``: the tidy table of :func:`wecare_analysis.survey.tidy.needs_table`;
 - ``quarantine.csv``: ``row, column, value, reason`` for every fault (header only if none);
 - ``validation.json``: the summary returned;
+- ``survey.manifest.json``: which survey it was (:func:`survey_manifest`);
 
 and the free text, if any, into ``data/raw/restricted/<file stem>_free_text.csv``.
 
@@ -88,6 +89,27 @@ def output_places(path: Path, out_dir: str | os.PathLike[str] | None,
     return out, out / "restricted", salt if salt.is_file() else out / SALT_FILE
 
 
+def survey_manifest(path: Path, summary: dict[str, Any], form: str | os.PathLike[str] | None,
+                    mapping: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """Which survey was ingested: file name, SHA-256, modification date, form or mapping and their hashes, rows.
+
+    Written as ``survey.manifest.json`` beside the processed tables; the run's input digests include
+    every ``*manifest.json`` under ``data/processed/``, so ``wecare run --resume`` notices another survey.
+    """
+    import datetime as dt
+
+    def described(file: str | os.PathLike[str] | None) -> dict[str, str] | None:
+        if file is None:
+            return None
+        return {"name": Path(file).name, "sha256": hashlib.sha256(Path(file).read_bytes()).hexdigest()}
+
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+    return {"file": path.name, "sha256": summary["survey_sha256"], "modified": modified,
+            "form": described(form), "mapping": described(mapping), "rows_read": summary["rows_read"],
+            "rows_kept": summary["rows_kept"], "rows_quarantined": summary["rows_quarantined"],
+            "concepts_found": summary["concepts_found"], "concepts_missing": summary["concepts_missing"]}
+
+
 def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None,
                   root: str | os.PathLike[str] | None = None, year: int = 2023,
                   region: str = "01", form: str | os.PathLike[str] | None = None,
@@ -124,10 +146,13 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
     summary.update(summary_extras(result, rules, book))
     summary.update({"survey_sha256": source_key, "form": str(form) if form else None,
                     "mapping": str(mapping) if mapping else None})
+    manifest = survey_manifest(Path(path), summary, form, mapping)
     writers: list[tuple[str, Callable[[Path], object]]] = [
         # validation.json first: entered first, it is renamed last, once every other output is in place
         (str(out / "validation.json"),
          lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")),
+        (str(out / "survey.manifest.json"),
+         lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")),
         (outputs["respondents"], lambda tmp: shareable.to_parquet(tmp, index=False)),
         (outputs["needs"], lambda tmp: (needs_table(shareable) if expressed is None else
                                         needs_table(shareable, book, expressed)).to_parquet(tmp, index=False)),

@@ -104,6 +104,19 @@ def _multiple_parser(book: Codebook, rule: Rule) -> Callable[[str], Parsed]:
     return parse
 
 
+def each_distinct(values: pd.Series, func: Callable[[object], object]) -> pd.Series:
+    """``values.map(func)`` calling ``func`` once per distinct value (None for a missing one).
+
+    >>> each_distinct(pd.Series(["a", "b", "a", None]), lambda v: v and v.upper()).tolist()
+    ['A', 'B', 'A', None]
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.empty(len(uniques) + 1, dtype=object)
+    results[:-1] = [func(u) for u in uniques]
+    results[-1] = func(None)
+    return pd.Series(results[codes], index=values.index, dtype=object)
+
+
 def _fault(pos: np.ndarray, column: str, values: pd.Series, reasons: pd.Series | str) -> pd.DataFrame:
     return base._fault(pos, column, values, reasons)
 
@@ -121,7 +134,7 @@ def _flag_columns(data: pd.DataFrame, rule: Rule) -> tuple[pd.DataFrame, list[pd
     flags, faults = {}, []
     for column, level in rule.flags.items():
         values = data[column].fillna("")
-        read = values.map(lambda v: None if v.strip() == "" else flag_value(v))
+        read = each_distinct(values, lambda v: None if v is None or v.strip() == "" else flag_value(v))
         bad = (values.str.strip() != "").to_numpy() & read.isna().to_numpy()
         if bad.any():
             faults.append(_fault(np.flatnonzero(bad), column, values[bad],
@@ -136,9 +149,12 @@ def _selected(data: pd.DataFrame, book: Codebook, rule: Rule) -> tuple[pd.Series
     if not rule.flags:
         return joined, faults
     flags, flag_faults = _flag_columns(data, rule)
-    answered = flags.notna().any(axis=1)
-    chosen = [frozenset(rule.flags[c] for c, v in row.items() if v is True) for row in flags.to_dict("records")]
-    from_flags = pd.Series(chosen, index=data.index, dtype=object).where(answered, None)
+    state = np.column_stack([np.where(flags[c].isna(), -1, flags[c].eq(True).astype(np.int8)) for c in flags])
+    combos, which = np.unique(state, axis=0, return_inverse=True)
+    levels = list(rule.flags.values())
+    sets = np.empty(len(combos), dtype=object)
+    sets[:] = [None if (row < 0).all() else frozenset(lv for lv, v in zip(levels, row) if v == 1) for row in combos]
+    from_flags = pd.Series(sets[np.ravel(which)], index=data.index, dtype=object)
     if joined is None:
         return from_flags, flag_faults
     # the joined cell decides; where it is empty, the 0/1 columns (KoboToolbox writes both)
@@ -152,18 +168,18 @@ def _need_flags(data: pd.DataFrame, book: Codebook, rule: Rule) -> tuple[dict[st
         areas = sorted(({*rule.values.values(), *rule.flags.values()}) - {IGNORE})
         found = set().union(*[c for c in chosen.dropna()]) if chosen.notna().any() else set()
         areas = sorted(set(areas) | (found - {IGNORE}))
-        return {a: chosen.map(lambda c, a=a: None if c is None else int(a in c)).astype("Int64")
+        return {a: each_distinct(chosen, lambda c, a=a: None if c is None else int(a in c)).astype("Int64")
                 for a in areas}, faults
     levels, faults = _read(data, rule, _level_parser(book, rule))
     levels = levels.astype(object).where(levels.notna(), None)
     points = scale_points(rule)
     cut = expressed_from(points, rule.expressed)
-    over = levels.map(lambda v: isinstance(v, str) and v.isdigit() and int(v) > points).to_numpy(dtype=bool)
+    over = each_distinct(levels, lambda v: isinstance(v, str) and v.isdigit() and int(v) > points).to_numpy(bool)
     if over.any():
         faults.append(_fault(np.flatnonzero(over), rule.column, data[rule.column][over],
                              f"above the {points}-point scale of {rule.concept}: expected a point from 1 to {points}"))
-    flag = levels.map(lambda v: None if v is None or v == IGNORE else
-                      int(v == "yes") if v in ("yes", "no") else int(int(v) >= cut))
+    flag = each_distinct(levels, lambda v: None if v is None or v == IGNORE else
+                         int(v == "yes") if v in ("yes", "no") else int(int(v) >= cut))
     return {rule.concept: flag.astype("Int64")}, faults
 
 
@@ -202,7 +218,7 @@ def _place(data: pd.DataFrame, rules: dict[str, Rule], out: pd.DataFrame, year: 
     hints = _named(data, province) if province and province.column else None
     rule = rules.get("municipality") or province
     values = _named(data, rule)
-    values = values.where(~values.map(is_non_response), "")
+    values = values.where(~each_distinct(values, is_non_response).astype(bool), "")
     missing = (values == "").to_numpy()
     faults = [_fault(np.flatnonzero(missing), rule.column, values[missing],
                      f"missing required answer: the {rule.concept} of the firm")] if missing.any() else []
@@ -263,7 +279,7 @@ def validate_mapped(table: RawTable, rules: dict[str, Rule], book: Codebook, yea
         if concept == "needs" or concept in {q.name for q in book.need_questions}:
             flags, found = _need_flags(data, book, rule)
             for name, flag in flags.items():  # a need asked twice is expressed if either answer expresses it
-                out[name] = flag if name not in out else out[name].combine(flag, _either).astype("Int64")
+                out[name] = flag if name not in out else _either(out[name], flag)
         elif concept.startswith("extra_"):
             values, found = (data[rule.column].fillna("").str.strip(), []) if concept.startswith("extra_text_") \
                 else _read(data, rule, _level_parser(book, rule))
@@ -282,9 +298,7 @@ def validate_mapped(table: RawTable, rules: dict[str, Rule], book: Codebook, yea
     return base._result(table, cmap, effective_codebook(book, rules), out, faults)
 
 
-def _either(a: object, b: object) -> object:
-    if pd.isna(a):
-        return b
-    if pd.isna(b):
-        return a
-    return int(bool(a) or bool(b))
+def _either(a: pd.Series, b: pd.Series) -> pd.Series:
+    """0/1 expressed if either answer expresses it; missing only where both are."""
+    both = pd.concat([a.astype("Float64"), b.astype("Float64")], axis=1)
+    return both.max(axis=1, skipna=True).astype("Int64")

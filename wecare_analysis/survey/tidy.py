@@ -7,7 +7,9 @@ respondent with these columns:
 column                     meaning
 =========================  ==================================================================
 ``respondent_id``          pseudonymous respondent id (salted hash)
-``firm_id``                pseudonymous firm id: the **cluster** of the design
+``firm_id``                pseudonymous firm id: the **cluster** of the design (when the
+                           questionnaire asked no firm code, the respondent id: each
+                           respondent is its own cluster)
 ``province_sigla``         province ('TO', 'VC', ...): the **stratum** of the design
 ``province_code``          ISTAT province code (int: 1, 2, ..., 96, 103)
 ``municipality_code``      ISTAT municipality code (int, e.g. 1272 Torino), reconciled
@@ -72,6 +74,8 @@ def needs_table(clean: pd.DataFrame, book: Codebook | None = None,
     for col in PROFILE_COLUMNS:
         if col in clean:
             out[col] = clean[col]
+    if "firm_id" not in out and "respondent_id" in out:  # no firm code asked: each respondent its own cluster
+        out["firm_id"] = out["respondent_id"]
     for col in ("artisan", "dependent_elderly"):
         if col in out:
             out[col] = out[col].eq("yes")
