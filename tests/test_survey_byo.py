@@ -283,3 +283,15 @@ def test_homonyms_without_province_are_quarantined_with_the_candidates(tmp_path)
                             mapping=BYO / "conciliazione_google_mapping.csv")
     assert summary["rows_kept"] == 29
     assert any("row 2" in e and "Samone (TO), Samone (TN)" in e for e in summary["errors"])
+
+
+def test_raking_margins_leave_out_what_was_not_asked_or_not_answered(tmp_path):
+    from wecare_analysis.survey.concepts import raking_margins
+
+    summary = ingest_survey(BYO / "conciliazione_kobo_xml.csv", out_dir=tmp_path / "out", root=tmp_path, form=FORM)
+    needs = pd.read_parquet(tmp_path / "out" / "needs.parquet")
+    margins, notes = raking_margins(needs, summary, root=str(tmp_path))
+    assert set(margins["variable"]) == {"province_sigla", "age_class"}  # one respondent preferred not to say
+    assert set(margins.loc[margins["variable"] == "province_sigla", "level"]) == {"BI", "VC", "TO", "AT"}
+    assert notes == ["I pesi non usano il sesso: 1 rispondente non lo ha indicato."]
+    assert (needs["firm_id"] == needs["respondent_id"]).all()  # no firm code asked: own clusters

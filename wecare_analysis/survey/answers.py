@@ -35,7 +35,7 @@ YES_WORDS = frozenset({"si", "s", "yes", "y", "1", "true", "vero", "x", "ok"})
 NO_WORDS = frozenset({"no", "n", "0", "false", "falso"})
 
 _DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−"), "-")
-_BAND = re.compile(r"^(?:da|dai|tra|fra)?\s*(\d{1,3})\s*(?:anni)?\s*(?:-|a|e)\s*(\d{1,3})\s*(?:anni)?$")
+_BAND = re.compile(r"^(?:da|dai|tra|fra)?\s*(\d{1,3})\s*(?:anni)?\s*(?:-|ai|a|e)\s*(\d{1,3})\s*(?:anni)?$")
 _OPEN_UP = re.compile(r"^(?:(?:oltre|piu di|over|sopra)\s*(?:i|gli)?\s*(\d{1,3})|(\d{1,3})\s*(?:anni)?\s*"
                       r"(?:\+|e (?:piu|oltre)|o piu|anni e piu|and over|plus))\s*(?:anni)?$")
 _OPEN_DOWN = re.compile(r"^(?:fino a|fino ai|meno di|sotto i|under|until)\s*(\d{1,3})\s*(?:anni)?$")

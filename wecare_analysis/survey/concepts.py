@@ -8,7 +8,8 @@
   form :func:`~wecare_analysis.survey.weights.margins_from_population` takes to compute
   raking margins from ISTAT single-year ages for exactly those bands;
 - :func:`available_margins`: ISTAT raking margins restricted to the concepts the survey has
-  (province always; sex and age class only when asked);
+  (province always; sex and age class only when asked), and :func:`raking_margins` those of
+  them that every respondent answered, with an Italian note for each margin left out;
 - :func:`non_rilevato`: the Italian sentence a report section prints for a concept the
   questionnaire did not ask.
 """
@@ -153,6 +154,28 @@ def available_margins(summary: dict[str, Any], year: int = 2023, region: str = "
                             root=root)
     keep = {"province_sigla"} | ({"sex"} & found) | ({"age_class"} & found)
     return margins[margins["variable"].isin(keep)].reset_index(drop=True)
+
+
+def raking_margins(needs: pd.DataFrame, summary: dict[str, Any], year: int = 2023, region: str = "01",
+                   root: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Margins to rake ``needs`` (the tidy table) to: the ones the survey has, complete for every respondent.
+
+    A margin whose variable was not asked, or that some respondents left unanswered (a stated
+    non-response), is left out (raking needs a level for every record); provinces without respondents
+    are dropped. Returns the margins and one Italian note per margin left out.
+    """
+    margins = available_margins(summary, year, region, root)
+    margins = margins[(margins["variable"] != "province_sigla") | margins["level"].isin(needs["province_sigla"])]
+    notes = []
+    for variable, label in (("sex", "il sesso"), ("age_class", "la classe di età")):
+        if variable not in set(margins["variable"]):
+            notes.append(f"I pesi non usano {label}: il questionario non lo ha rilevato.")
+        elif needs[variable].isna().any():
+            n = int(needs[variable].isna().sum())
+            margins = margins[margins["variable"] != variable]
+            who = "1 rispondente non lo ha indicato" if n == 1 else f"{n} rispondenti non lo hanno indicato"
+            notes.append(f"I pesi non usano {label}: {who}.")
+    return margins.reset_index(drop=True), notes
 
 
 def non_rilevato(concept: str, book: Codebook | None = None) -> str:
