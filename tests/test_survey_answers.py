@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from wecare_analysis.cli import main
-from wecare_analysis.survey.answers import age_band_of, answer_key, is_non_response, likert_point, split_labels
+from wecare_analysis.survey.answers import (
+    age_band_of,
+    answer_key,
+    is_non_response,
+    likert_point,
+    split_labels,
+)
 from wecare_analysis.survey.codebook import load_codebook
 from wecare_analysis.survey.guess import guess_level
 
