@@ -295,3 +295,41 @@ def test_raking_margins_leave_out_what_was_not_asked_or_not_answered(tmp_path):
     assert set(margins.loc[margins["variable"] == "province_sigla", "level"]) == {"BI", "VC", "TO", "AT"}
     assert notes == ["I pesi non usano il sesso: 1 rispondente non lo ha indicato."]
     assert (needs["firm_id"] == needs["respondent_id"]).all()  # no firm code asked: own clusters
+
+
+def test_headers_without_group_prefixes_and_text_only_headings(tmp_path):
+    kobo = pd.read_csv(BYO / "conciliazione_kobo_xml.csv", sep=";", dtype=str, keep_default_na=False)
+    flat = kobo.rename(columns=lambda c: c.split("/", 1)[1] if c.count("/") == 1 else c)  # "comune", "servizi/nido"
+    flat.to_csv(tmp_path / "flat.csv", sep=";", index=False)
+    summary = ingest_survey(tmp_path / "flat.csv", out_dir=tmp_path / "a", root=tmp_path, form=FORM)
+    assert (summary["rows_kept"], summary["rows_quarantined"], summary["unmatched_columns"]) == (30, 3, [])
+    lime = pd.read_csv(BYO / "why_limesurvey.csv", dtype=str, keep_default_na=False)
+    text_only = lime.rename(columns=lambda c: c.split(". ", 1)[1])  # LimeSurvey "question text" headings
+    text_only.to_csv(tmp_path / "text.csv", index=False)
+    both = [ingest_survey(tmp_path / name, out_dir=tmp_path / name[:4], root=tmp_path)
+            for name in ("text.csv",)] + [ingest_survey(BYO / "why_limesurvey.csv", out_dir=tmp_path / "code",
+                                                        root=tmp_path)]
+    assert [b["rows_kept"] for b in both] == [200, 200]
+    a, b = (pd.read_parquet(tmp_path / d / "respondents.parquet") for d in ("text", "code"))
+    assert a["welfare_forms"].tolist() == b["welfare_forms"].tolist()
+    assert a["need_community"].tolist() == b["need_community"].tolist()
+
+
+def test_expressed_override_and_yes_no_need_items(tmp_path):
+    mapping = pd.read_csv(BYO / "conciliazione_google_mapping.csv", dtype=str, keep_default_na=False)
+    extra = pd.DataFrame([{"kind": "expressed", "source": "", "concept": "need_eldercare", "level": "4", "note": ""},
+                          {"kind": "column", "source": "Ti serve un aiuto per la casa?", "concept": "need_housing",
+                           "level": "", "note": ""}])
+    pd.concat([mapping, extra]).to_csv(tmp_path / "map.csv", index=False)
+    data = pd.read_csv(BYO / "conciliazione_google.csv", dtype=str, keep_default_na=False)
+    data["Ti serve un aiuto per la casa?"] = ["Sì", "No", "Non so"] * 11
+    data.to_csv(tmp_path / "g.csv", index=False)
+    summary = ingest_survey(tmp_path / "g.csv", out_dir=tmp_path / "o", root=tmp_path, mapping=tmp_path / "map.csv")
+    needs = pd.read_parquet(tmp_path / "o" / "needs.parquet")
+    kept = pd.read_csv(BYO / "conciliazione_truth.csv", dtype=str, keep_default_na=False).iloc[:30]
+    likert_only = kept["cura_anziani"].map({"1": 0.0, "2": 0.0, "3": 0.0, "4": 1.0, "ns": np.nan})
+    listed = kept["servizi"].str.contains("badante").astype(float).where(kept["servizi"] != "")
+    expected = pd.concat([likert_only, listed], axis=1).max(axis=1, skipna=True)
+    assert needs["need_eldercare"].tolist() == pytest.approx(expected.tolist(), nan_ok=True)
+    assert summary["need_scales"]["need_eldercare"]["expressed_from"] == 4
+    assert needs["need_housing"].tolist()[:3] == pytest.approx([1.0, 0.0, np.nan], nan_ok=True)

@@ -25,6 +25,7 @@ def _validate(args: argparse.Namespace) -> int:
             raise
         print(json.dumps({"file": str(args.path), "rows_read": 0, "rows_kept": 0, "rows_quarantined": 0,
                           "errors": [err.message], "errors_total": 1, "warnings": [],
+                          "concepts_found": [], "concepts_missing": [],
                           "exit_code": err.exit_code}, ensure_ascii=False))
         sys.stderr.write(f"wecare: {err.message}\n")
         return err.exit_code
