@@ -62,9 +62,9 @@ def _map(args: argparse.Namespace) -> int:
     book = load_codebook()
     form = read_xlsform(args.form) if args.form else None
     if form is not None:
-        from wecare_analysis.survey.concepts import _form_sources, _header_score
+        from wecare_analysis.survey.concepts import form_headers, header_score
 
-        score = _header_score(_form_sources(form))
+        score = header_score(form_headers(form))
     else:
         score = HeaderMatcher(book).score
     table = read_table(args.path, score)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,27 +30,32 @@ from wecare_analysis.survey.mapping import IGNORE, Rule, read_mapping, rules_fro
 from wecare_analysis.survey.readers import read_table
 from wecare_analysis.survey.validate import SurveyValidation
 
+if TYPE_CHECKING:
+    from wecare_analysis.survey.form import Form
+
 #: Highest single-year age of the ISTAT tables (100 = 100 and over): the end of an open band.
 TOP_AGE = 100
 
 
-def _header_score(sources: set[str]):
+def header_score(sources: set[str]) -> Callable[[list[str]], int]:
+    """Score of a candidate header row: how many cells are one of ``sources`` (folded; LimeSurvey codes too)."""
     from wecare_analysis.survey.answers import answer_key
-    from wecare_analysis.survey.layout import _LIME_CODE_TEXT
+    from wecare_analysis.survey.layout import lime_code
 
     keys = {answer_key(s) for s in sources}
 
     def known(cell: str) -> bool:
-        code = _LIME_CODE_TEXT.match(cell.strip())
-        return answer_key(cell) in keys or bool(code and answer_key(code.group("code")) in keys)
+        code = lime_code(cell)
+        return answer_key(cell) in keys or bool(code and answer_key(code) in keys)
 
     return lambda row: sum(1 for cell in row if cell and known(cell))
 
 
-def _form_sources(form) -> set[str]:
-    from wecare_analysis.survey.draft import _form_aliases
+def form_headers(form: Form) -> set[str]:
+    """Every header form of the form's questions (folded), for :func:`header_score`."""
+    from wecare_analysis.survey.draft import form_aliases
 
-    return set(_form_aliases(form))
+    return set(form_aliases(form))
 
 
 def mapped_validation(path: str | os.PathLike[str], form: str | os.PathLike[str] | None = None,
@@ -70,11 +76,11 @@ def mapped_validation(path: str | os.PathLike[str], form: str | os.PathLike[str]
     book = book or load_codebook()
     if mapping is not None:
         table_map = read_mapping(mapping)
-        score = _header_score(set(table_map.loc[table_map["kind"] == "column", "source"]))
+        score = header_score(set(table_map.loc[table_map["kind"] == "column", "source"]))
         where = str(mapping)
     else:
         parsed_form = read_xlsform(form)
-        score = _header_score(_form_sources(parsed_form))
+        score = header_score(form_headers(parsed_form))
         where = f"mapping drafted from {form}"
     table = read_table(path, score)
     if table.data.empty:

@@ -21,7 +21,7 @@ from wecare_analysis.survey.answers import answer_key, folded_text, is_non_respo
 from wecare_analysis.survey.codebook import Codebook
 from wecare_analysis.survey.form import EXTRA_TYPES, Form, FormQuestion
 from wecare_analysis.survey.guess import guess_level
-from wecare_analysis.survey.layout import _LIME_CODE_TEXT, META_COLUMNS, HeaderMatcher, norm
+from wecare_analysis.survey.layout import META_COLUMNS, HeaderMatcher, lime_code, norm
 from wecare_analysis.survey.mapping import IGNORE, MAPPING_COLUMNS
 
 #: Headers that are tool metadata (Google/Microsoft Forms, ODK Central), folded with answer_key.
@@ -63,7 +63,7 @@ def _header_guess(header: str, book: Codebook, matcher: HeaderMatcher) -> tuple[
     return "", "", "no concept recognised: write a codebook question name, 'needs', 'province' or '-'"
 
 
-def _form_aliases(form: Form) -> dict[str, tuple[FormQuestion, str | None]]:
+def form_aliases(form: Form) -> dict[str, tuple[FormQuestion, str | None]]:
     """answer_key of every header form of every question (and split option column) → (question, option)."""
     aliases: dict[str, tuple[FormQuestion, str | None]] = {}
     for q in form.questions:
@@ -120,13 +120,13 @@ def _choice_level(book: Codebook, concept: str, q: FormQuestion, form: Form, nam
 
 
 def _form_rows(headers: list[str], book: Codebook, form: Form) -> tuple[list[dict], set[str]]:
-    aliases = _form_aliases(form)
+    aliases = form_aliases(form)
     rows, seen = [], set()
     for header in headers:
         hit = aliases.get(answer_key(header))
-        code = _LIME_CODE_TEXT.match(header.strip())
+        code = lime_code(header)
         if hit is None and code:  # LimeSurvey "question code & question text" heading
-            hit = aliases.get(answer_key(code.group("code")))
+            hit = aliases.get(answer_key(code))
         if hit is None:
             meta = answer_key(header) in TOOL_META or norm(header).rsplit("/", 1)[-1] in META_COLUMNS
             rows.append(_row("column", header, IGNORE if meta else "",

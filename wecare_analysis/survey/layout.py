@@ -69,6 +69,16 @@ class ColumnMap:
         return set(self.direct) | set(self.split)
 
 
+def lime_code(header: str) -> str | None:
+    """The question code of a LimeSurvey "question code & question text" heading, else None.
+
+    >>> lime_code("welfare_forms[bilateral]. Quali forme di welfare… [Bilaterale]"), lime_code("Sesso")
+    ('welfare_forms[bilateral]', None)
+    """
+    found = _LIME_CODE_TEXT.match(header.strip())
+    return found.group("code") if found else None
+
+
 class HeaderMatcher:
     """Resolve export headers to codebook questions (see the module docstring)."""
 
@@ -95,9 +105,9 @@ class HeaderMatcher:
         ``welfare_forms[bilateral]. Quali forme … [Bilaterale]``) resolve by their code.
         """
         found = self._resolve(header)
-        code = _LIME_CODE_TEXT.match(header.strip())
+        code = lime_code(header)
         if found is None and code:
-            found = self._resolve(code.group("code"))
+            found = self._resolve(code)
         return found
 
     def _resolve(self, header: str) -> tuple[str, str, str | None] | None:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.survey import validate as base
-from wecare_analysis.survey.answers import is_non_response
+from wecare_analysis.survey.answers import answer_key, is_non_response, split_labels
 from wecare_analysis.survey.codebook import Codebook, Question
 from wecare_analysis.survey.guess import guess_level
 from wecare_analysis.survey.layout import META_COLUMNS, ColumnMap, norm
@@ -62,8 +62,6 @@ def _level_parser(book: Codebook, rule: Rule) -> Callable[[str], Parsed]:
                 if listed else expected_levels(book, rule.concept))
 
     def parse(raw: str) -> Parsed:
-        from wecare_analysis.survey.answers import answer_key
-
         level = rule.values.get(answer_key(raw))
         if level is None and not rule.concept.startswith("extra_"):
             level, _why = guess_level(book, rule.concept, raw)
@@ -79,8 +77,6 @@ def _level_parser(book: Codebook, rule: Rule) -> Callable[[str], Parsed]:
 
 def _parts(raw: str, rule: Rule) -> list[str] | None:
     """The answers of a multiple-answer cell: ``, `` / ``;`` separated, else labels joined by spaces."""
-    from wecare_analysis.survey.answers import answer_key, split_labels
-
     if answer_key(raw) in rule.values:
         return [raw]
     if re.search(r"[;,]", raw):
@@ -237,8 +233,6 @@ def _place(data: pd.DataFrame, rules: dict[str, Rule], out: pd.DataFrame, year: 
 
 def _named(data: pd.DataFrame, rule: Rule) -> pd.Series:
     """A place column with the form's or mapping's names put for the answers they list (XML names → labels)."""
-    from wecare_analysis.survey.answers import answer_key
-
     values = data[rule.column].fillna("").str.strip()
     if not rule.values:
         return values
