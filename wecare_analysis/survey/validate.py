@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.answers import is_non_response
 from wecare_analysis.survey.codebook import Codebook, Question, load_codebook
 from wecare_analysis.survey.layout import ColumnMap, HeaderMatcher
 from wecare_analysis.survey.readers import RawTable, read_table
@@ -43,6 +44,7 @@ from wecare_analysis.survey.values import (
     integer_parser,
     multiple_parser,
     parse_column,
+    stated_missing,
 )
 
 MASK = "[omesso: dato riservato]"
@@ -127,9 +129,13 @@ def _question_faults(data: pd.DataFrame, book: Codebook, q: Question, cmap: Colu
         parser = {"select_one": choice_parser, "likert": choice_parser,
                   "select_multiple": multiple_parser}.get(q.type)
         parse = parser(book, q) if parser else integer_parser(q)
+    if parse is not None:  # a stated non-response ("Non so") to a question with answers is a missing answer
+        parse = stated_missing(parse)
     parsed, reasons, missing = parse_column(values, parse or (lambda v: (v, None)))
-    if q.type != "municipality":  # a stated non-response is no fault, except for the place of the firm
-        missing = missing & (values.fillna("").str.strip() == "").to_numpy()
+    if q.type == "municipality":  # ... but the place of the firm is required, stated or not
+        stated = parse_column(values, lambda v: (None, "stated") if is_non_response(v) else (v, None))[1]
+        missing = missing | stated.notna().to_numpy()
+        parsed = parsed.where(stated.isna(), None)
     if q.required and missing.any():
         faults.append(_fault(np.flatnonzero(missing), column, values[missing],
                              f"missing required answer to {q.name}"))

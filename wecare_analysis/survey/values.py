@@ -127,11 +127,20 @@ def flag_value(raw: str) -> bool | None:
     return None
 
 
+def stated_missing(parse: Callable[[str], Parsed]) -> Callable[[str], Parsed]:
+    """``parse`` that reads an explicit non-response (``Non so``, ``Preferisco non rispondere``) as no answer.
+
+    >>> stated_missing(lambda v: (v.upper(), None))("Non so"), stated_missing(lambda v: (v.upper(), None))("si")
+    ((None, None), ('SI', None))
+    """
+    return lambda raw: (None, None) if is_non_response(raw) else parse(raw)
+
+
 def parse_column(values: pd.Series, parse: Callable[[str], Parsed]) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Apply ``parse`` to each distinct value of a column once.
 
-    Values are stripped of surrounding blanks; an empty value or an explicit non-response
-    (``Preferisco non rispondere``, ``Non so``) is missing (not parsed).
+    Values are stripped of surrounding blanks; an empty value is missing (not parsed). Wrap ``parse``
+    with :func:`stated_missing` to read explicit non-responses as missing answers too.
 
     Returns
     -------
@@ -141,7 +150,6 @@ def parse_column(values: pd.Series, parse: Callable[[str], Parsed]) -> tuple[pd.
     """
     codes, uniques = pd.factorize(values.fillna(""), sort=False)
     stripped = [str(u).strip() for u in uniques]
-    stripped = ["" if is_non_response(u) else u for u in stripped]  # "Non so": a missing answer
     results = [parse(u) if u else (None, None) for u in stripped]
     parsed_u = np.empty(len(results) + 1, dtype=object)
     reason_u = np.empty(len(results) + 1, dtype=object)
