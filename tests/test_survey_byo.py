@@ -334,3 +334,32 @@ def test_expressed_override_and_yes_no_need_items(tmp_path):
     assert needs["need_eldercare"].tolist() == pytest.approx(expected.tolist(), nan_ok=True)
     assert summary["need_scales"]["need_eldercare"]["expressed_from"] == 4
     assert needs["need_housing"].tolist()[:3] == pytest.approx([1.0, 0.0, np.nan], nan_ok=True)
+
+
+def test_profile_of_a_survey_with_its_own_age_bands(tmp_path):
+    from wecare_analysis.survey.profile import profile_counts
+
+    ingest_survey(BYO / "conciliazione_kobo_xml.csv", out_dir=tmp_path / "o", root=tmp_path, form=FORM)
+    needs = pd.read_parquet(tmp_path / "o" / "needs.parquet")
+    truth = pd.read_csv(BYO / "conciliazione_truth.csv", dtype=str, keep_default_na=False).iloc[:30]
+    counts = profile_counts(needs, "age_class")
+    assert list(counts.index) == ["18-34 anni", "35-44 anni", "45-54 anni", "55 anni e più"]
+    by_band = truth["fascia_eta"].value_counts()
+    assert counts.sum(axis=1).tolist() == [by_band.get(f, 0) for f in ("f1", "f2", "f3", "f4")]
+
+
+def test_a_form_naming_an_unknown_concept_or_no_xlsform_is_refused(tmp_path, capsys):
+    survey = pd.read_excel(FORM, sheet_name="survey", dtype=str).fillna("")
+    choices = pd.read_excel(FORM, sheet_name="choices", dtype=str).fillna("")
+    survey.loc[survey["name"] == "genere", "wecare"] = "gender"
+    bad = tmp_path / "bad_form.xlsx"
+    with pd.ExcelWriter(bad) as xw:
+        survey.to_excel(xw, sheet_name="survey", index=False)
+        choices.to_excel(xw, sheet_name="choices", index=False)
+    code = main(["survey", "validate", str(BYO / "conciliazione_kobo_xml.csv"), "--form", str(bad),
+                 "--out", str(tmp_path / "o"), "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "question 'genere': wecare = 'gender' is no workbench concept" in err
+    code = main(["survey", "validate", str(BYO / "conciliazione_kobo_xml.csv"), "--form",
+                 str(BYO / "why_msforms.xlsx"), "--out", str(tmp_path / "o"), "--root", str(tmp_path)])
+    assert code == 2 and "not an XLSForm: no sheet 'survey'" in capsys.readouterr().err
