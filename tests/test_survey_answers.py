@@ -109,3 +109,17 @@ def test_run_ingests_the_chosen_survey_before_the_run(tmp_path, capsys):
     with pytest.raises(InputError, match="--survey EXPORT"):
         _ingest_chosen_survey(argparse.Namespace(survey=None, form="f.xlsx", mapping=None, root=None, year=2023),
                               "01")
+
+
+def test_odk_central_headers_of_the_shipped_questionnaire(tmp_path, capsys):
+    data = pd.read_csv(BASE, sep=";", dtype=str, keep_default_na=False)
+    data = data.drop(columns=[c for c in data.columns if c.count("/") == 2])  # ODK Central: space-separated only
+    odk = data.rename(columns=lambda c: c.replace("/", "-")).rename(columns={"_uuid": "meta-instanceID",
+                                                                             "_submission_time": "SubmissionDate"})
+    odk["KEY"] = "uuid:" + odk["meta-instanceID"]
+    odk.to_csv(tmp_path / "odk.csv", index=False)
+    code = main(["survey", "validate", str(tmp_path / "odk.csv"), "--json", "--out", str(tmp_path / "o"),
+                 "--root", str(tmp_path)])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["rows_kept"] == 12 and summary["concepts_missing"] == []
+    assert summary["unmatched_columns"] == []

@@ -9,6 +9,7 @@ header                          produced by
 ``role``                        plain exports, XLSForm "XML values" without groups
 ``profilo/role``                KoboToolbox/ODK with group prefixes (any depth)
 ``profilo_role``, ``profilo.role``  SPSS and spreadsheets that forbid ``/``
+``profilo-role``                ODK Central CSV (groups joined by ``-``)
 ``Lei è:`` (the Italian label)  KoboToolbox "labels" exports
 ``welfare_forms/bilateral``     KoboToolbox split select_multiple (0/1 columns)
 ``welfare_forms[bilateral]``    LimeSurvey multiple choice (``Y``/empty)
@@ -32,7 +33,8 @@ from wecare_analysis.survey.codebook import Codebook
 META_COLUMNS = ("_id", "_uuid", "_submission_time", "_index", "start", "end", "today", "deviceid",
                 "_validation_status", "_notes", "_status", "_submitted_by", "__version__", "_tags",
                 "meta/instanceid", "instanceid", "id", "submitdate", "lastpage", "startlanguage", "seed",
-                "startdate", "datestamp")
+                "startdate", "datestamp", "submissiondate", "key", "submitterid", "submittername", "reviewstate",
+                "formversion", "devicetime", "meta-instanceid", "edits", "attachmentspresent", "attachmentsexpected")
 _LIME = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<sub>[^\[\]]+)\]$")
 _LIME_CODE_TEXT = re.compile(r"^(?P<code>[A-Za-z][\w]*(?:\[[^\[\]]+\])?)\.\s+\S")
 
@@ -87,7 +89,8 @@ class HeaderMatcher:
         self.alias: dict[str, str] = {}
         self.options: dict[str, dict[str, str]] = {}
         for q in book.questions:
-            for key in (q.name, q.label, f"{q.group}/{q.name}", f"{q.group}_{q.name}", f"{q.group}.{q.name}"):
+            for key in (q.name, q.label, f"{q.group}/{q.name}", f"{q.group}_{q.name}", f"{q.group}.{q.name}",
+                        f"{q.group}-{q.name}"):  # the last as ODK Central joins groups
                 self.alias.setdefault(norm(key), q.name)
             if q.type == "select_multiple":
                 opts = {}
