@@ -101,6 +101,9 @@ def parse_records(text: str, delimiter: str) -> list[CsvRecord]:
     """
     lines = io.StringIO(text, newline="").readlines()
     whole = [line for line in lines if line.strip() and line.count('"') % 2 == 0]  # one record per line
+    if len(whole) == sum(1 for line in lines if line.strip()):  # no record spans lines: one pass, one per line
+        return [CsvRecord(fields, i + 1) for i, fields in enumerate(csv.reader(lines, delimiter=delimiter,
+                                                                               strict=False))]
     widths = [len(fields) for fields in csv.reader(whole, delimiter=delimiter, strict=False)]
     usual = max(set(widths), key=widths.count) if widths else 0
     records: list[CsvRecord] = []
