@@ -363,3 +363,13 @@ def test_a_form_naming_an_unknown_concept_or_no_xlsform_is_refused(tmp_path, cap
     code = main(["survey", "validate", str(BYO / "conciliazione_kobo_xml.csv"), "--form",
                  str(BYO / "why_msforms.xlsx"), "--out", str(tmp_path / "o"), "--root", str(tmp_path)])
     assert code == 2 and "not an XLSForm: no sheet 'survey'" in capsys.readouterr().err
+
+
+def test_headers_left_blank_in_the_mapping_are_reported_not_used(tmp_path):
+    mapping = pd.read_csv(BYO / "conciliazione_google_mapping.csv", dtype=str, keep_default_na=False)
+    mapping.loc[mapping["source"] == "Ruolo in azienda", "concept"] = ""
+    mapping.to_csv(tmp_path / "map.csv", index=False)
+    summary = ingest_survey(BYO / "conciliazione_google.csv", out_dir=tmp_path / "o", root=tmp_path,
+                            mapping=tmp_path / "map.csv")
+    assert summary["unmatched_columns"] == ["Ruolo in azienda"] and "role" in summary["concepts_missing"]
+    assert summary["rows_kept"] == 30

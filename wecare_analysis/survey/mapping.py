@@ -6,7 +6,8 @@ level, note``:
 - ``kind=column``: ``source`` is a header as it appears in the export, ``concept`` a
   codebook question name (``municipality``, ``sex``, ``need_eldercare``…), ``province``,
   ``needs`` (a list of services or needs whose answers name need areas) or ``-`` (ignore
-  the column). When ``level`` is filled the column is the 0/1 (``1``/``0``, ``Y``/empty,
+  the column; ``extra_<name>`` keeps it as an extra column, ``extra_text_<name>`` as restricted free
+  text, as drafted from a form's questions without ``wecare``). When ``level`` is filled the column is the 0/1 (``1``/``0``, ``Y``/empty,
   ``True``/``False``) flag of that level: one column of a split select_multiple;
 - ``kind=value``: ``concept`` a codebook question, ``source`` an answer text as it appears,
   ``level`` its codebook level (an option code, a Likert point ``1``…``k``, an age band
@@ -146,7 +147,7 @@ def rules_from_mapping(mapping: pd.DataFrame, headers: list[str], book: Codebook
     -------
     (rules, ignored)
         One :class:`Rule` per concept that has a column in ``headers``, and the headers the
-        mapping marks ``-``.
+        mapping marks ``-`` (a header with a blank concept is neither: it is reported as not mapped).
 
     Raises
     ------
@@ -163,8 +164,8 @@ def rules_from_mapping(mapping: pd.DataFrame, headers: list[str], book: Codebook
         at = f"{where}, row {i}"
         if kind not in KINDS:
             raise InputError(f"{at}: kind {kind!r} is unknown; expected one of {', '.join(KINDS)}.")
-        if kind == "column" and concept in ("", IGNORE):
-            ignored += [source] if source in present else []
+        if kind == "column" and concept in ("", IGNORE):  # '-': ignored; blank: not mapped yet (reported)
+            ignored += [source] if source in present and concept == IGNORE else []
             continue
         if concept not in valid and not concept.startswith("extra_"):
             raise InputError(f"{at}: concept {concept!r} is no workbench concept; expected a codebook question "
