@@ -38,14 +38,22 @@ HEADER_WORDS = (("comune", "municipality"), ("provincia", "province"), ("sesso",
 _CHOICE_TYPES = ("select_one", "select_multiple", "likert")
 
 
+def is_tool_metadata(header: str) -> bool:
+    """Whether a header is metadata of the survey tool (KoboToolbox, ODK, LimeSurvey, Google/Microsoft Forms).
+
+    >>> is_tool_metadata("Informazioni cronologiche"), is_tool_metadata("_uuid"), is_tool_metadata("Sesso")
+    (True, True, False)
+    """
+    return answer_key(header) in TOOL_META or norm(header).rsplit("/", 1)[-1] in META_COLUMNS
+
+
 def _row(kind: str, source: str, concept: str, level: str = "", note: str = "") -> dict[str, str]:
     return {"kind": kind, "source": source, "concept": concept, "level": level, "note": note}
 
 
 def _header_guess(header: str, book: Codebook, matcher: HeaderMatcher) -> tuple[str, str, str]:
     """``(concept, level, note)`` of one header without a form."""
-    key = answer_key(header)
-    if key in TOOL_META or norm(header) in META_COLUMNS:
+    if is_tool_metadata(lime_code(header) or header):
         return IGNORE, "", "metadata of the survey tool"
     found = matcher.resolve(header)
     if found and found[0] == "meta":
@@ -128,7 +136,7 @@ def _form_rows(headers: list[str], book: Codebook, form: Form) -> tuple[list[dic
         if hit is None and code:  # LimeSurvey "question code & question text" heading
             hit = aliases.get(answer_key(code))
         if hit is None:
-            meta = answer_key(header) in TOOL_META or norm(header).rsplit("/", 1)[-1] in META_COLUMNS
+            meta = is_tool_metadata(code or header)
             rows.append(_row("column", header, IGNORE if meta else "",
                              note="metadata of the survey tool" if meta else "not a question of the form"))
             continue
