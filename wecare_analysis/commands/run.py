@@ -40,6 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="third-sector register (5x1000 list, CSV): the third-sector criterion of transferability")
     p.add_argument("--ahp", type=Path, default=None, metavar="PATH",
                    help="stakeholders' pairwise comparisons (AHP matrix, CSV) instead of equal criteria weights")
+    p.add_argument("--survey", default=None, metavar="EXPORT",
+                   help="survey export to analyse (validated and ingested before the run, as `wecare survey "
+                        "validate` does), or 'demo' for the synthetic demo survey; default: the survey ingested last")
+    chosen = p.add_mutually_exclusive_group()
+    chosen.add_argument("--form", default=None, metavar="FORM.xlsx",
+                        help="XLSForm of --survey with a 'wecare' column (a questionnaire that is not the shipped one)")
+    chosen.add_argument("--mapping", default=None, metavar="MAP",
+                        help="mapping file of --survey (kind,source,concept,level,note; see `wecare survey map`)")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -50,11 +58,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
+def _ingest_chosen_survey(args: argparse.Namespace, region: str) -> None:
+    """``--survey EXPORT [--form F | --mapping M]`` or ``--survey demo``: ingest it now, before the run reads it."""
+    from wecare_analysis.errors import InputError
+    from wecare_analysis.survey.ingest import ingest_survey
+
+    if args.survey is None:
+        if args.form or args.mapping:
+            raise InputError("--form and --mapping describe the export given with --survey EXPORT.")
+        return
+    if args.survey == "demo":
+        from wecare_analysis.demo.survey import write_demo_survey
+        from wecare_analysis.survey.source import DEMO_REGION, demo_survey_path
+
+        path = demo_survey_path(args.root)
+        if not path.is_file():
+            write_demo_survey(path.parent, root=args.root)
+        summary = ingest_survey(path, root=args.root, year=args.year, region=DEMO_REGION)
+    else:
+        summary = ingest_survey(args.survey, root=args.root, year=args.year, region=region, form=args.form,
+                                mapping=args.mapping)
+    sys.stderr.write(f"wecare: survey {summary['file']}: {summary['rows_read']} rows read, {summary['rows_kept']} "
+                     f"kept, {summary['rows_quarantined']} quarantined ({summary['outputs']['quarantine']}).\n")
+
+
 def _run(args: argparse.Namespace) -> int:
     from wecare_analysis import pipeline
     from wecare_analysis.territory import normalise_region
 
     region = normalise_region(args.region)
+    _ingest_chosen_survey(args, region)
     notebooks = pipeline.resolve_notebooks(args.notebooks, args.root)
     provinces = pipeline.resolve_provinces(args.province, args.year, region, args.root)
     results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs,

@@ -7,6 +7,7 @@ into ``out_dir`` (default ``data/processed/survey/``):
 - ``needs.parquet``: the tidy table of :func:`wecare_analysis.survey.tidy.needs_table`;
 - ``quarantine.csv``: ``row, column, value, reason`` for every fault (header only if none);
 - ``validation.json``: the summary returned;
+- ``survey.manifest.json``: which survey it was (:func:`survey_manifest`);
 
 and the free text, if any, into ``data/raw/restricted/<file stem>_free_text.csv``.
 
@@ -58,29 +59,103 @@ def summary_of(result: SurveyValidation, outputs: dict[str, str]) -> dict[str, A
     }
 
 
+def _project_of(path: Path) -> Path | None:
+    """The project a path belongs to: the parent of its nearest ancestor folder named ``data``."""
+    for parent in Path(path).resolve().parents:
+        if parent.name == "data":
+            return parent.parent
+    return None
+
+
+def output_places(path: Path, out_dir: str | os.PathLike[str] | None,
+                  root: str | os.PathLike[str] | None) -> tuple[Path, Path, Path]:
+    """``(output folder, restricted folder, salt file)`` of one ingestion.
+
+    With ``out_dir`` given, nothing is written outside it and the ``data/raw/`` of the project it
+    belongs to (the project of ``out_dir``, else of the export): the free text goes to that
+    project's ``data/raw/restricted/`` and its salt is used; when neither belongs to a project, the
+    free text goes to ``out_dir/restricted/`` and the salt is the project root's if it exists, else
+    a new one in ``out_dir``.
+    """
+    from wecare_analysis.survey.pseudonymise import SALT_FILE, salt_path
+
+    if out_dir is None:
+        return default_output_dir(root), restricted_dir(root), salt_path(root)
+    out = Path(out_dir)
+    project = _project_of(out / "x") or (_project_of(path) if "raw" in Path(path).resolve().parts else None)
+    if project is not None:
+        return out, restricted_dir(project), salt_path(project)
+    salt = salt_path(root)
+    return out, out / "restricted", salt if salt.is_file() else out / SALT_FILE
+
+
+def survey_manifest(path: Path, summary: dict[str, Any], form: str | os.PathLike[str] | None,
+                    mapping: str | os.PathLike[str] | None) -> dict[str, Any]:
+    """Which survey was ingested: file name, SHA-256, modification date, form or mapping and their hashes, rows.
+
+    Written as ``survey.manifest.json`` beside the processed tables; the run's input digests include
+    every ``*manifest.json`` under ``data/processed/``, so ``wecare run --resume`` notices another survey.
+    """
+    import datetime as dt
+
+    def described(file: str | os.PathLike[str] | None) -> dict[str, str] | None:
+        if file is None:
+            return None
+        return {"name": Path(file).name, "sha256": hashlib.sha256(Path(file).read_bytes()).hexdigest()}
+
+    modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date().isoformat()
+    return {"file": path.name, "sha256": summary["survey_sha256"], "modified": modified,
+            "form": described(form), "mapping": described(mapping), "rows_read": summary["rows_read"],
+            "rows_kept": summary["rows_kept"], "rows_quarantined": summary["rows_quarantined"],
+            "concepts_found": summary["concepts_found"], "concepts_missing": summary["concepts_missing"]}
+
+
 def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None,
                   root: str | os.PathLike[str] | None = None, year: int = 2023,
-                  region: str = "01") -> dict[str, Any]:
+                  region: str = "01", form: str | os.PathLike[str] | None = None,
+                  mapping: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Validate ``path``, write the processed tables and return the summary (see the module docstring).
 
-    Raises :class:`~wecare_analysis.errors.InputError` (exit code 2) when the file
-    cannot be used at all; the summary's ``exit_code`` is 0 (all rows kept) or 1.
+    ``form`` (an XLSForm with ``wecare`` columns) or ``mapping`` (a mapping file) read a survey that
+    is not the shipped questionnaire (:func:`~wecare_analysis.survey.concepts.mapped_validation`).
+    The summary adds ``concepts_found`` and ``concepts_missing`` (codebook question names),
+    ``age_bands`` and, for a form or mapping, ``need_scales``. Raises
+    :class:`~wecare_analysis.errors.InputError` (exit code 2) when the file cannot be used at all;
+    the summary's ``exit_code`` is 0 (all rows kept) or 1.
     """
-    result = validate_survey(path, year=year, region=region)
-    out = Path(out_dir) if out_dir is not None else default_output_dir(root)
+    from wecare_analysis.survey.codebook import load_codebook
+    from wecare_analysis.survey.concepts import mapped_validation, summary_extras
+    from wecare_analysis.survey.mapped import effective_codebook
+
+    book = load_codebook()
+    rules = None
+    if form is not None or mapping is not None:
+        result, rules = mapped_validation(path, form=form, mapping=mapping, book=book, year=year, region=region)
+    else:
+        result = validate_survey(path, year=year, region=region)
+    out, restricted_folder, salt_file = output_places(Path(path), out_dir, root)
     source_key = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    shareable, restricted = pseudonymised(result.clean, load_salt(root), source_key)
+    shareable, restricted = pseudonymised(result.clean, load_salt(salt_file.parent), source_key,
+                                          effective_codebook(book, rules or {}))
+    expressed = {q.name: 1 for q in book.need_questions} if rules is not None else None
     outputs = {"respondents": str(out / "respondents.parquet"), "respondents_csv": str(out / "respondents.csv"),
                "needs": str(out / "needs.parquet"), "quarantine": str(out / "quarantine.csv")}
     if len(restricted):
-        outputs["restricted_free_text"] = str(restricted_dir(root) / f"{Path(path).stem}_free_text.csv")
+        outputs["restricted_free_text"] = str(restricted_folder / f"{Path(path).stem}_free_text.csv")
     summary = summary_of(result, outputs)
+    summary.update(summary_extras(result, rules, book))
+    summary.update({"survey_sha256": source_key, "form": str(form) if form else None,
+                    "mapping": str(mapping) if mapping else None})
+    manifest = survey_manifest(Path(path), summary, form, mapping)
     writers: list[tuple[str, Callable[[Path], object]]] = [
         # validation.json first: entered first, it is renamed last, once every other output is in place
         (str(out / "validation.json"),
          lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")),
+        (str(out / "survey.manifest.json"),
+         lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")),
         (outputs["respondents"], lambda tmp: shareable.to_parquet(tmp, index=False)),
-        (outputs["needs"], lambda tmp: needs_table(shareable).to_parquet(tmp, index=False)),
+        (outputs["needs"], lambda tmp: (needs_table(shareable) if expressed is None else
+                                        needs_table(shareable, book, expressed)).to_parquet(tmp, index=False)),
         (outputs["respondents_csv"], lambda tmp: shareable.to_csv(tmp, index=False)),
         (outputs["quarantine"], lambda tmp: result.quarantine.to_csv(tmp, index=False)),
     ]

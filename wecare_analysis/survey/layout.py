@@ -9,10 +9,12 @@ header                          produced by
 ``role``                        plain exports, XLSForm "XML values" without groups
 ``profilo/role``                KoboToolbox/ODK with group prefixes (any depth)
 ``profilo_role``, ``profilo.role``  SPSS and spreadsheets that forbid ``/``
+``profilo-role``                ODK Central CSV (groups joined by ``-``)
 ``Lei è:`` (the Italian label)  KoboToolbox "labels" exports
 ``welfare_forms/bilateral``     KoboToolbox split select_multiple (0/1 columns)
 ``welfare_forms[bilateral]``    LimeSurvey multiple choice (``Y``/empty)
 ``bisogni[need_mobility]``      LimeSurvey array sub-question (also ``bisogni[mobility]``)
+``role. Lei è:``                LimeSurvey "question code & question text" headings
 ==============================  =====================================================
 
 Matching ignores case, surrounding blanks and accents. Columns that match
@@ -31,8 +33,10 @@ from wecare_analysis.survey.codebook import Codebook
 META_COLUMNS = ("_id", "_uuid", "_submission_time", "_index", "start", "end", "today", "deviceid",
                 "_validation_status", "_notes", "_status", "_submitted_by", "__version__", "_tags",
                 "meta/instanceid", "instanceid", "id", "submitdate", "lastpage", "startlanguage", "seed",
-                "startdate", "datestamp")
+                "startdate", "datestamp", "submissiondate", "key", "submitterid", "submittername", "reviewstate",
+                "formversion", "devicetime", "meta-instanceid", "edits", "attachmentspresent", "attachmentsexpected")
 _LIME = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<sub>[^\[\]]+)\]$")
+_LIME_CODE_TEXT = re.compile(r"^(?P<code>[A-Za-z][\w]*(?:\[[^\[\]]+\])?)\.\s+\S")
 
 
 def norm(text: str) -> str:
@@ -67,6 +71,16 @@ class ColumnMap:
         return set(self.direct) | set(self.split)
 
 
+def lime_code(header: str) -> str | None:
+    """The question code of a LimeSurvey "question code & question text" heading, else None.
+
+    >>> lime_code("welfare_forms[bilateral]. Quali forme di welfare… [Bilaterale]"), lime_code("Sesso")
+    ('welfare_forms[bilateral]', None)
+    """
+    found = _LIME_CODE_TEXT.match(header.strip())
+    return found.group("code") if found else None
+
+
 class HeaderMatcher:
     """Resolve export headers to codebook questions (see the module docstring)."""
 
@@ -75,7 +89,8 @@ class HeaderMatcher:
         self.alias: dict[str, str] = {}
         self.options: dict[str, dict[str, str]] = {}
         for q in book.questions:
-            for key in (q.name, q.label, f"{q.group}/{q.name}", f"{q.group}_{q.name}", f"{q.group}.{q.name}"):
+            for key in (q.name, q.label, f"{q.group}/{q.name}", f"{q.group}_{q.name}", f"{q.group}.{q.name}",
+                        f"{q.group}-{q.name}"):  # the last as ODK Central joins groups
                 self.alias.setdefault(norm(key), q.name)
             if q.type == "select_multiple":
                 opts = {}
@@ -87,7 +102,18 @@ class HeaderMatcher:
             self.alias.setdefault(norm(q.need_area or ""), q.name)
 
     def resolve(self, header: str) -> tuple[str, str, str | None] | None:
-        """Return ``('direct', question, None)``, ``('split', question, option)``, ``('meta', name, None)`` or None."""
+        """Return ``('direct', question, None)``, ``('split', question, option)``, ``('meta', name, None)`` or None.
+
+        LimeSurvey "question code & question text" headings (``firm_id. Codice impresa …``,
+        ``welfare_forms[bilateral]. Quali forme … [Bilaterale]``) resolve by their code.
+        """
+        found = self._resolve(header)
+        code = lime_code(header)
+        if found is None and code:
+            found = self._resolve(code)
+        return found
+
+    def _resolve(self, header: str) -> tuple[str, str, str | None] | None:
         h = norm(header)
         if h in META_COLUMNS:
             return ("meta", h, None)

@@ -29,12 +29,28 @@ def profile_counts(table: pd.DataFrame, variable: str, by: str = "province_sigla
     values = table[variable]
     if values.dtype == bool:
         values = values.map({True: "yes", False: "no"})
-    codes = [code for code, _ in book.options(q)]
+    options = list(book.options(q))
+    if variable == "age_class" and not set(values.dropna()) <= {code for code, _ in options}:
+        options = survey_age_bands(values)  # the survey's own bands (a questionnaire of its own)
+    codes = [code for code, _ in options]
     counts = pd.crosstab(values, table[by]).reindex(codes, fill_value=0)
     counts.index = pd.Index([label if label.upper() != label else label.capitalize()
-                             for _, label in book.options(q)], name=q.label)
+                             for _, label in options], name=q.label)
     counts.columns.name = None
     return counts
+
+
+def survey_age_bands(values: pd.Series) -> list[tuple[str, str]]:
+    """``(code, Italian label)`` of the age bands found, youngest first: ``55_plus`` → ``'55 anni e più'``.
+
+    >>> survey_age_bands(pd.Series(["55_plus", "18_34", None]))
+    [('18_34', '18-34 anni'), ('55_plus', '55 anni e più')]
+    """
+    from wecare_analysis.survey.concepts import age_band_edges
+
+    edges = age_band_edges(sorted(set(values.dropna())))
+    return [(code, f"{lo} anni e più" if code.endswith("_plus") else f"{lo}-{hi} anni")
+            for code, (lo, hi) in edges.items()]
 
 
 def respondent_profile(table: pd.DataFrame, by: str = "province_sigla", k: int | None = None,

@@ -101,6 +101,9 @@ def parse_records(text: str, delimiter: str) -> list[CsvRecord]:
     """
     lines = io.StringIO(text, newline="").readlines()
     whole = [line for line in lines if line.strip() and line.count('"') % 2 == 0]  # one record per line
+    if len(whole) == sum(1 for line in lines if line.strip()):  # no record spans lines: one pass, one per line
+        return [CsvRecord(fields, i + 1) for i, fields in enumerate(csv.reader(lines, delimiter=delimiter,
+                                                                               strict=False))]
     widths = [len(fields) for fields in csv.reader(whole, delimiter=delimiter, strict=False)]
     usual = max(set(widths), key=widths.count) if widths else 0
     records: list[CsvRecord] = []
@@ -228,12 +231,20 @@ def read_csv_table(path: Path, raw: bytes, header_score: Callable[[list[str]], i
 
 
 def _header_index(grid: list[list[str]], header_score: Callable[[list[str]], int]) -> int:
-    """Index of the header row: the row, among the first ones, that names most codebook columns."""
-    scores = [header_score([str(c) for c in row]) for row in grid[:_MAX_TITLE_ROWS]]
-    if not scores:
+    """Index of the header row: among the title rows and the first full row, the one naming most columns.
+
+    A data row is never taken as the header: only rows down to the first "full" one (at least
+    half as many filled cells as the widest of the first rows) are candidates, so a header that
+    names nothing known stays the header instead of a respondent's row being promoted.
+    """
+    head = grid[:_MAX_TITLE_ROWS]
+    if not head:
         return 0
+    filled = [sum(1 for c in row if str(c).strip()) for row in head]
+    first_full = next((i for i, n in enumerate(filled) if n >= max(2, max(filled) // 2)), 0)
+    scores = [header_score([str(c) for c in row]) for row in head[:first_full + 1]]
     best = int(np.argmax(scores))
-    return best if scores[best] > 0 else 0
+    return best if scores[best] > 0 else first_full
 
 
 def read_xlsx_table(path: Path, header_score: Callable[[list[str]], int]) -> RawTable:

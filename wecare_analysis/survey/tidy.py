@@ -7,7 +7,9 @@ respondent with these columns:
 column                     meaning
 =========================  ==================================================================
 ``respondent_id``          pseudonymous respondent id (salted hash)
-``firm_id``                pseudonymous firm id: the **cluster** of the design
+``firm_id``                pseudonymous firm id: the **cluster** of the design (when the
+                           questionnaire asked no firm code, the respondent id: each
+                           respondent is its own cluster)
 ``province_sigla``         province ('TO', 'VC', ...): the **stratum** of the design
 ``province_code``          ISTAT province code (int: 1, 2, ..., 96, 103)
 ``municipality_code``      ISTAT municipality code (int, e.g. 1272 Torino), reconciled
@@ -33,6 +35,8 @@ column                     meaning
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from wecare_analysis.survey.codebook import Codebook, load_codebook
@@ -49,8 +53,14 @@ def need_columns(book: Codebook | None = None) -> list[str]:
     return [f"need_{area}" for area in book.need_area_codes]
 
 
-def needs_table(clean: pd.DataFrame, book: Codebook | None = None) -> pd.DataFrame:
+def needs_table(clean: pd.DataFrame, book: Codebook | None = None,
+                expressed_at: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Return the tidy respondent table (columns in the module docstring) of a pseudonymised survey.
+
+    ``expressed_at`` gives, per need question, the lowest answer at which the need counts as
+    expressed (default :data:`NEED_THRESHOLD`; 1 for surveys read through a form or mapping,
+    whose need columns are already 0/1). A need column with unanswered items is float with NaN
+    there (the estimators leave them out); complete ones stay int8.
 
     Examples
     --------
@@ -64,10 +74,15 @@ def needs_table(clean: pd.DataFrame, book: Codebook | None = None) -> pd.DataFra
     for col in PROFILE_COLUMNS:
         if col in clean:
             out[col] = clean[col]
+    if "firm_id" not in out and "respondent_id" in out:  # no firm code asked: each respondent its own cluster
+        out["firm_id"] = out["respondent_id"]
     for col in ("artisan", "dependent_elderly"):
         if col in out:
             out[col] = out[col].eq("yes")
     for q in book.need_questions:
         if q.name in clean:
-            out[q.name] = (pd.to_numeric(clean[q.name]) >= NEED_THRESHOLD).astype("int8")
+            cut = (expressed_at or {}).get(q.name, NEED_THRESHOLD)
+            values = pd.to_numeric(clean[q.name]).astype("Float64")
+            flags = (values >= cut).astype("Float64").where(values.notna())
+            out[q.name] = flags.astype("int8") if flags.notna().all() else flags.astype("float64")
     return out.reset_index(drop=True)

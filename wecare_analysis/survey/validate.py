@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.answers import is_non_response
 from wecare_analysis.survey.codebook import Codebook, Question, load_codebook
 from wecare_analysis.survey.layout import ColumnMap, HeaderMatcher
 from wecare_analysis.survey.readers import RawTable, read_table
@@ -43,6 +44,7 @@ from wecare_analysis.survey.values import (
     integer_parser,
     multiple_parser,
     parse_column,
+    stated_missing,
 )
 
 MASK = "[omesso: dato riservato]"
@@ -127,7 +129,13 @@ def _question_faults(data: pd.DataFrame, book: Codebook, q: Question, cmap: Colu
         parser = {"select_one": choice_parser, "likert": choice_parser,
                   "select_multiple": multiple_parser}.get(q.type)
         parse = parser(book, q) if parser else integer_parser(q)
+    if parse is not None:  # a stated non-response ("Non so") to a question with answers is a missing answer
+        parse = stated_missing(parse)
     parsed, reasons, missing = parse_column(values, parse or (lambda v: (v, None)))
+    if q.type == "municipality":  # ... but the place of the firm is required, stated or not
+        stated = parse_column(values, lambda v: (None, "stated") if is_non_response(v) else (v, None))[1]
+        missing = missing | stated.notna().to_numpy()
+        parsed = parsed.where(stated.isna(), None)
     if q.required and missing.any():
         faults.append(_fault(np.flatnonzero(missing), column, values[missing],
                              f"missing required answer to {q.name}"))
@@ -146,25 +154,35 @@ def _question_faults(data: pd.DataFrame, book: Codebook, q: Question, cmap: Colu
 
 
 def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year: int,
-                         region: str) -> list[pd.DataFrame]:
-    from wecare_analysis.territory import reconcile_municipality_codes
+                         region: str, hints: pd.Series | None = None) -> list[pd.DataFrame]:
+    """Municipalities by ISTAT code, cadastral code or name (:func:`~wecare_analysis.territory.names.match_municipalities`).
 
-    uniques = pd.Series(pd.unique(values[values != ""]), dtype=object)
-    rec = reconcile_municipality_codes(uniques, year=year).set_index(uniques)
+    ``hints`` (a province column, same index) resolves homonyms. Writes ``municipality_code``,
+    ``municipality_status``, ``province_code`` and ``province_sigla`` into ``out``.
+    """
+    from wecare_analysis.territory.names import match_municipalities
+
+    rec = match_municipalities(values, year=year, province=hints)
     munis = _municipalities(year)
-    code = values.map(rec["municipality_code"])
-    status = values.map(rec["status"])
-    unknown = (status == "unknown").to_numpy()
+    code = rec["municipality_code"]
+    status = rec["status"].where(values != "", "")
+    present = (values != "").to_numpy()
+    unknown = present & rec["status"].isin(["unknown", "ambiguous"]).to_numpy()
     region_code = code.map(munis["region_code"])
     national = str(region).lower() == "all"  # a survey of all Italy: no municipality is outside
     outside = ~unknown & code.notna().to_numpy() & (not national) & (
         region_code != (0 if national else int(region))).to_numpy()
     faults = []
     if unknown.any():
-        faults.append(_fault(np.flatnonzero(unknown), column, values[unknown],
-                             f"unknown municipality code: not in the ISTAT {year} list nor retired by a known "
-                             "territorial change; expected a 6-digit ISTAT code (e.g. 001272) or a cadastral "
-                             "code (e.g. L219)"))
+        looks_like_code = values.str.fullmatch(r"\s*(\d{1,6}(\.0)?|[A-Za-z]\d{3})\s*").to_numpy()
+        reasons = np.where(
+            looks_like_code[unknown],
+            f"unknown municipality code: not in the ISTAT {year} list nor retired by a known territorial change; "
+            "expected a 6-digit ISTAT code (e.g. 001272) or a cadastral code (e.g. L219)",
+            "municipality not recognised (" + rec["status"][unknown].astype(str) + "): "
+            + rec["note"][unknown].astype(str) + "; expected an ISTAT municipality name (with the province "
+            "sigla for homonyms, e.g. Calliano (AT)), a 6-digit ISTAT code or a cadastral code")
+        faults.append(_fault(np.flatnonzero(unknown), column, values[unknown], pd.Series(reasons)))
     if outside.any():
         name = code[outside].map(munis["name"]) + " (" + code[outside].map(munis["province_sigla"]) + ")"
         faults.append(_fault(np.flatnonzero(outside), column, values[outside],
@@ -173,7 +191,9 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     out["municipality_status"] = status
     out["province_code"] = (code // 1000).astype("Int64")
     out["province_sigla"] = code.map(munis["province_sigla"])
-    out.attrs["municipality_notes"] = rec.loc[rec["status"] == "reconciled", "note"].to_dict()
+    notes = rec.loc[rec["status"] == "reconciled"].drop_duplicates("input")
+    out.attrs["municipality_notes"] = dict(zip(notes["input"].astype(str), notes["note"]))
+    out["municipality_input"] = values.to_numpy()  # as matched (after a form's names); dropped from the kept rows
     return faults
 
 
@@ -182,7 +202,7 @@ def _duplicate_faults(data: pd.DataFrame, cmap: ColumnMap, out: pd.DataFrame) ->
     if uuid is not None:
         key, what, column = data[uuid].where(data[uuid] != ""), "same _uuid as", uuid
     else:
-        cols = [c for c in out.columns if c not in ("row_number", "municipality_status")]
+        cols = [c for c in out.columns if c not in ("row_number", "municipality_status", "municipality_input")]
         key = pd.util.hash_pandas_object(out[cols].astype(str), index=False)
         what, column = "identical answers to", "(all)"
     dup = (key.duplicated(keep="first") & key.notna()).to_numpy()
@@ -271,6 +291,7 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
                                "reason": quarantine["reason"].to_numpy()})
     clean = out[~bad].reset_index(drop=True)
     warnings = _reconciled_warnings(table, cmap, out, bad)
+    clean = clean.drop(columns=["municipality_input"], errors="ignore")
     return SurveyValidation(path=table.path, table=table, columns=cmap, clean=clean, quarantine=quarantine,
                             rows_read=len(out), warnings=warnings)
 
@@ -280,9 +301,9 @@ def _reconciled_warnings(table: RawTable, cmap: ColumnMap, out: pd.DataFrame, ba
     notes = out.attrs.get("municipality_notes", {})
     if not notes:
         return []
-    raw = table.data[cmap.direct["municipality"]][~bad]
+    raw = out["municipality_input"][~bad]
     counts = raw[(out["municipality_status"][~bad] == "reconciled").to_numpy()].value_counts()
-    return [f"{table.path.name}: municipality code {code!r} in {n} row(s) reconciled: {notes[code]}"
+    return [f"{table.path.name}: municipality {code!r} in {n} row(s) reconciled: {notes.get(code, '')}"
             for code, n in counts.items()]
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.survey.answers import is_non_response, split_labels
 from wecare_analysis.survey.codebook import Codebook, Question, ateco_section_of
 from wecare_analysis.survey.layout import norm
 
@@ -55,6 +56,8 @@ def choice_parser(book: Codebook, q: Question) -> Callable[[str], Parsed]:
         if code is None and ateco:
             code = ateco_section_of(raw.strip())
         if code is None:
+            code = _tolerant(book, q, raw)
+        if code is None:
             return None, f"{raw!r} is not an answer to {q.name}: expected {expected}"
         return code, None
 
@@ -67,14 +70,18 @@ def multiple_parser(book: Codebook, q: Question) -> Callable[[str], Parsed]:
     order = {code: i for i, (code, _label) in enumerate(book.options(q))}
     expected = _expected(book, q)
 
+    labels = [text for pair in book.options(q) for text in pair]
+
     def parse(raw: str) -> Parsed:
         whole = lookup.get(norm(raw))
         if whole is not None:
             return whole, None
-        parts = [p for p in re.split(r"[;,]", raw)] if re.search(r"[;,]", raw) else raw.split()
+        parts = split_labels(raw, labels)  # KoboToolbox labels joined by spaces, labels with spaces
+        if parts is None:
+            parts = [p for p in re.split(r"[;,]", raw) if p.strip()] if re.search(r"[;,]", raw) else raw.split()
         codes = []
         for part in parts:
-            code = lookup.get(norm(part))
+            code = lookup.get(norm(part)) or _tolerant(book, q, part)
             if code is None:
                 return None, f"{part.strip()!r} is not an option of {q.name}: expected {expected}"
             codes.append(code)
@@ -84,6 +91,15 @@ def multiple_parser(book: Codebook, q: Question) -> Callable[[str], Parsed]:
         return " ".join(unique), None
 
     return parse
+
+
+def _tolerant(book: Codebook, q: Question, raw: str) -> str | None:
+    """The codebook code of an answer written otherwise (:func:`~wecare_analysis.survey.guess.guess_level`)."""
+    from wecare_analysis.survey.guess import guess_level
+
+    level, _why = guess_level(book, q.name, raw)
+    codes = {code for code, _ in book.options(q)}
+    return level if level in codes else None
 
 
 def integer_parser(q: Question) -> Callable[[str], Parsed]:
@@ -111,10 +127,20 @@ def flag_value(raw: str) -> bool | None:
     return None
 
 
+def stated_missing(parse: Callable[[str], Parsed]) -> Callable[[str], Parsed]:
+    """``parse`` that reads an explicit non-response (``Non so``, ``Preferisco non rispondere``) as no answer.
+
+    >>> stated_missing(lambda v: (v.upper(), None))("Non so"), stated_missing(lambda v: (v.upper(), None))("si")
+    ((None, None), ('SI', None))
+    """
+    return lambda raw: (None, None) if is_non_response(raw) else parse(raw)
+
+
 def parse_column(values: pd.Series, parse: Callable[[str], Parsed]) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Apply ``parse`` to each distinct value of a column once.
 
-    Values are stripped of surrounding blanks; an empty value is missing (not parsed).
+    Values are stripped of surrounding blanks; an empty value is missing (not parsed). Wrap ``parse``
+    with :func:`stated_missing` to read explicit non-responses as missing answers too.
 
     Returns
     -------
