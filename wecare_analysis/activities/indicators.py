@@ -51,6 +51,7 @@ class ActivitiesIndicators:
     desk: pd.DataFrame
     requests: pd.DataFrame
     focus: pd.DataFrame
+    focus_groups: pd.DataFrame
     free_text: pd.DataFrame | None
     provinces: tuple[tuple[str, str], ...]
     k: int
@@ -113,6 +114,12 @@ def request_counts(desk: pd.DataFrame, provinces, areas: list[str]) -> pd.DataFr
                                                                                 fill_value=0)
     table[REGION_KEY] = table.sum(axis=1)
     return table.rename_axis(index="area", columns=None).astype("int64")
+
+
+def focus_attendance(focus: pd.DataFrame, provinces) -> pd.DataFrame:
+    """Per province: ``focus_groups`` held and the four participant counts."""
+    return _by_province(focus, provinces, {"focus_groups": pd.Series(1, index=focus.index),
+                                           **{c: c for c in PARTICIPANTS}})
 
 
 def focus_indicators(focus: pd.DataFrame, provinces) -> pd.DataFrame:
@@ -222,5 +229,6 @@ def activity_indicators(meetings: pd.DataFrame, desk: pd.DataFrame, focus: pd.Da
         desk=desk_indicators(desk, provinces, denominators),
         requests=request_counts(desk, provinces, areas),
         focus=focus_indicators(focus, provinces),
+        focus_groups=focus_attendance(focus, provinces),
         free_text=None if free_text is None else free_text_counts(free_text, provinces),
         provinces=provinces, k=min_cell(k))

@@ -103,9 +103,16 @@ def load_activities(kind: str, root: str | os.PathLike[str] | None = None,
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def load_notes(kind: str, root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """The restricted (masked) notes of ``kind``: ``source_row, province_sigla, notes`` (researcher only)."""
+def load_notes(kind: str, root: str | os.PathLike[str] | None = None,
+               stems: list[str] | None = None) -> pd.DataFrame:
+    """The restricted (masked) notes of ``kind``: ``source_row, province_sigla, notes`` (researcher only).
+
+    ``stems``: only the notes of the input files with these stems (default: every file).
+    """
     base = Catalog(root).raw / "restricted"
-    parts = [pd.read_csv(p, dtype={"notes": str}) for p in sorted(base.glob(f"*_{kind}_notes.csv"))]
+    files = sorted(base.glob(f"*_{kind}_notes.csv"))
+    if stems is not None:
+        files = [p for p in files if p.name.removesuffix(f"_{kind}_notes.csv") in set(stems)]
+    parts = [pd.read_csv(p, dtype={"notes": str}, keep_default_na=False) for p in files]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["source_row", "province_sigla", "notes"])

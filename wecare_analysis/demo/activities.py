@@ -31,7 +31,7 @@ from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 
 DEMO_PERIOD = ("2023-03-01", "2024-06-30")
-FILE_NAMES = {"meetings": "incontri.csv", "desk": "sportelli.csv", "focus": "focus_group.csv"}
+FILE_NAMES = {"meetings": "incontri_demo.csv", "desk": "sportelli_demo.csv", "focus": "focus_group_demo.csv"}
 MEETINGS_PER_PROVINCE = {"TO": 4, "VC": 1, "NO": 2, "CN": 3, "AT": 1, "AL": 2, "BI": 1, "VB": 1}
 PLACES = {"TO": ["Torino", "Pinerolo", "Ivrea", "Moncalieri"], "VC": ["Vercelli"], "NO": ["Novara", "Borgomanero"],
           "CN": ["Cuneo", "Alba", "Mondovì"], "AT": ["Asti"], "AL": ["Alessandria", "Casale Monferrato"],
