@@ -257,9 +257,9 @@ def _result(path: Path, kind: str, table: RawTable, out: pd.DataFrame, faults: l
     q = pd.concat(faults, ignore_index=True) if faults else pd.DataFrame(columns=["pos", "column", "value", "reason"])
     private = {columns.get("notes")} - {None}
     q.loc[q["column"].isin(private), "value"] = MASK
-    desk = columns.get("desk")
-    if desk is not None:
-        q.loc[q["column"] == desk, "value"] = q.loc[q["column"] == desk, "value"].map(masked_text)
+    # a phone typed into any column (a count, the desk's name) is masked in the quarantine and the messages too
+    q["value"] = q["value"].astype(str).map(masked_text)
+    q["reason"] = q["reason"].astype(str).map(masked_text)
     q["reason"] = [_row_reason(r, rows) for r in q["reason"]]
     q = q.sort_values(["pos", "column"], kind="stable")
     bad = np.zeros(len(out), dtype=bool)
