@@ -5,11 +5,12 @@ Inputs are the validated tables of :func:`wecare_analysis.activities.store.load_
 ISTAT order, and a last row for the region (``province_sigla`` = :data:`REGION_KEY`),
 so that a province with no activity shows zeros instead of vanishing.
 
-Disclosure: desk contacts are people. Every count of desk contacts (and of coded
-free-text answers) under the threshold ``k`` (:func:`wecare_analysis.disclosure.min_cell`)
-is suppressed with its complements (:func:`~wecare_analysis.disclosure.suppression_mask`)
-in the published tables, and a rate per 1,000 firms or workers is shown only
-where its count is. Meetings and focus groups are public events: their counts and
+Disclosure: desk contacts are people. In the published area tables (desk requests,
+coded free-text answers) the counts under the threshold ``k``
+(:func:`wecare_analysis.disclosure.min_cell`) are merged into "altre aree"
+(:func:`published_counts`); the desk contacts of a province are suppressed under ``k``
+with their complements (:func:`~wecare_analysis.disclosure.suppression_mask`), and a
+rate per 1,000 firms or workers is shown only where its count is. Meetings and focus groups are public events: their counts and
 attendance are published as they are.
 
 Denominators (optional): a CSV or XLSX with a province column (``province`` or
@@ -30,7 +31,6 @@ import pandas as pd
 from wecare_analysis.activities.ingest import PARTICIPANTS
 from wecare_analysis.activities.schema import theme_columns
 from wecare_analysis.activities.templates import region_provinces
-from wecare_analysis.disclosure import suppression_mask
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.layout import norm
 
@@ -39,6 +39,9 @@ REGION_KEY = "REGIONE"
 #: The programme's minimum of territorial meetings in every province (seed text: "almeno un'animazione in ogni
 #: provincia").
 MIN_MEETINGS = 1
+#: Row of the published area tables holding the merged cells, and the label of a merged cell.
+OTHER_KEY = "other_areas"
+MERGED_LABEL = "in altre aree"
 DENOMINATOR_COLUMNS = {"province": ("province", "provincia", "sigla"), "firms": ("firms", "imprese"),
                        "workers": ("workers", "addetti", "lavoratori")}
 
@@ -139,18 +142,47 @@ def focus_indicators(focus: pd.DataFrame, provinces) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _merge_step(table: pd.DataFrame, hidden: pd.DataFrame, k: int) -> bool:
+    """Hide one more cell where the published table would still give a merged cell away; True if it did."""
+    provinces = [c for c in table.columns if c != REGION_KEY]
+    for c in table.columns:  # a column's merged cells must add up to 0 or to k or more
+        merged = int(table.loc[hidden[c], c].sum())
+        shown = table.loc[~hidden[c], c]
+        if 0 < merged < k and len(shown):
+            hidden.loc[shown.idxmin(), c] = True
+            return True
+    for r in table.index:  # a published area total must not leave a single non-zero merged cell in its row
+        if REGION_KEY not in table.columns or hidden.loc[r, REGION_KEY]:
+            continue
+        merged = hidden.loc[r, provinces]
+        if merged.sum() == 1 and table.loc[r, provinces][merged].sum() > 0:
+            shown = table.loc[r, provinces][~merged]
+            hidden.loc[r, shown.idxmin() if len(shown) else REGION_KEY] = True
+            return True
+    return False
+
+
 def published_counts(table: pd.DataFrame, k: int) -> pd.DataFrame:
-    """``table`` (counts) as published: cells under ``k`` and their complements replaced by labels.
+    """``table`` (area × province counts, with the ``REGIONE`` total column) as published.
 
-    The complements are chosen on the province columns (the ``REGIONE`` column is their sum and is
-    protected with them).
+    Desk contacts by area and province are sparse: with every cell under ``k`` shown as ``'< k'``, the
+    zeros and the totals let a reader solve for many of them (the audit
+    :func:`~wecare_analysis.disclosure.recoverable_cells` finds them). So, in every column, the cells under
+    ``k`` (zeros included) are merged into a last row :data:`OTHER_KEY` ("altre aree") and shown as
+    :data:`MERGED_LABEL`; more cells are merged, smallest first, while a column's merged sum is between 1
+    and ``k - 1``, or while a published area total leaves a single non-zero merged cell in its row; a
+    column whose whole total is under ``k`` shows ``'< k'`` in its "altre aree" cell.
     """
-    from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, small_cells, suppression_label
+    hidden = table < k
+    for _ in range(table.size):
+        if not _merge_step(table, hidden, k):
+            break
+    from wecare_analysis.disclosure import suppression_label
 
-    mask = suppression_mask(table, k)
-    primary = small_cells(table, k)
-    out = table.astype(object).mask(mask & ~primary, COMPLEMENTARY_LABEL)
-    return out.mask(primary, suppression_label(k))
+    out = table.astype(object).mask(hidden, MERGED_LABEL)
+    other = table.where(hidden, 0).sum().astype("int64").astype(object)
+    out.loc[OTHER_KEY] = other.mask((other > 0) & (other < k), suppression_label(k))  # a column under k in all
+    return out
 
 
 def read_denominators(path: str | os.PathLike[str], region: str = "01") -> pd.DataFrame:

@@ -6,9 +6,9 @@ contacts whose request is that area) and in the focus groups (sum of the theme's
 strengths over the groups). Rank 1 is the highest; ties share the mean of their
 ranks (``pandas.Series.rank(method="average", ascending=False)``).
 
-Desk counts under the disclosure threshold ``k`` are published as ``'< k'``: to
-publish no more than that, every such count is ranked as one value (they tie,
-above the zeros and below the counts of ``k`` or more).
+Desk counts are ranked as published (:func:`~wecare_analysis.activities.indicators.published_counts`):
+a count under the disclosure threshold is merged into "altre aree" and ranks as 0,
+so the ranks tell no more than the published table.
 
 Agreement between two sources is measured over the areas both rank: Kendall's
 tau-b (:func:`scipy.stats.kendalltau`; Kendall 1945, "The treatment of ties in
@@ -44,27 +44,27 @@ def _ranks(values: pd.Series) -> pd.Series:
     return values.rank(method="average", ascending=False)
 
 
-def desk_rank_values(counts: pd.Series, k: int) -> pd.Series:
-    """Desk counts as ranked: every count in ``[1, k-1]`` becomes 0.5, so the suppressed counts tie above the
-    zeros and below every published count.
+def desk_rank_values(published: pd.Series) -> pd.Series:
+    """Published desk counts as ranked: numbers as they are, merged cells (a label) as 0.
 
-    >>> desk_rank_values(pd.Series([0, 2, 4, 9]), 5).tolist()
-    [0.0, 0.5, 0.5, 9.0]
+    >>> desk_rank_values(pd.Series([12, "in altre aree", 5], dtype=object)).tolist()
+    [12.0, 0.0, 5.0]
     """
-    values = counts.astype(float)
-    return values.mask((values > 0) & (values < k), 0.5)
+    return published.map(lambda v: 0.0 if isinstance(v, str) else float(v)).astype(float)
 
 
-def triangulation_table(areas: list[str], survey: pd.Series, desk: pd.Series, focus: pd.Series,
-                        k: int) -> pd.DataFrame:
+def triangulation_table(areas: list[str], survey: pd.Series, desk: pd.Series, focus: pd.Series) -> pd.DataFrame:
     """One row per need area: ``area, survey_share, survey_rank, desk_requests, desk_rank, focus_score,
-    focus_rank`` (ranks as in the module docstring; an area a source has no value for has no rank)."""
+    focus_rank`` (ranks as in the module docstring; an area the survey has no share for has no rank).
+
+    ``desk`` holds the published desk requests per area (numbers, or the merged-cell label).
+    """
     out = pd.DataFrame({"area": areas})
     out["survey_share"] = out["area"].map(survey).astype(float)
-    out["desk_requests"] = out["area"].map(desk).fillna(0).astype("int64")
+    out["desk_requests"] = out["area"].map(desk).fillna(0)
     out["focus_score"] = out["area"].map(focus).fillna(0).astype(float)
     out["survey_rank"] = _ranks(out["survey_share"])
-    out["desk_rank"] = _ranks(desk_rank_values(out["desk_requests"], k))
+    out["desk_rank"] = _ranks(desk_rank_values(out["desk_requests"]))
     out["focus_rank"] = _ranks(out["focus_score"])
     return out[["area", "survey_share", "survey_rank", "desk_requests", "desk_rank", "focus_score", "focus_rank"]]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from wecare_analysis.activities.indicators import REGION_KEY, ActivitiesIndicators, published_counts
+from wecare_analysis.activities.indicators import OTHER_KEY, REGION_KEY, ActivitiesIndicators, published_counts
 from wecare_analysis.activities.schema import GENERAL_INFO, PARTICIPANT_TYPES
 from wecare_analysis.activities.triangulation import agreement, agreement_sentence, triangulation_table
 from wecare_analysis.report.formatting import format_it
@@ -35,6 +35,7 @@ CSV_NAMES = {key: f"attivita_{key}.csv" for key in SHEETS}
 MEETING_HEADERS = {"province_name": "Provincia", "meetings": "Incontri", "below_minimum": "Sotto il minimo",
                    "participants": "Partecipanti", **{c: f"Partecipanti: {lab}" for c, lab in PARTICIPANT_TYPES},
                    "cna_members": "Imprese associate CNA", "new_contacts": "Nuovi contatti"}
+OTHER_LABEL = "Altre aree (conteggi sotto la soglia di riservatezza, riuniti)"
 SOURCE_NAMES = {"survey": "Indagine", "desk": "Sportelli", "focus": "Focus group"}
 
 
@@ -59,7 +60,7 @@ class ActivitiesSection:
 def area_labels() -> dict[str, str]:
     """Italian short label of each need area (and of ``general_info``)."""
     labels = {code: text.split(" (")[0] for code, text, _ in load_codebook().need_areas}
-    return {**labels, GENERAL_INFO[0]: GENERAL_INFO[1]}
+    return {**labels, GENERAL_INFO[0]: GENERAL_INFO[1], OTHER_KEY: OTHER_LABEL}
 
 
 def _place_names(ind: ActivitiesIndicators, region_name: str) -> dict[str, str]:
@@ -81,7 +82,7 @@ def meetings_table(ind: ActivitiesIndicators, province: str | None, region_name:
 def desk_table(ind: ActivitiesIndicators, province: str | None, region_name: str) -> pd.DataFrame:
     """Desk contacts per province, suppressed under ``k``, with the rates per 1,000 where a denominator is given."""
     desk = ind.desk.set_index("province_sigla")
-    shown = published_counts(desk[["contacts"]], ind.k)["contacts"]
+    shown = contacts_published(ind)
     out = pd.DataFrame({"Provincia": [_place_names(ind, region_name)[s] for s in _columns(ind, province)],
                         "Contatti": shown.loc[_columns(ind, province)].to_numpy()})
     for what, header in (("firms", "Contatti ogni 1.000 imprese"), ("workers", "Contatti ogni 1.000 addetti")):
@@ -90,6 +91,13 @@ def desk_table(ind: ActivitiesIndicators, province: str | None, region_name: str
             rate = rate.where(shown.map(lambda v: not isinstance(v, str)), "n.p.")
             out[header] = rate.loc[_columns(ind, province)].to_numpy()
     return out
+
+
+def contacts_published(ind: ActivitiesIndicators) -> pd.Series:
+    """Desk contacts per province and region as published: under ``k`` ``'< k'``, complements ``'n.p.'``."""
+    from wecare_analysis.disclosure import suppressed_counts
+
+    return suppressed_counts(ind.desk.set_index("province_sigla")[["contacts"]], ind.k)["contacts"]
 
 
 def _area_table(counts: pd.DataFrame, ind: ActivitiesIndicators, province: str | None,
@@ -114,20 +122,19 @@ def triangulation_frames(ind: ActivitiesIndicators, survey: pd.Series | None, pr
     """The triangulation table and the agreement table (English columns) of ``province`` or the region."""
     areas = list(load_codebook().need_area_codes)
     place = REGION_KEY if province is None else province
-    desk = ind.requests[place]
+    desk = published_counts(ind.requests, ind.k)[place]
     focus = ind.focus.set_index("area")["strength_total"]
     survey = survey if survey is not None else pd.Series(dtype=float)
-    table = triangulation_table(areas, survey, desk, focus, ind.k)
+    table = triangulation_table(areas, survey, desk, focus)
     return table, agreement(table)
 
 
-def _triangulation_published(table: pd.DataFrame, ind: ActivitiesIndicators, place: str) -> pd.DataFrame:
-    shown_desk = published_counts(ind.requests, ind.k)[place]
+def _triangulation_published(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Area di bisogno": table["area"].map(area_labels()).to_numpy(),
         "Indagine: quota con il bisogno (%)": (100 * table["survey_share"]).round(1).to_numpy(),
         "Indagine: rango": table["survey_rank"].to_numpy(),
-        "Sportelli: richieste": table["area"].map(shown_desk).to_numpy(),
+        "Sportelli: richieste": table["desk_requests"].to_numpy(),
         "Sportelli: rango": table["desk_rank"].to_numpy(),
         "Focus group: forza totale": table["focus_score"].to_numpy(),
         "Focus group: rango": table["focus_rank"].to_numpy()})
@@ -152,7 +159,7 @@ def activities_tables(ind: ActivitiesIndicators, survey: pd.Series | None, provi
               "focus": focus_table(ind)}
     if ind.free_text is not None:
         tables["free_text"] = _area_table(ind.free_text, ind, province, region_name)
-    tables["triangulation"] = _triangulation_published(table, ind, REGION_KEY if province is None else province)
+    tables["triangulation"] = _triangulation_published(table)
     tables["agreement"] = _agreement_published(agree)
     return tables
 
@@ -214,14 +221,14 @@ def _meetings_text(ind: ActivitiesIndicators, province: str | None, region_name:
 
 
 def _top_areas(column: pd.Series, n: int = 3, exclude: tuple[str, ...] = (GENERAL_INFO[0],)) -> str:
-    published = column.drop(list(exclude), errors="ignore")
+    published = column.drop([*exclude, OTHER_KEY], errors="ignore")
     published = published[published.map(lambda v: not isinstance(v, str) and v > 0)].astype(int)
     top = published.sort_values(ascending=False, kind="stable").head(n)
     return "; ".join(f"{area_labels()[a].lower()} ({format_it(v)})" for a, v in top.items())
 
 
 def _desk_text(ind: ActivitiesIndicators, place: str) -> str:
-    contacts = published_counts(ind.desk.set_index("province_sigla")[["contacts"]], ind.k).loc[place, "contacts"]
+    contacts = contacts_published(ind).loc[place]
     if contacts == 0:
         return "Nessun contatto registrato dagli sportelli Info Welfare."
     if isinstance(contacts, str):
