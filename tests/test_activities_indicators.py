@@ -156,7 +156,7 @@ def test_published_desk_cells_respect_the_threshold_and_cannot_be_recovered(demo
         # 'altre aree'; for the desk, the contacts per province are published too)
         attack = recoverable_cells(published.drop(OTHER_KEY), column_totals=counts.sum().astype(float),
                                    total_column=REGION_KEY, k=ind.k)
-        truth = attack.apply(lambda r: counts.loc[r["row"], r["column"]], axis=1)
+        truth = pd.Series([counts.loc[r, c] for r, c in zip(attack["row"], attack["column"])])
         assert len(attack) > 10 and not (attack["recovered"] & (truth > 0)).any(), attack[attack["recovered"]]
 
 

@@ -164,9 +164,9 @@ def _negated(raw: list[tuple[str, int, int]], start: int, end: int, book: Dictio
     for i in range(start - 1, -1, -1):
         if raw[i][2] != clause or content_seen >= book.window:
             break
-        if any(word_matches(words[i], c) for c in book.cues):
-            if not any(_starts_with(words, i + 1, p) for p in book.not_negating):
-                return True
+        if any(word_matches(words[i], c) for c in book.cues) and not any(
+                _starts_with(words, i + 1, p) for p in book.not_negating):
+            return True
         content_seen += words[i] not in book.stopwords
     for i in range(end, len(raw)):
         if raw[i][1] != sentence:

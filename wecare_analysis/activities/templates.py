@@ -158,9 +158,9 @@ def _workbook(kind: str, region: str):
             data.add_data_validation(rule)
             rule.add(cells)
     data.freeze_panes = "A2"
-    help_sheet.append([f"Modello: {KIND_LABELS[kind]}. Una riga per ogni "
-                       f"{'incontro' if kind == 'meetings' else 'contatto' if kind == 'desk' else 'focus group'} "
-                       f"nel foglio «{DATA_SHEET}»; non cambiare le intestazioni."])
+    one = {"meetings": "incontro", "desk": "contatto", "focus": "focus group"}[kind]
+    help_sheet.append([(f"Modello: {KIND_LABELS[kind]}. Una riga per ogni {one} nel foglio «{DATA_SHEET}»; "
+                       "non cambiare le intestazioni.")])
     help_sheet.append([])
     table = instructions(kind, region)
     help_sheet.append(list(table.columns))

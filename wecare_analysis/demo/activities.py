@@ -103,7 +103,7 @@ def demo_desk(rng: np.random.Generator) -> pd.DataFrame:
     capitals = {s: p[0] for s, p in PLACES.items()}
     rows = []
     for sigla, share in DESK_SHARE.items():
-        n = int(round(DESK_CONTACTS * share))
+        n = round(DESK_CONTACTS * share)
         drawn = rng.choice(areas, size=n, p=weights / weights.sum())
         for area in drawn:
             rows.append({"desk": f"{rng.choice(['Epasa Itaco', 'Sanarti'])} {capitals[sigla]}", "province": sigla,

@@ -21,13 +21,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from wecare_analysis.activities.indicators import OTHER_KEY, REGION_KEY, ActivitiesIndicators, published_counts
+from wecare_analysis.activities.indicators import (
+    OTHER_KEY,
+    REGION_KEY,
+    ActivitiesIndicators,
+    published_counts,
+)
 from wecare_analysis.activities.schema import GENERAL_INFO, PARTICIPANT_TYPES
 from wecare_analysis.activities.triangulation import agreement, agreement_sentence, triangulation_table
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.survey.codebook import load_codebook
 
 TITLE = "## Attività del programma"
+SYNTHETIC_NOTE = ("**Dati sintetici dimostrativi**: incontri, contatti degli sportelli e focus group sono simulati, "
+                  "non descrivono attività reali.")
 SHEETS = {"meetings": "Attività - incontri", "desk": "Attività - sportelli", "requests": "Attività - richieste",
           "focus": "Attività - focus group", "free_text": "Attività - testo libero",
           "triangulation": "Attività - triangolazione", "agreement": "Attività - accordo fonti"}
@@ -307,8 +314,7 @@ def section_markdown(ind: ActivitiesIndicators, table: pd.DataFrame, agree: pd.D
     has_survey = bool(table["survey_share"].notna().any())
     parts = [TITLE, ""]
     if synthetic:
-        parts += ["**Dati sintetici dimostrativi**: incontri, contatti degli sportelli e focus group sono "
-                  "simulati, non descrivono attività reali.", ""]
+        parts += [SYNTHETIC_NOTE, ""]
     parts += ["### Incontri di animazione territoriale", "", _meetings_text(ind, province, region_name), "",
               "### Sportelli Info Welfare", "", _desk_text(ind, place), "",
               "### Focus group", "", _focus_text(ind, province), ""]
