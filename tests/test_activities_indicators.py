@@ -200,3 +200,14 @@ def test_triangulation_with_the_weighted_survey_estimates_of_the_demo(tmp_path: 
         table = section.tables["triangulation"]
         assert table["Indagine: rango"].tolist() == _hand_ranks([hand[a] for a in AREAS])
         assert table["Indagine: quota con il bisogno (%)"].tolist() == [round(100 * hand[a], 1) for a in AREAS]
+
+
+def test_researcher_term_table_counts_the_demo_notes(demo) -> None:
+    from wecare_analysis.activities import researcher_term_table
+
+    root, _ind, _s = demo
+    notes = _raw(root, "sportelli_demo.csv")["Note (riservate)"]
+    table = researcher_term_table(root).set_index(["area", "term"])
+    assert table.loc[("supplementary_pension", "fondo pension*"), "answers"] == notes.str.contains("fondo pensione").sum()
+    assert table.loc[("eldercare", "non autosufficien*"), "answers"] == notes.str.contains("non autosufficiente").sum()
+    assert not table.index.get_level_values("term").isin(notes[notes != ""].unique()).any()  # entries, not texts

@@ -235,7 +235,8 @@ def free_text_counts(texts: pd.DataFrame, provinces, book=None) -> pd.DataFrame:
 
 def activity_indicators(meetings: pd.DataFrame, desk: pd.DataFrame, focus: pd.DataFrame,
                         region: str = "01", denominators: pd.DataFrame | None = None,
-                        free_text: pd.DataFrame | None = None, k: int | None = None) -> ActivitiesIndicators:
+                        free_text: pd.DataFrame | None = None, k: int | None = None,
+                        book=None) -> ActivitiesIndicators:
     """All the indicator tables of the programme's activities (see :class:`ActivitiesIndicators`).
 
     Parameters
@@ -250,6 +251,8 @@ def activity_indicators(meetings: pd.DataFrame, desk: pd.DataFrame, focus: pd.Da
         Optional ``province_sigla, text`` table to code (survey answers and desk notes).
     k
         Disclosure threshold (default :func:`~wecare_analysis.disclosure.min_cell`).
+    book
+        Free-text dictionary (default :func:`~wecare_analysis.activities.freetext.load_dictionary`).
     """
     from wecare_analysis.disclosure import min_cell
     from wecare_analysis.survey.codebook import load_codebook
@@ -262,5 +265,5 @@ def activity_indicators(meetings: pd.DataFrame, desk: pd.DataFrame, focus: pd.Da
         requests=request_counts(desk, provinces, areas),
         focus=focus_indicators(focus, provinces),
         focus_groups=focus_attendance(focus, provinces),
-        free_text=None if free_text is None else free_text_counts(free_text, provinces),
+        free_text=None if free_text is None else free_text_counts(free_text, provinces, book),
         provinces=provinces, k=min_cell(k))

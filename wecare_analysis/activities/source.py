@@ -77,6 +77,26 @@ def survey_free_text(root: str | os.PathLike[str] | None = None) -> pd.DataFrame
     return pd.DataFrame({"province_sigla": joined["province_sigla"], "text": text})
 
 
+def free_texts(tables: dict[str, pd.DataFrame], root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """``province_sigla, text``: the survey's free-text answers and the notes of the desk files in ``tables``."""
+    stems = sorted(set(tables["desk"]["source_file"])) if len(tables["desk"]) else []
+    notes = load_notes("desk", root, stems=stems).rename(columns={"notes": "text"})
+    return pd.concat([survey_free_text(root), notes[["province_sigla", "text"]]], ignore_index=True)
+
+
+def researcher_term_table(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """For the researcher only (never published): which dictionary entries matched the free text, and how often.
+
+    Columns ``area, term, answers, negated`` (:func:`wecare_analysis.activities.freetext.term_matches`), over the
+    texts :func:`activities_source` codes; no text is quoted.
+    """
+    from wecare_analysis.activities.freetext import load_dictionary, term_matches
+
+    tables = {kind: load_activities(kind, root) for kind in KINDS} if _user_files(root) else {
+        kind: load_activities(kind, folder=demo_processed_dir(root) / kind) for kind in KINDS}
+    return term_matches(free_texts(tables, root)["text"], load_dictionary(root))
+
+
 def activities_source(root: str | os.PathLike[str] | None = None, year: int = 2023, region: str = "01",
                       denominators: str | os.PathLike[str] | None = None, k: int | None = None,
                       free_text: bool = True) -> tuple[ActivitiesIndicators, bool]:
@@ -94,10 +114,10 @@ def activities_source(root: str | os.PathLike[str] | None = None, year: int = 20
         tables = _demo_tables(root, year, region)
     else:
         tables = {kind: load_activities(kind, root) for kind in KINDS}
-    texts = None
-    if free_text:
-        stems = sorted(set(tables["desk"]["source_file"])) if len(tables["desk"]) else []
-        notes = load_notes("desk", root, stems=stems).rename(columns={"notes": "text"})
-        texts = pd.concat([survey_free_text(root), notes[["province_sigla", "text"]]], ignore_index=True)
+    texts = free_texts(tables, root) if free_text else None
     den = read_denominators(denominators, region) if denominators is not None else None
-    return activity_indicators(tables["meetings"], tables["desk"], tables["focus"], region, den, texts, k), synthetic
+    from wecare_analysis.activities.freetext import load_dictionary
+
+    book = load_dictionary(root) if free_text else None
+    indicators = activity_indicators(tables["meetings"], tables["desk"], tables["focus"], region, den, texts, k, book)
+    return indicators, synthetic
