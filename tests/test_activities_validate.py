@@ -133,3 +133,17 @@ def test_screening_finds_personal_data_not_dates(text: str, found: list[str]) ->
 
     assert personal_data_found(text) == found
     assert ("[omesso]" in masked_text(text)) == bool(found)
+
+
+def test_a_focus_theme_outside_the_codebook_is_reported(tmp_path: Path) -> None:
+    from wecare_analysis.activities.ingest import validate_activities
+
+    header = ("Data;Luogo (comune);Provincia;Partecipanti: imprese;Partecipanti: lavoratori;Partecipanti: enti pubblici;"
+              "Partecipanti: terzo settore;Tema: Salute e prevenzione;Tema: Teletrasporto")
+    path = tmp_path / "focus.csv"
+    path.write_text(header + "\n12/04/2024;Collegno;TO;6;2;1;1;3;2\n", encoding="utf-8")
+    result = validate_activities(path)
+    assert result.kind == "focus" and result.rows_kept == 1
+    assert result.warnings == [("column 'Tema: Teletrasporto' is not a need area of the codebook: its strengths are "
+                               "not used")]
+    assert result.clean.loc[0, "theme_health_prevention"] == 3 and result.clean.loc[0, "theme_housing"] == 0

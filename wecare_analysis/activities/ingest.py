@@ -199,6 +199,21 @@ def _column_map(table: RawTable, kind: str) -> dict[str, str]:
     return columns
 
 
+def _unmatched_warnings(table: RawTable, kind: str, columns: dict[str, str]) -> list[str]:
+    """A warning per column that names no field (ignored); a focus theme outside the codebook says so."""
+    from wecare_analysis.survey.layout import META_COLUMNS, norm
+
+    used = set(columns.values())
+    out = []
+    for header in table.data.columns:
+        if header in used or norm(header) in META_COLUMNS or header.startswith("_unnamed_"):
+            continue
+        theme = kind == "focus" and norm(header).startswith(("tema", "theme_"))
+        out.append(f"column {header!r} " + ("is not a need area of the codebook: its strengths are not used"
+                                           if theme else "is not a column of the template: ignored"))
+    return out
+
+
 def _read(path: str | os.PathLike[str], kind: str | None) -> tuple[RawTable, str]:
     table = read_table(path, lambda row: max(parsing.header_score(k)(row) for k in KINDS))
     if kind is None:
@@ -226,7 +241,7 @@ def validate_activities(path: str | os.PathLike[str], kind: str | None = None,
     data, rows = table.data, table.row_numbers
     out = pd.DataFrame(index=data.index)
     faults: list[pd.DataFrame] = []
-    warnings: list[str] = []
+    warnings = _unmatched_warnings(table, kind, columns)
     for f in fields(kind):
         if f.name not in columns:
             out[f.name] = pd.NA if f.type not in ("text", "label") else ""
@@ -236,8 +251,9 @@ def validate_activities(path: str | os.PathLike[str], kind: str | None = None,
         faults += _field_faults(f, data[columns[f.name]], columns[f.name], out, period, region, today)
     for f in fields(kind):
         if f.type == "municipality" and f.name in columns:
-            found, warnings = _municipality_faults(data[columns[f.name]], columns[f.name], out, year)
+            found, reconciled = _municipality_faults(data[columns[f.name]], columns[f.name], out, year)
             faults += found
+            warnings += reconciled
     if kind == "focus":
         for name in set(theme_columns()) - set(columns):
             out[name] = pd.array([0] * len(out), dtype="Int64")
