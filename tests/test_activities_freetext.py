@@ -1,9 +1,20 @@
 """The free-text coder on Italian answers written for the test (see tests/data/README.md).
 
-``freetext_corpus.csv`` (80 answers) was written and committed before the dictionary; the
-dictionary was then tuned on it (the note of the commit lists what changed), so its figures
-are in-sample. ``freetext_heldout.csv`` (40 answers) was written after the tuning and never
-tuned on: its figures are the honest estimate of how the coder does on new answers.
+``freetext_corpus.csv`` (80 answers) was written and committed before the dictionary (commit
+"Activities: test corpus of 80 Italian free-text answers…"); the dictionary was then written
+and tuned on it, so its figures are in-sample. Before tuning, five areas missed the goal of
+0.8: recall of childcare_3_5 0.67 ("scuola dell'infanzia": the elided "dell'" was not skipped),
+precision of leisure_wellbeing 0.60 ("sport*" matched "sportello" and, by the one-typo rule,
+"spostamenti"), training 0.71 ("corsi di italiano", "formazione sulla sicurezza"), errands 0.75
+("pratich*" matched "pratici" by the typo rule), health 0.83 ("visit*" matched "visto"). The
+changes: one typo only in stems of six letters or more, never at a stem's last letter, and in
+whole words with first and last letters in place; elided articles are stopwords; leisure
+excludes "sportell*"; training excludes "corsi italiano". After: every area ≥ 0.8 (training
+precision 0.83: "formazione sulla sicurezza" is coded training and safety, the corpus says
+safety only). ``freetext_heldout.csv`` (40 answers) was written after the tuning and never
+tuned on: micro precision 0.93, micro recall 0.69; the misses are words the dictionary lacks
+("antinfortunistiche", "rumore", "gite", "bus", "ISEE"), which users can add in
+``data/raw/activities/freetext_dictionary.yaml``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -47,6 +47,17 @@ class Dictionary:
     not_negating: tuple[tuple[str, ...], ...]
     after: tuple[tuple[str, ...], ...]
     window: int
+    #: token → the ``(area, entry index)`` whose first word it matches (filled as tokens are met).
+    first_words: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def entries_starting_with(self, token: str) -> tuple[tuple[str, int], ...]:
+        """The entries whose first word matches ``token`` (memoised per token)."""
+        found = self.first_words.get(token)
+        if found is None:
+            found = tuple((area, i) for area, entries in self.areas.items() for i, entry in enumerate(entries)
+                          if word_matches(token, entry[0]))
+            self.first_words[token] = found
+        return found
 
 
 def _words(entry: str) -> tuple[str, ...]:
@@ -195,18 +206,17 @@ def code_text(text: str, book: Dictionary) -> list[tuple[str, str, bool]]:
     raw = _tokens(text)
     keep = [i for i, (t, _s, _c) in enumerate(raw) if t not in book.stopwords]
     content = [raw[i][0] for i in keep]
-    found: dict[tuple[str, str], bool] = {}
-    for area, entries in book.areas.items():
-        for entry in entries:
-            for at in range(len(content)):
-                if not _starts_with(content, at, entry):
-                    continue
-                if _excluded(content, at, len(entry), book.exclude[area]):
-                    continue
-                negated = _negated(raw, keep[at], keep[at + len(entry) - 1] + 1, book)
-                key = (area, " ".join(entry))
-                found[key] = found.get(key, True) and negated
-    return [(a, e, neg) for (a, e), neg in found.items()]
+    found: dict[tuple[str, int], bool] = {}
+    for at, token in enumerate(content):
+        for area, i in book.entries_starting_with(token):
+            entry = book.areas[area][i]
+            if not _starts_with(content, at, entry) or _excluded(content, at, len(entry), book.exclude[area]):
+                continue
+            negated = _negated(raw, keep[at], keep[at + len(entry) - 1] + 1, book)
+            found[(area, i)] = found.get((area, i), True) and negated
+    order = {area: n for n, area in enumerate(book.areas)}
+    return [(area, " ".join(book.areas[area][i]), found[(area, i)])
+            for area, i in sorted(found, key=lambda key: (order[key[0]], key[1]))]
 
 
 def code_answers(texts: pd.Series, book: Dictionary) -> pd.DataFrame:
