@@ -147,3 +147,15 @@ def test_a_focus_theme_outside_the_codebook_is_reported(tmp_path: Path) -> None:
     assert result.warnings == [("column 'Tema: Teletrasporto' is not a need area of the codebook: its strengths are "
                                "not used")]
     assert result.clean.loc[0, "theme_health_prevention"] == 3 and result.clean.loc[0, "theme_housing"] == 0
+
+
+def test_retired_municipality_names_are_reconciled_and_kept(tmp_path: Path) -> None:
+    from wecare_analysis.activities.ingest import validate_activities
+
+    path = tmp_path / "incontri.csv"
+    path.write_text("Data;Provincia;Comune;Tipo di incontro;Partecipanti: imprese;Partecipanti: lavoratori;"
+                    "Partecipanti: enti pubblici;Partecipanti: terzo settore;Imprese associate CNA presenti;"
+                    "Nuovi contatti\n02/05/2024;Asti;Moransengo;Altro;4;0;1;0;2;1\n", encoding="utf-8")
+    result = validate_activities(path)
+    assert result.rows_kept == 1 and result.clean["municipality_code"].tolist() == [5122]  # Moransengo-Tonengo
+    assert len(result.warnings) == 1 and "Moransengo" in result.warnings[0] and "reconciled" in result.warnings[0]
