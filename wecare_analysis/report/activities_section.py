@@ -301,6 +301,8 @@ def _triangulation_text(table: pd.DataFrame, agree: pd.DataFrame, province: str 
     rows = agree if has_survey else agree[agree["first"] != "survey"]
     text += " " + " ".join(agreement_sentence(r) for _, r in rows.iterrows())
     ranks = [c for c in ("survey_rank", "desk_rank", "focus_rank") if has_survey or c != "survey_rank"]
+    if any(table[c].nunique() < 2 for c in ranks):  # a source without data ranks every area alike
+        return text
     common = table[(table[ranks] <= 5).all(axis=1)]["area"].map(area_labels()).str.lower().tolist()
     text += (f" Tra le prime cinque aree in tutte le fonti: {', '.join(common)}." if common
              else " Nessuna area è tra le prime cinque in tutte le fonti.")
