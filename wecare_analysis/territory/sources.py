@@ -165,7 +165,8 @@ def _column_key(name: object) -> str:
 
 
 def _normalise_columns(df: pd.DataFrame) -> pd.DataFrame:
-    return df.rename(columns=lambda c: COLUMN_ALIASES.get(_column_key(c), _column_key(c)))
+    return df.rename(columns=lambda c: COLUMN_ALIASES.get(_column_key(c),
+                                                          " ".join(str(c).replace("\ufeff", "").split())))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
