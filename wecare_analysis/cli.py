@@ -47,6 +47,7 @@ COMMAND_MODULES: list[str] = [
     "wecare_analysis.commands.services",
     "wecare_analysis.commands.estimate",
     "wecare_analysis.commands.practices",
+    "wecare_analysis.commands.inputs",
 ]
 
 

@@ -64,7 +64,7 @@ def _one_text(value: str, taxonomy: Taxonomy) -> tuple[object, str, str]:
         if key in taxonomy.aliases:
             return taxonomy.aliases[key], "welfare", ""
     for prefix, why in taxonomy.not_welfare_texts.items():
-        if (bare + " ").startswith(prefix if prefix.endswith(" ") else prefix):
+        if (bare + " ").startswith(prefix):
             return np.nan, "not_welfare", why
     return np.nan, "unknown", _nearest_categories(bare, taxonomy)
 

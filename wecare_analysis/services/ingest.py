@@ -31,6 +31,7 @@ raises :class:`~wecare_analysis.errors.InputError` (exit code 2).
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ from wecare_analysis.services.readers import RawServices, read_services_file
 from wecare_analysis.services.taxonomy import Taxonomy, category_codes, load_taxonomy
 
 METRIC_CRS = "EPSG:32632"
+#: Environment variable through which ``wecare run --category`` reaches every validation of the list.
+CATEGORY_ENV = "WECARE_SERVICES_CATEGORY"
 ID_COLUMNS = ("id", "@id", "service_id", "codicescuola", "codice_scuola", "plesso/scuola", "codice")
 NAME_COLUMNS = ("name", "nome", "denominazione", "denominazionescuola", "denominazione struttura")
 CODE_COLUMNS = ("municipality_code", "codice_comune", "codice_istat", "istat", "codicecomunescuola",
@@ -230,6 +233,28 @@ def _placement_hint(n_outside: int, n: int, reason: pd.Series, raw_xy: tuple | N
     return text + "; no usual swap or CRS puts them inside: check --region and the file's CRS."
 
 
+def check_category(category: str, taxonomy: Taxonomy | None = None) -> str:
+    """The code of a ``--category`` value (code or Italian label); InputError listing the codes otherwise."""
+    taxonomy = taxonomy or load_taxonomy()
+    code = category_codes(pd.Series([category]), taxonomy).iloc[0]
+    if pd.isna(code):
+        raise InputError(f"--category {category!r} is not a service category; expected one of "
+                         f"{', '.join(taxonomy.codes)} (or their Italian labels).")
+    return str(code)
+
+
+def _classify(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None, path: Path) -> pd.DataFrame:
+    """:func:`classify_rows`; a list with nothing to classify by takes the category of ``wecare run
+    --category`` (environment variable :data:`CATEGORY_ENV`) when there is one."""
+    try:
+        return classify_rows(df, taxonomy, category, where=str(path))[0]
+    except InputError:
+        fallback = os.environ.get(CATEGORY_ENV)
+        if category is not None or not fallback:
+            raise
+        return classify_rows(df, taxonomy, check_category(fallback, taxonomy), where=str(path))[0]
+
+
 def _points_from_geometry(raw: RawServices, reason: pd.Series) -> gpd.GeoSeries:
     """Points (EPSG:32632) of the geometries; faults written into ``reason``."""
     geoms = raw.geometry
@@ -323,9 +348,8 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     """
     path = Path(path)
     taxonomy = taxonomy or load_taxonomy()
-    if category is not None and pd.isna(category_codes(pd.Series([category]), taxonomy).iloc[0]):
-        raise InputError(f"--category {category!r} is not a service category; expected one of "
-                         f"{', '.join(taxonomy.codes)} (or their Italian labels).")
+    if category is not None:
+        check_category(category, taxonomy)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; expected a service list file (CSV, XLSX, GeoJSON, OSM, "
                          "GeoPackage, Shapefile, Parquet).")
@@ -339,7 +363,7 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
         territory = load_territory(year=year, region=region)
     territory = territory.to_crs(METRIC_CRS)
     raw = read_services_file(path)
-    df, rows = raw.table, raw.rows
+    df = raw.table
     reason = pd.Series(raw.faults, index=df.index, dtype=object)
     keyed = (_first(df.columns, CODE_COLUMNS) or _first(df.columns, MUNICIPALITY_NAME_COLUMNS)) is not None
     raw_xy = None
@@ -392,7 +416,7 @@ def _finish(path: Path, raw: RawServices, reason: pd.Series, points: gpd.GeoSeri
 
     in_region = muni.isin(territory["municipality_code"].astype(float))
     outside_mask = (reason == "") & ~in_region
-    cls, _ = classify_rows(df, taxonomy, category, where=str(path))
+    cls = _classify(df, taxonomy, category, path)
     fault(~outside_mask & (cls["outcome"] != "welfare"), cls["reason"])
     keep = (reason == "") & ~outside_mask
     original = pd.DataFrame(df)
