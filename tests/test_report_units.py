@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wecare_analysis.disclosure import pdf_text
 from wecare_analysis.report import bundle
 from wecare_analysis.report import document as doc
 from wecare_analysis.report import overview as ov
-from wecare_analysis.disclosure import pdf_text
 from wecare_analysis.report.pdf import html_to_pdf, notebook_to_pdf
 
 
