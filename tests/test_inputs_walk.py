@@ -27,13 +27,16 @@ def test_no_command_exits_4_on_any_fixture(path, tmp_path, capsys, monkeypatch, 
     monkeypatch.chdir(project_root)
     copy = tmp_path / path.name  # quarantine files go next to the copy, never into tests/data
     shutil.copyfile(path, copy)
-    for command in COMMANDS:
+    for command in (*COMMANDS, ["survey", "validate"]):
         capsys.readouterr()
-        code = cli.main([*command, str(copy), "--json"])
+        extra = ["--out", str(tmp_path / "survey")] if command[0] == "survey" else []
+        code = cli.main([*command, str(copy), "--json", *extra])
         out, err = capsys.readouterr()
         assert code in (0, 1, 2), (command, path.name, err)
         payload = json.loads(out)  # stdout is JSON whatever happened
         assert "internal error" not in err and "Traceback" not in err
+        if command[0] == "survey":
+            continue
         if code == 2:
             assert payload["errors"] and str(payload["errors"][0]).strip()
         else:

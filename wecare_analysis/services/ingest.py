@@ -43,7 +43,7 @@ import shapely
 
 from wecare_analysis.errors import InputError, outside_path, quarantine_path
 from wecare_analysis.services.classify import classify_rows
-from wecare_analysis.services.placement import municipality_of_points
+from wecare_analysis.services.placement import municipality_of_points, outside_reason, placement_hint
 from wecare_analysis.services.readers import RawServices, read_services_file
 from wecare_analysis.services.taxonomy import Taxonomy, category_codes, load_taxonomy
 
@@ -181,56 +181,6 @@ def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     poly = pts.geom_type.str.contains("Polygon").fillna(False)
     pts[poly] = shapely.point_on_surface(pts[poly].to_numpy())
     return pts
-
-
-def _outside_reason(region: str) -> str:
-    return "outside Italy" if str(region).lower() == "all" else f"outside region {region}"
-
-
-#: Coordinate reference systems tried when most points fall outside the region: a
-#: wrong CRS is the usual cause (Gauss-Boaga Monte Mario of older regional lists,
-#: ED50, Web Mercator of web exports, UTM written in lon/lat columns).
-CANDIDATE_CRS = {"EPSG:3003": "Monte Mario / Italy zone 1, Gauss-Boaga Ovest",
-                 "EPSG:3004": "Monte Mario / Italy zone 2, Gauss-Boaga Est",
-                 "EPSG:23032": "ED50 / UTM 32N", "EPSG:32632": "WGS 84 / UTM 32N",
-                 "EPSG:3857": "Web Mercator", "EPSG:4326": "WGS 84 lon/lat degrees"}
-
-
-def _placement_hint(n_outside: int, n: int, reason: pd.Series, raw_xy: tuple | None,
-                    territory: gpd.GeoDataFrame, region: str) -> str:
-    """A warning when most rows are outside the region or have out-of-range coordinates: try swapped
-    lon/lat and other usual CRSs on the raw coordinates and say which one would put them inside."""
-    bad_range = int((reason == "lon/lat out of range").sum())
-    if n == 0 or (n_outside + bad_range) * 2 <= n:
-        return ""
-    where = _outside_reason(region).replace("outside ", "")
-    text = (f"{n_outside + bad_range} of {n} rows are outside {where} or out of range: the coordinates may "
-            "be swapped or in another coordinate reference system (CRS)")
-    if raw_xy is None:
-        return text + "; check the file's CRS and that --region is the region it covers."
-    x, y, crs = raw_xy
-    ok = x.notna() & y.notna()
-    sample = ok[ok].index[:200]
-    if not len(sample):
-        return text + "."
-    candidates = [("lon/lat swapped", y[sample], x[sample], "EPSG:4326")] if crs == "EPSG:4326" else []
-    candidates += [(f"{code} ({name})", x[sample], y[sample], code) for code, name in CANDIDATE_CRS.items()
-                   if code != crs]
-    best, best_in = "", 0
-    for label, cx, cy, code in candidates:
-        try:
-            pts = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=code).to_crs(METRIC_CRS)
-            inside = int(municipality_of_points(pts, territory).notna().sum())
-        except Exception:  # noqa: BLE001, S112 - a CRS that cannot transform these values is no answer
-            continue
-        if inside > best_in:
-            best, best_in = label, inside
-    if best and best_in * 2 > len(sample):
-        how = ("exchange the lon and lat columns" if best == "lon/lat swapped"
-               else f"convert the coordinates from {best} to EPSG:4326 (lon/lat) or EPSG:32632 (x/y)")
-        return text + (f"; read as {best}, {best_in} of the {len(sample)} rows checked fall inside {where}: "
-                       f"{how}.")
-    return text + "; no usual swap or CRS puts them inside: check --region and the file's CRS."
 
 
 def check_category(category: str, taxonomy: Taxonomy | None = None) -> str:
@@ -429,9 +379,9 @@ def _finish(path: Path, raw: RawServices, reason: pd.Series, points: gpd.GeoSeri
     quarantine.insert(0, "reason", reason[bad])
     quarantine.insert(0, "row", rows[bad])
     outside = original[outside_mask.to_numpy()].copy()
-    outside.insert(0, "reason", _outside_reason(region))
+    outside.insert(0, "reason", outside_reason(region))
     outside.insert(0, "row", rows[outside_mask.to_numpy()])
-    hint = _placement_hint(int(outside_mask.sum()), n, reason, raw_xy, territory, region)
+    hint = placement_hint(int(outside_mask.sum()), n, reason, raw_xy, territory, region)
     if hint:
         warnings.append(hint)
     name_col = _first(df.columns, NAME_COLUMNS)
