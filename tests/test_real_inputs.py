@@ -235,12 +235,14 @@ def test_inputs_validate_counts_and_exit_codes(tmp_path, monkeypatch, capsys, pr
 def test_elenco_comuni_as_downloaded_builds_the_territory(tmp_path):
     from wecare_analysis.territory.build import build_territory
 
-    for name in ("Elenco-comuni-italiani_2023_cp1252_excerpt.csv", "Elenco-comuni-italiani_2020_utf8bom_excerpt.csv"):
+    for name in ("Elenco-comuni-italiani_2023_cp1252_excerpt.csv", "Elenco-comuni-italiani_2020_utf8bom_excerpt.csv",
+                 "situas_comuni_2023_excerpt.csv"):
         folder = tmp_path / name / "2023"
         folder.mkdir(parents=True)
-        shutil.copyfile(DATA / "istat" / name, folder / "Elenco-comuni-italiani.csv")
+        shutil.copyfile(DATA / "istat" / name, folder / ("Elenco-comuni-italiani.csv" if "Elenco" in name
+                                                        else "SITUAS_comuni.csv"))
         gdf, _, repairs = build_territory(2023, "01", folder.parent)
-        assert len(gdf) == 75 and gdf.geometry.notna().all()
+        assert len(gdf) == 75 and gdf.geometry.notna().all()  # Moransengo-Tonengo added by the merger repair
         residents = gdf.groupby("province_sigla")["residents"].sum().to_dict()
         assert residents == {"BI": 168_823, "AT": 394}  # Biella 2023 (domain notes §2); Moransengo-Tonengo
         kinds = pd.Series([r["kind"] for r in repairs]).value_counts()

@@ -194,8 +194,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
             df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
         except (pd.errors.ParserError, ValueError) as err:
             raise InputError(f"{path}: cannot be read as a '{sep}'-separated table ({err}).") from None
-    df = df.apply(lambda col: col.str.strip() if col.dtype == object else col)
-    return _normalise_columns(df)
+    df = _normalise_columns(df.apply(lambda col: col.str.strip() if col.dtype == object else col))
+    return df.loc[:, ~df.columns.duplicated()]  # SITUAS: PRO_COM_T and PRO_COM name the same code
 
 
 def _require(df: pd.DataFrame, columns: list[str], path: Path) -> None:
