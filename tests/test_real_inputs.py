@@ -256,6 +256,7 @@ def test_run_accepts_category_and_a_list_without_categories_uses_it(tmp_path, pi
 
     parser = cli.build_parser()
     assert parser.parse_args(["run", "--services", "x.csv", "--category", "farmacia"]).category == "farmacia"
+    assert cli.main(["run", "--services", "x.csv", "--category", "bar", "--root", str(tmp_path)]) == 2  # nothing run
     path = tmp_path / "farmacie.csv"
     path.write_text("id;nome;latitudine;longitudine\n1;Farmacia Centrale;45,0703;7,6869\n", encoding="utf-8")
     with pytest.raises(InputError, match="give --category"):
