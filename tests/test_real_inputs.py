@@ -264,3 +264,29 @@ def test_run_accepts_category_and_a_list_without_categories_uses_it(tmp_path, pi
     monkeypatch.setenv(CATEGORY_ENV, "farmacia")
     r = validate_services(path, territory=piedmont)
     assert r.kept["category"].tolist() == ["farmacia"] and r.kept["municipality_code"].tolist() == [1272]
+
+
+@pytest.mark.parametrize("kind", ["zip", "xlsx", "parquet", "cr", "quoted_newline"])
+def test_third_sector_register_as_published(tmp_path, piedmont, kind):
+    from wecare_analysis.practices.optional_inputs import read_third_sector
+
+    src = DATA / "practices" / "third_sector.csv"
+    reference = read_third_sector(src, piedmont)
+    raw = src.read_bytes()
+    table = pd.read_csv(src, dtype=str, keep_default_na=False)
+    path = tmp_path / f"ts.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("5x1000_elenco_ammessi.csv", raw)
+    elif kind == "xlsx":
+        table.to_excel(path, index=False)
+    elif kind == "parquet":
+        table.to_parquet(path)
+    elif kind == "cr":
+        path.write_bytes(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    else:  # a name with a quoted line break, as spreadsheets write it
+        path.write_bytes(raw.replace(b"ASSOCIAZIONE ESEMPIO UNO", b'"ASSOCIAZIONE\r\nESEMPIO UNO"'))
+    res = read_third_sector(path, piedmont)
+    assert (res.rows_read, res.rows_kept, res.rows_quarantined, res.rows_outside) == \
+        (reference.rows_read, reference.rows_kept, reference.rows_quarantined, reference.rows_outside) == (8, 5, 2, 1)
+    pd.testing.assert_frame_equal(res.table, reference.table)
