@@ -7,7 +7,6 @@ all eight provinces). Outputs go to ``ROOT/reports/<SIGLA>/`` and ``ROOT/reports
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,8 +23,9 @@ PROVINCES = ("TO", "VC", "NO", "CN", "AT", "AL", "BI", "VB")
 
 
 def pages(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
+    from pypdf import PdfReader
+
+    return len(PdfReader(pdf).pages)
 
 
 def main() -> None:

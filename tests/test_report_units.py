@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from wecare_analysis.disclosure import pdf_text
 from wecare_analysis.report import bundle
 from wecare_analysis.report import document as doc
 from wecare_analysis.report import overview as ov
 from wecare_analysis.report.pdf import html_to_pdf, notebook_to_pdf
+
+
+def _pdf_pages_and_sizes(pdf) -> tuple[int, set[tuple[float, float]]]:
+    """Page count and the distinct page sizes in points (rounded to 0.01), read with pypdf."""
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    return len(pages), {(round(float(p.mediabox.width), 2), round(float(p.mediabox.height), 2)) for p in pages}
 
 
 def _estimates() -> pd.DataFrame:
@@ -92,10 +99,9 @@ def test_html_to_pdf_is_a4_with_page_numbers(tmp_path) -> None:
     (tmp_path / "r.html").write_text(f"<html><head><title>Prova</title></head><body><h1>Prova</h1>{body}</body></html>",
                                      encoding="utf-8")
     pdf = html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "595.276 x 841.89 pts (A4)" in info
-    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages, sizes = _pdf_pages_and_sizes(pdf)
+    assert sizes == {(595.28, 841.89)}  # A4: 210 x 297 mm = 595.276 x 841.89 pt
+    text = pdf_text(pdf)
     assert pages >= 3 and f"Pagina {pages} di {pages}" in text and "Pagina 1 di" in text
 
 
@@ -125,10 +131,9 @@ def test_notebook_to_pdf_prints_the_compact_edition(tmp_path) -> None:
     assert "--jp-layout-color0" in screen and "--jp-layout-color0" not in printed
     assert len(printed) < len(screen) / 5 and "<script" not in printed and 'lang="it"' in printed
     pdf = notebook_to_pdf(tmp_path / "nb.ipynb", tmp_path / "r.pdf", title="Prova")
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert "595.276 x 841.89 pts (A4)" in info
-    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages, sizes = _pdf_pages_and_sizes(pdf)
+    assert sizes == {(595.28, 841.89)}  # A4: 210 x 297 mm = 595.276 x 841.89 pt
+    text = pdf_text(pdf)
     assert pages >= 3 and f"Pagina {pages} di {pages}" in text and "Sezione 2" in text
     assert "AVVISO_TECNICO" not in text and "Istruzioni" not in text
 

@@ -67,7 +67,9 @@ def test_ministry_registry_is_counted_by_cadastral_code():
     assert (r.kept["placed_by"] == "code").all() and r.kept.geometry.isna().all()
     assert r.rows_outside_region == 1  # F205 Milano
     reasons = r.quarantine.set_index("row")["reason"]
-    assert reasons[4].startswith("unknown category") and reasons[6].startswith("unknown municipality code")
+    # a primary school is a real school, not an unknown category (issue 15)
+    assert reasons[4].startswith("not a welfare service category: 'SCUOLA PRIMARIA' is a primary school")
+    assert reasons[6].startswith("unknown municipality code")
     assert reasons[7].startswith("duplicate id")
 
 

@@ -48,6 +48,7 @@ COMMAND_MODULES: list[str] = [
     "wecare_analysis.commands.estimate",
     "wecare_analysis.commands.practices",
     "wecare_analysis.commands.activities",
+    "wecare_analysis.commands.inputs",
 ]
 
 

@@ -297,12 +297,28 @@ def recoverable_cells(published: pd.DataFrame, row_totals: pd.Series | None = No
 TEXT_SUFFIXES = {".html", ".htm", ".csv", ".json", ".ipynb", ".svg", ".txt", ".md", ".log", ".xml"}
 
 
+def pdf_text(path: str | os.PathLike[str]) -> str:
+    """The text layer of a PDF, page after page (pypdf, no system program), pages joined by form feeds.
+
+    A PDF that cannot be parsed raises :class:`~wecare_analysis.errors.InputError` naming the file.
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        return "\f".join(page.extract_text() or "" for page in PdfReader(path).pages)
+    except (PyPdfError, ValueError, KeyError) as err:
+        from wecare_analysis.errors import InputError
+
+        raise InputError(f"{path}: cannot be read as a PDF ({err}).") from None
+
+
 def published_text(path: str | os.PathLike[str]) -> str:
     """The text a reader of a published file can see, for screening.
 
     Text files as they are; ``.xlsx`` every cell of every sheet; ``.gpkg`` every
     attribute of every layer (and the raw file); ``.pdf`` its text layer
-    (``pdftotext`` from poppler); any other file (PNG...) its bytes decoded as latin-1.
+    (:func:`pdf_text`); any other file (PNG...) its bytes decoded as latin-1.
     """
     from pathlib import Path
 
@@ -327,13 +343,7 @@ def published_text(path: str | os.PathLike[str]) -> str:
             parts.append(frame.to_csv(index=False))
         return "\n".join(parts)
     if suffix == ".pdf":
-        import shutil
-        import subprocess
-
-        if shutil.which("pdftotext") is None:
-            raise RuntimeError("pdftotext (Debian package poppler-utils) is needed to screen PDF files")
-        return subprocess.run(["pdftotext", "-enc", "UTF-8", str(p), "-"], check=True, capture_output=True,
-                              text=True).stdout
+        return pdf_text(p)
     return p.read_bytes().decode("latin-1")
 
 

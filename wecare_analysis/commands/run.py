@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--services", type=Path, default=None, metavar="PATH",
                    help="service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV) instead of the demo "
                         "services; validated first, bad rows to PATH.quarantine.csv")
+    p.add_argument("--category", default=None, metavar="CATEGORY",
+                   help="category of every row of --services when the list has no category column or OSM tags "
+                        "(as in 'wecare services validate --category')")
     p.add_argument("--mef", type=Path, default=None, metavar="PATH",
                    help="MEF IRPEF income by municipality (CSV as published): the income criterion of transferability")
     p.add_argument("--third-sector", type=Path, default=None, metavar="PATH",
@@ -88,6 +91,11 @@ def _run(args: argparse.Namespace) -> int:
 
     region = normalise_region(args.region)
     _ingest_chosen_survey(args, region)
+    if args.category is not None:
+        from wecare_analysis.services.ingest import CATEGORY_ENV, check_category
+
+        check_category(args.category)
+        os.environ[CATEGORY_ENV] = args.category  # read by every validation of the list, kernels included
     notebooks = pipeline.resolve_notebooks(args.notebooks, args.root)
     provinces = pipeline.resolve_provinces(args.province, args.year, region, args.root)
     results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs,

@@ -1,7 +1,10 @@
 """``wecare services validate PATH [--region CODE] [--category C] [--quarantine FILE] [--json]``.
 
-Reads a service list (GeoJSON/OSM export, GeoPackage, Shapefile, CSV with
-coordinates or with a municipality code), places each service in its
+Reads a service list (GeoJSON/overpass-turbo export, Overpass JSON or ``.osm``
+XML, GeoPackage, Shapefile, GeoParquet/Parquet, CSV/XLSX with coordinates, or a
+registry keyed by ISTAT code, cadastral code or municipality name), classifies
+each row (welfare category; not a welfare service category; unknown value, named
+with the nearest categories), places each service in its
 municipality and writes the rejected rows with their reason to a quarantine
 file (default ``PATH.quarantine.csv``, next to the input, which stays in
 ``data/raw/``) and the rows placed outside the region to ``PATH.outside.csv``
@@ -26,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="services_command", metavar="ACTION")
     v = actions.add_parser("validate", help="read, classify and place a service list; quarantine bad rows",
                            description=__doc__.split("\n\n")[1])
-    v.add_argument("path", type=Path, help="GeoJSON, GeoPackage, Shapefile or CSV")
+    v.add_argument("path", type=Path, help="GeoJSON, Overpass JSON/XML, GeoPackage, Shapefile, (Geo)Parquet, CSV or XLSX")
     v.add_argument("--region", default="01", help="ISTAT region code (default 01 Piedmont) or 'all'")
     v.add_argument("--category", help="category of every row when the file has no category column")
     v.add_argument("--quarantine", type=Path, help="quarantine CSV (default PATH.quarantine.csv)")

@@ -107,7 +107,10 @@ def read_comparison_matrix(path: str | os.PathLike[str]) -> pd.DataFrame:
     text = p.read_bytes().decode("utf-8-sig", errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
     delim = ";" if first.count(";") > first.count(",") else ","
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if any(c.strip() for c in r)]
+    except csv.Error as err:
+        raise InputError(f"{p.name}: not a comparison matrix in CSV ({err}).") from None
     if len(rows) < 3:
         raise InputError(f"{p.name}: expected a header row and at least two item rows.")
     items = [c.strip() for c in rows[0][1:] if c.strip()]

@@ -18,6 +18,11 @@ Formats (domain notes §7):
   with a 6-digit ISTAT ``codice_comune`` and ``X`` flags; an entity counts as third
   sector when ``ets_e_onlus`` is ``X``.
 
+Files as published: CSV (any of ``; , TAB |``, CR, LF or CRLF line ends, quoted
+line breaks, a bare CR inside a field read as a space), a zip archive holding the
+CSV (or XLSX), XLSX and Parquet. A file that cannot be read at all is
+``non utilizzabile`` with the reason, never an exception.
+
 A file with another delimiter is read with the delimiter it uses (and says so);
 municipality codes are reconciled with
 :func:`wecare_analysis.territory.reconcile_municipality_codes` (retired codes go to
@@ -37,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
+from wecare_analysis.errors import InputError
 
 ABSENT, USED, PARTLY_USED, UNUSABLE = "assente", "usato", "usato in parte", "non utilizzabile"
 QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
@@ -101,30 +107,90 @@ def parse_number(text: str) -> float | None:
     return None
 
 
-def _read_grid(path: Path, expected: str, result: OptionalInput) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    raw = path.read_bytes()
+def _decode_text(raw: bytes, result: OptionalInput) -> str:
+    """Text of a CSV: UTF-8 (BOM) or Windows-1252; a bare CR inside a CRLF/LF file is a space, a CR-only file
+    has CR line ends."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
         result.messages.append("Il file non è in UTF-8: letto come Windows-1252.")
-    lines = text.splitlines()
-    header_line = next((ln for ln in lines if ln.strip()), "")
-    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    if "\n" in text:
+        bare = len(re.findall(r"\r(?!\n)", text))
+        if bare:
+            text = re.sub(r"\r(?!\n)", " ", text)
+            result.messages.append(f"{bare} ritorni a capo isolati (CR) dentro i campi letti come spazi.")
+        return text
+    return text.replace("\r", "\n")
+
+
+def _zip_member(path: Path) -> tuple[str, bytes]:
+    """The table inside a zipped file as published (the first CSV/TXT, else XLSX member)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
+            pick = next((n for n in names if n.lower().endswith((".csv", ".txt"))), None) or next(
+                (n for n in names if n.lower().endswith(".xlsx")), None)
+            if pick is None:
+                raise InputError(f"{path}: the zip archive holds no CSV or XLSX file (found: "
+                                 f"{', '.join(names) or 'nothing'}).")
+            return pick, zf.read(pick)
+    except zipfile.BadZipFile as err:
+        raise InputError(f"{path}: not a valid zip archive ({err}).") from None
+
+
+def _frame_grid(df: pd.DataFrame, first_line: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    header = [str(c) for c in df.columns]
+    cells = df.astype(object).where(df.notna(), "").astype(str).to_numpy().tolist()
+    return header, [(first_line + i, row) for i, row in enumerate(cells)]
+
+
+def _read_table(path: Path, raw: bytes, name: str, expected: str,
+                result: OptionalInput) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and ``(line, cells)`` rows of a CSV, XLSX or Parquet file (content ``raw``)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".xlsx", ".xlsm") or raw[:4] == b"PK\x03\x04" and suffix != ".zip":
+        try:
+            return _frame_grid(pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False), 2)
+        except Exception as err:  # noqa: BLE001 - openpyxl raises several types for damaged workbooks
+            raise InputError(f"{path}: cannot be read as an Excel workbook ({err}).") from None
+    if suffix in (".parquet", ".pq") or raw[:4] == b"PAR1":
+        try:
+            return _frame_grid(pd.read_parquet(io.BytesIO(raw)), 2)
+        except Exception as err:  # noqa: BLE001 - pyarrow raises several types for damaged files
+            raise InputError(f"{path}: cannot be read as Parquet ({err}).") from None
+    if b"\x00" in raw[:65536]:
+        raise InputError(f"{path}: not a text table (NUL bytes found); expected a CSV, XLSX, Parquet or zipped CSV.")
+    text = _decode_text(raw, result)
+    header_line = next((ln for ln in text.split("\n") if ln.strip()), "")
+    counts = {d: header_line.count(d) for d in (";", ",", "\t", "|")}
     delim = max(counts, key=counts.get) if max(counts.values()) > 0 else expected
     if delim != expected:
-        names = {";": "punto e virgola", ",": "virgola", "\t": "tabulazione"}
+        names = {";": "punto e virgola", ",": "virgola", "\t": "tabulazione", "|": "barra verticale"}
         result.messages.append(f"Separatore atteso «{names[expected]}», trovato «{names[delim]}»: il file è stato "
                                f"letto con il separatore trovato.")
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
-    rows = [(i + 1, r) for i, r in enumerate(reader)]
-    rows = [(n, r) for n, r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return [], []
-    header = [c.strip().replace("\ufeff", "") for c in rows[0][1]]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)
+    rows, start = [], 1
+    for r in reader:
+        rows.append((start, r))
+        start = reader.line_num + 1
+    header = [c.strip() for c in rows[0][1]] if rows else []
+    return header, rows[1:]
+
+
+def _read_grid(path: Path, expected: str, result: OptionalInput) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header (trailing empty cells dropped) and non-empty rows of the file, whatever its format."""
+    name, raw = (path.name, path.read_bytes()) if path.suffix.lower() != ".zip" else _zip_member(path)
+    if name != path.name:
+        result.messages.append(f"Letto il file «{name}» contenuto nell'archivio.")
+    header, rows = _read_table(path, raw, name, expected, result)
+    rows = [(n, r) for n, r in rows if any(str(c).strip() for c in r)]
+    header = [str(c).strip().replace("\ufeff", "") for c in header]
     while header and header[-1] == "":
         header.pop()  # the trailing empty column of MEF files
-    return header, rows[1:]
+    return header, rows
 
 
 def _columns(header: list[str], wanted: list[str]) -> dict[str, int] | None:
@@ -217,7 +283,12 @@ def read_mef_irpef(path: str | os.PathLike[str] | None, territory: pd.DataFrame,
     result, p = _start("mef_irpef", path)
     if p is None:
         return result
-    header, rows = _read_grid(p, ";", result)
+    try:
+        header, rows = _read_grid(p, ";", result)
+    except InputError as err:
+        result.status = UNUSABLE
+        result.messages.append(err.message)
+        return result
     result.rows_read = len(rows)
     cols = _columns(header, [MEF_CODE, MEF_FREQUENCY, MEF_AMOUNT])
     if cols is None:
@@ -256,7 +327,12 @@ def read_third_sector(path: str | os.PathLike[str] | None, territory: pd.DataFra
     result, p = _start("terzo_settore", path)
     if p is None:
         return result
-    header, rows = _read_grid(p, ",", result)
+    try:
+        header, rows = _read_grid(p, ",", result)
+    except InputError as err:
+        result.status = UNUSABLE
+        result.messages.append(err.message)
+        return result
     result.rows_read = len(rows)
     cols = _columns(header, [TS_CODE])
     if cols is None:

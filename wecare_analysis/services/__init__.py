@@ -1,5 +1,6 @@
-"""Service offer: taxonomy, ingest with quarantine, placement in municipalities."""
+"""Service offer: readers of every format, taxonomy and classification, ingest with quarantine, placement."""
 
+from wecare_analysis.services.classify import classify_rows, classify_tags, classify_texts
 from wecare_analysis.services.ingest import ServiceValidation, validate_services
 from wecare_analysis.services.placement import (
     municipality_of_codes,
@@ -14,6 +15,9 @@ __all__ = [
     "Taxonomy",
     "category_codes",
     "classify_osm",
+    "classify_rows",
+    "classify_tags",
+    "classify_texts",
     "load_taxonomy",
     "municipality_of_codes",
     "municipality_of_points",

@@ -1,31 +1,38 @@
 """Read a list of services, classify it, place it in municipalities, quarantine what cannot be used.
 
-Formats: GeoJSON (also overpass-turbo OSM exports), GeoPackage, Shapefile (any
-CRS, converted to EPSG:32632), CSV with ``lon,lat`` (degrees) or ``x,y``
-(EPSG:32632 metres), and CSV lists keyed only by municipality (6-digit ISTAT or
-cadastral code, e.g. the Ministry of Education school registries): those are
-counted in their municipality, without a point.
+Formats (:mod:`~wecare_analysis.services.readers`): GeoJSON and overpass-turbo
+exports (read feature by feature), Overpass JSON and XML (``.osm``), GeoPackage,
+Shapefile, GeoParquet and Parquet (any CRS, converted to EPSG:32632), CSV and
+XLSX with coordinates under the usual names (``lon/lat``, ``longitude/latitude``,
+``longitudine/latitudine``, ``latitude_*``, ``x/y`` in degrees or EPSG:32632
+metres; decimal commas accepted), and lists keyed only by municipality — ISTAT
+code, cadastral code (the Ministry of Education school registries) or name,
+with or without a province column (:func:`wecare_analysis.territory.names.match_municipalities`).
+A row without coordinates is placed by its municipality when the list has one.
 
-The category comes from a ``category``/``categoria``/``tipologia`` column
-(code, Italian label or alias of :mod:`~wecare_analysis.services.taxonomy`),
-from the school grade of a ministry registry, or from the OSM tags.
+Classification: :mod:`~wecare_analysis.services.classify` (a welfare category;
+not a welfare service category; an unknown value, named with the nearest known
+categories).
 
 A row is quarantined, with its reason, when its geometry is missing, empty,
-invalid, degenerate (a line or a zero-area polygon) or at 0,0; its category is
-unknown; its id repeats an earlier row; its capacity is negative or not a
-number; its municipality code is unknown. Rows placed outside the region are
-counted apart, written to ``PATH.outside.csv`` by the command, and when they
+invalid, degenerate (a line, a zero-area polygon, a ring that cannot be built)
+or at 0,0; its id repeats an earlier row; its capacity is negative or not a
+number; its municipality is unknown or ambiguous; its category is not a welfare
+category or unknown. Rows placed outside the region are counted apart (whatever
+their category), written to ``PATH.outside.csv`` by the command, and when they
 (with out-of-range coordinates) are more than half of the rows a warning says
 whether swapped lon/lat or another usual CRS would put them inside. A CSV line
-with a wrong number of fields (a delimiter inside an unquoted value) or an
-unclosed quote is quarantined with that reason; the following lines are read
-normally. Invariant: ``rows_kept + rows_quarantined + rows_outside_region == rows_read``.
+with a wrong number of fields or an unclosed quote is quarantined with that
+reason; the following lines are read normally.
+Invariant: ``rows_kept + rows_quarantined + rows_outside_region == rows_read``.
 A file that cannot be read at all (missing, empty, no CRS, no usable column)
 raises :class:`~wecare_analysis.errors.InputError` (exit code 2).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,19 +42,25 @@ import pandas as pd
 import shapely
 
 from wecare_analysis.errors import InputError, outside_path, quarantine_path
-from wecare_analysis.services.placement import municipality_of_codes, municipality_of_points
-from wecare_analysis.services.taxonomy import Taxonomy, category_codes, classify_osm, load_taxonomy
+from wecare_analysis.services.classify import classify_rows
+from wecare_analysis.services.placement import municipality_of_points, outside_reason, placement_hint
+from wecare_analysis.services.readers import RawServices, read_services_file
+from wecare_analysis.services.taxonomy import Taxonomy, category_codes, load_taxonomy
 
 METRIC_CRS = "EPSG:32632"
-GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
-CATEGORY_COLUMNS = ("category", "categoria", "tipologia", "tipo", "type")
-ID_COLUMNS = ("id", "@id", "service_id", "codicescuola", "codice")
-NAME_COLUMNS = ("name", "nome", "denominazione", "denominazionescuola")
+#: Environment variable through which ``wecare run --category`` reaches every validation of the list.
+CATEGORY_ENV = "WECARE_SERVICES_CATEGORY"
+ID_COLUMNS = ("id", "@id", "service_id", "codicescuola", "codice_scuola", "plesso/scuola", "codice")
+NAME_COLUMNS = ("name", "nome", "denominazione", "denominazionescuola", "denominazione struttura")
 CODE_COLUMNS = ("municipality_code", "codice_comune", "codice_istat", "istat", "codicecomunescuola",
-                "codice_catastale", "cod_comune")
-SCHOOL_GRADE = "descrizionetipologiagradoistruzionescuola"
-SCHOOL_GRADES = {"scuola infanzia": "scuola_infanzia", "scuola dell'infanzia": "scuola_infanzia"}
-OSM_KEYS = ("amenity", "leisure", "healthcare", "social_facility", "office")
+                "codice_catastale", "cod_comune", "pro_com", "codice comune", "codice istat comune",
+                "codice_istat_comune", "cod_istat", "codice catastale")
+MUNICIPALITY_NAME_COLUMNS = ("comune", "nome_comune", "descrizionecomune", "municipality", "denominazione comune",
+                             "denominazione_comune", "citta", "città", "nome comune")
+PROVINCE_COLUMNS = ("provincia", "pr", "sigla_provincia", "sigla provincia", "prov", "sigla")
+LON_COLUMNS = ("lon", "lng", "long", "longitude", "longitudine", "lon_wgs84", "x_wgs84")
+LAT_COLUMNS = ("lat", "latitude", "latitudine", "lat_wgs84", "y_wgs84")
+CAPACITY_COLUMNS = ("capacity", "capacita", "capacità", "posti", "capienza", "posti letto", "posti_letto")
 
 
 @dataclass
@@ -129,73 +142,18 @@ def _first(columns: pd.Index, names: tuple[str, ...]) -> str | None:
     return next((lower[n] for n in names if n in lower), None)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV service list as strings; damaged lines are kept and their fault stored in ``attrs``.
-
-    ``attrs["rows"]`` is the file line of each row (header = line 1), ``attrs["row_faults"]``
-    the reason a row cannot be used (a field count different from the header's: a
-    delimiter inside an unquoted value; an unclosed quote) or ``""``, and
-    ``attrs["raw_records"]`` the fields of those rows as found, joined back.
-    """
-    from wecare_analysis.survey.readers import parse_records, unique_names
-
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputError(f"{path}: the file is empty; expected a header line and at least one row.")
-    if b"\x00" in raw[:65536]:
-        raise InputError(f"{path}: not a text file (NUL bytes found); expected a CSV with a header line.")
-    text = next(decoded for decoded in (_decode(raw, enc) for enc in ("utf-8-sig", "cp1252", "latin-1"))
-                if decoded is not None)
-    header = text.splitlines()[0]
-    sep = ";" if header.count(";") > header.count(",") else ","
-    records = [rec for rec in parse_records(text, sep) if any(f.strip() for f in rec.fields) or rec.fault]
-    columns = unique_names([str(c).strip() for c in records[0].fields])
-    body = records[1:]
-    if not body:
-        raise InputError(f"{path}: no data rows after the header.")
-    width = len(columns)
-    faults = []
-    for rec in body:
-        if len(rec.fields) > width and not any(f.strip() for f in rec.fields[width:]):
-            rec.fields = rec.fields[:width]  # trailing empty fields (spreadsheet exports): nothing is lost
-        if not rec.fault and len(rec.fields) != width:
-            rec.fault = (f"the row has {len(rec.fields)} fields, the header has {width} (a '{sep}' inside an "
-                         "unquoted value, or a truncated line); quote that value")
-        faults.append(rec.fault)
-    cells = [(rec.fields + [""] * width)[:width] for rec in body]
-    df = pd.DataFrame(cells, columns=columns, dtype=object)
-    df = df.mask(df.isin(["", "Non Disponibile"]))
-    df.attrs["decimal_comma"] = sep == ";"
-    df.attrs["rows"] = np.array([rec.line for rec in body], dtype=np.int64)
-    df.attrs["row_faults"] = np.array(faults, dtype=object)
-    df.attrs["raw_records"] = np.array([sep.join(rec.fields) if rec.fault else "" for rec in body], dtype=object)
-    return df
+def _prefixed(columns: pd.Index, prefix: str) -> str | None:
+    """The first column whose name starts with ``prefix`` (``latitude_wgs84``, ``Latitudine (WGS84)``)."""
+    return next((c for c in columns if str(c).strip().lower().startswith(prefix)), None)
 
 
-def _decode(raw: bytes, encoding: str) -> str | None:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        return None
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
-def _read_geo(path: Path) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as err:  # noqa: BLE001 - pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: cannot be read as a geographic file ({err}).") from None
-    if len(gdf) == 0:
-        raise InputError(f"{path}: the file has no features.")
-    if gdf.crs is None:
-        raise InputError(f"{path}: the layer has no coordinate reference system (CRS); add the .prj file or "
-                         "save it again with its CRS (EPSG:4326 or EPSG:32632).")
-    return gdf
-
-
-def _numbers(col: pd.Series, decimal_comma: bool) -> pd.Series:
+def _numbers(col: pd.Series) -> pd.Series:
+    """Numbers written with a decimal point or a decimal comma (``45,0703``); NaN when not a number."""
     s = col.astype("string").str.strip()
-    if decimal_comma:
-        s = s.str.replace(",", ".", regex=False)
+    s = s.where(~s.str.match(_DECIMAL_COMMA).fillna(False), s.str.replace(",", ".", regex=False))
     return pd.to_numeric(s, errors="coerce")
 
 
@@ -216,6 +174,7 @@ def _geometry_faults(geoms: gpd.GeoSeries) -> pd.Series:
 
 
 def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Points as they are; a multipoint its centroid; a polygon its representative point (inside it)."""
     pts = geoms.copy()
     multi = pts.geom_type == "MultiPoint"
     pts[multi] = shapely.centroid(pts[multi].to_numpy())
@@ -224,72 +183,101 @@ def _as_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     return pts
 
 
-def _categories(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None,
-                path: Path) -> tuple[pd.Series, str]:
-    if category is not None:
-        return pd.Series(category_codes(pd.Series([category]), taxonomy).iloc[0], index=df.index), "argument"
-    col = _first(df.columns, CATEGORY_COLUMNS)
-    if col is not None:
-        return category_codes(df[col], taxonomy), str(col)
-    grade = _first(df.columns, (SCHOOL_GRADE,))
-    if grade is not None:
-        folded = df[grade].astype("string").str.strip().str.lower()
-        return folded.map(SCHOOL_GRADES).astype(object), str(grade)
-    if any(_first(df.columns, (k,)) is not None for k in OSM_KEYS):
-        return classify_osm(df, taxonomy), "osm tags"
-    raise InputError(f"{path}: no category column ({', '.join(CATEGORY_COLUMNS)}), ministry school grade or OSM tags "
-                     f"({', '.join(OSM_KEYS)}) found; columns are {', '.join(map(str, df.columns))} "
-                     "(or give --category for every row).")
+def check_category(category: str, taxonomy: Taxonomy | None = None) -> str:
+    """The code of a ``--category`` value (code or Italian label); InputError listing the codes otherwise."""
+    taxonomy = taxonomy or load_taxonomy()
+    code = category_codes(pd.Series([category]), taxonomy).iloc[0]
+    if pd.isna(code):
+        raise InputError(f"--category {category!r} is not a service category; expected one of "
+                         f"{', '.join(taxonomy.codes)} (or their Italian labels).")
+    return str(code)
 
 
-def _outside_reason(region: str) -> str:
-    return "outside Italy" if str(region).lower() == "all" else f"outside region {region}"
+def _classify(df: pd.DataFrame, taxonomy: Taxonomy, category: str | None, path: Path) -> pd.DataFrame:
+    """:func:`classify_rows`; a list with nothing to classify by takes the category of ``wecare run
+    --category`` (environment variable :data:`CATEGORY_ENV`) when there is one."""
+    try:
+        return classify_rows(df, taxonomy, category, where=str(path))[0]
+    except InputError:
+        fallback = os.environ.get(CATEGORY_ENV)
+        if category is not None or not fallback:
+            raise
+        return classify_rows(df, taxonomy, check_category(fallback, taxonomy), where=str(path))[0]
 
 
-#: Coordinate reference systems tried when most points fall outside the region: a
-#: wrong CRS is the usual cause (Gauss-Boaga Monte Mario of older regional lists,
-#: ED50, Web Mercator of web exports, UTM written in lon/lat columns).
-CANDIDATE_CRS = {"EPSG:3003": "Monte Mario / Italy zone 1, Gauss-Boaga Ovest",
-                 "EPSG:3004": "Monte Mario / Italy zone 2, Gauss-Boaga Est",
-                 "EPSG:23032": "ED50 / UTM 32N", "EPSG:32632": "WGS 84 / UTM 32N",
-                 "EPSG:3857": "Web Mercator", "EPSG:4326": "WGS 84 lon/lat degrees"}
+def _points_from_geometry(raw: RawServices, reason: pd.Series) -> gpd.GeoSeries:
+    """Points (EPSG:32632) of the geometries; faults written into ``reason``."""
+    geoms = raw.geometry
+    bad = _geometry_faults(geoms)
+    reason[(reason == "") & (bad != "")] = bad[(reason == "") & (bad != "")]
+    ok = reason == ""
+    pts = _as_points(geoms[ok])
+    null_island = (pts.x.abs() < 1e-9) & (pts.y.abs() < 1e-9)
+    reason[null_island[null_island].index] = "point at 0,0 (missing coordinates)"
+    out = gpd.GeoSeries(None, index=geoms.index, crs=geoms.crs)
+    out[ok & (reason == "")] = pts[(reason == "")[ok]]
+    return out.to_crs(METRIC_CRS)
 
 
-def _placement_hint(n_outside: int, n: int, reason: pd.Series, raw_xy: tuple | None,
-                    territory: gpd.GeoDataFrame, region: str) -> str:
-    """A warning when most rows are outside the region or have out-of-range coordinates: try swapped
-    lon/lat and other usual CRSs on the raw coordinates and say which one would put them inside."""
-    bad_range = int((reason == "lon/lat out of range").sum())
-    if n == 0 or (n_outside + bad_range) * 2 <= n:
-        return ""
-    where = _outside_reason(region).replace("outside ", "")
-    text = (f"{n_outside + bad_range} of {n} rows are outside {where} or out of range: the coordinates may "
-            "be swapped or in another coordinate reference system (CRS)")
-    if raw_xy is None:
-        return text + "; check the file's CRS and that --region is the region it covers."
-    x, y, crs = raw_xy
+def _coordinate_columns(df: pd.DataFrame) -> tuple[str | None, str | None, bool]:
+    """Longitude and latitude columns (or x, y) and whether the names say degrees."""
+    x = _first(df.columns, LON_COLUMNS) or _prefixed(df.columns, "longitud")
+    y = _first(df.columns, LAT_COLUMNS) or _prefixed(df.columns, "latitud")
+    if x is not None and y is not None:
+        return x, y, True
+    return _first(df.columns, ("x", "coord_x", "x_coord")), _first(df.columns, ("y", "coord_y", "y_coord")), False
+
+
+def _points_from_columns(df: pd.DataFrame, reason: pd.Series, keyed: bool) -> tuple[gpd.GeoSeries, tuple | None]:
+    """Points (EPSG:32632) from coordinate columns; rows without coordinates are faulty unless ``keyed``
+    (the list has a municipality column that can place them)."""
+    xcol, ycol, degrees = _coordinate_columns(df)
+    if xcol is None or ycol is None:
+        return gpd.GeoSeries(None, index=df.index, crs=METRIC_CRS), None
+    x, y = _numbers(df[xcol]), _numbers(df[ycol])
     ok = x.notna() & y.notna()
-    sample = ok[ok].index[:200]
-    if not len(sample):
-        return text + "."
-    candidates = [("lon/lat swapped", y[sample], x[sample], "EPSG:4326")] if crs == "EPSG:4326" else []
-    candidates += [(f"{code} ({name})", x[sample], y[sample], code) for code, name in CANDIDATE_CRS.items()
-                   if code != crs]
-    best, best_in = "", 0
-    for label, cx, cy, code in candidates:
-        try:
-            pts = gpd.GeoSeries(gpd.points_from_xy(cx, cy), crs=code).to_crs(METRIC_CRS)
-            inside = int(municipality_of_points(pts, territory).notna().sum())
-        except Exception:  # noqa: BLE001, S112 - a CRS that cannot transform these values is no answer
-            continue
-        if inside > best_in:
-            best, best_in = label, inside
-    if best and best_in * 2 > len(sample):
-        how = ("exchange the lon and lat columns" if best == "lon/lat swapped"
-               else f"convert the coordinates from {best} to EPSG:4326 (lon/lat) or EPSG:32632 (x/y)")
-        return text + (f"; read as {best}, {best_in} of the {len(sample)} rows checked fall inside {where}: "
-                       f"{how}.")
-    return text + "; no usual swap or CRS puts them inside: check --region and the file's CRS."
+    if not degrees:  # x/y: degrees when every value is in range, else UTM 32N metres
+        degrees = bool(ok.any() and (x[ok].abs() <= 180).all() and (y[ok].abs() <= 90).all())
+    crs = "EPSG:4326" if degrees else METRIC_CRS
+    free = reason == ""
+    blank = df[xcol].isna() & df[ycol].isna()
+    if not keyed:
+        reason[free & ~ok] = f"coordinates '{xcol}','{ycol}' missing or not numbers"
+    else:
+        reason[free & ~ok & ~blank] = f"coordinates '{xcol}','{ycol}' not numbers"
+    zero = (x.abs() < 1e-9) & (y.abs() < 1e-9)
+    reason[(reason == "") & zero] = "point at 0,0 (missing coordinates)"
+    if degrees:
+        reason[(reason == "") & ((x.abs() > 180) | (y.abs() > 90))] = "lon/lat out of range"
+    points = gpd.GeoSeries(gpd.points_from_xy(x.fillna(0), y.fillna(0)), index=df.index, crs=crs).to_crs(METRIC_CRS)
+    points[(reason != "") | ~ok] = None
+    return points, (x, y, crs)
+
+
+def _place_by_municipality(df: pd.DataFrame, need: np.ndarray, year: int) -> tuple[pd.Series, pd.Series, list]:
+    """Municipality codes of the rows in ``need`` from a code or name column; the fault of each row
+    whose municipality is unknown or ambiguous; warnings."""
+    from wecare_analysis.territory.names import match_municipalities
+
+    muni = pd.Series(np.nan, index=df.index)
+    why = pd.Series("", index=df.index, dtype=object)
+    col = _first(df.columns, CODE_COLUMNS) or _first(df.columns, MUNICIPALITY_NAME_COLUMNS)
+    if col is None or not need.any():
+        return muni, why, []
+    prov = _first(df.columns, PROVINCE_COLUMNS)
+    sub = df.loc[need]
+    m = match_municipalities(sub[col], year=year, province=sub[prov] if prov is not None else None)
+    found = m["municipality_code"].notna().to_numpy()
+    muni[sub.index[found]] = m["municipality_code"][found].astype(float).to_numpy()
+    kind = "code" if col in CODE_COLUMNS or str(col).strip().lower() in CODE_COLUMNS else "municipality"
+    for idx, value, status, note in zip(sub.index[~found], m["input"][~found], m["status"][~found],
+                                        m["note"][~found], strict=True):
+        what = "ambiguous municipality" if status == "ambiguous" else f"unknown {kind}"
+        what = "unknown municipality code" if kind == "code" and status != "ambiguous" else what
+        why[idx] = f"{what} {str(value)!r} in column '{col}'" + (f" ({note})" if note else "")
+    n_rec = int((m["status"] == "reconciled").sum())
+    warnings = [f"{n_rec} retired municipalities reconciled to their successor"] if n_rec else []
+    return muni, why, warnings
 
 
 def validate_services(path: str | Path, region: str = "01", year: int = 2023, category: str | None = None,
@@ -310,12 +298,11 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     """
     path = Path(path)
     taxonomy = taxonomy or load_taxonomy()
-    if category is not None and pd.isna(category_codes(pd.Series([category]), taxonomy).iloc[0]):
-        raise InputError(f"--category {category!r} is not a service category; expected one of "
-                         f"{', '.join(taxonomy.codes)} (or their Italian labels).")
+    if category is not None:
+        check_category(category, taxonomy)
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected a service list file (CSV, GeoJSON, GeoPackage, "
-                         "Shapefile).")
+        raise InputError(f"{path}: is a folder; expected a service list file (CSV, XLSX, GeoJSON, OSM, "
+                         "GeoPackage, Shapefile, Parquet).")
     if not path.is_file():
         raise InputError(f"{path}: file not found.")
     if path.stat().st_size == 0:
@@ -325,111 +312,82 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
 
         territory = load_territory(year=year, region=region)
     territory = territory.to_crs(METRIC_CRS)
-    is_geo = path.suffix.lower() in GEO_SUFFIXES
-    df = _read_geo(path) if is_geo else _read_csv(path)
-    n = len(df)
-    rows = np.arange(1, n + 1) if is_geo else df.attrs["rows"]
-    reason = pd.Series("", index=df.index, dtype=object)
-    if not is_geo:
-        reason[:] = df.attrs["row_faults"]
+    raw = read_services_file(path)
+    df = raw.table
+    reason = pd.Series(raw.faults, index=df.index, dtype=object)
+    keyed = (_first(df.columns, CODE_COLUMNS) or _first(df.columns, MUNICIPALITY_NAME_COLUMNS)) is not None
+    raw_xy = None
+    if raw.geometry is not None:
+        points = _points_from_geometry(raw, reason)
+    else:
+        points, raw_xy = _points_from_columns(df, reason, keyed)
+        if raw_xy is None and not keyed:
+            raise InputError(f"{path}: no coordinates (lon,lat, latitudine/longitudine or x,y) and no municipality "
+                             f"code or name column ({', '.join(CODE_COLUMNS[:3])}, comune…); columns are "
+                             f"{', '.join(map(str, df.columns))}.")
+    return _finish(path, raw, reason, points, raw_xy, region, year, category, taxonomy, territory)
+
+
+def _finish(path: Path, raw: RawServices, reason: pd.Series, points: gpd.GeoSeries, raw_xy: tuple | None,
+            region: str, year: int, category: str | None, taxonomy: Taxonomy,
+            territory: gpd.GeoDataFrame) -> ServiceValidation:
+    """Ids, capacity, placement, outside rows and classification; the validation result."""
+    df, rows, n = raw.table, raw.rows, len(raw.table)
     warnings: list[str] = []
 
-    def fault(mask: pd.Series | np.ndarray, why: str) -> None:
-        if isinstance(mask, pd.Series):
-            mask = mask.astype("boolean").fillna(False).to_numpy(dtype=bool)
-        m = np.asarray(mask, dtype=bool) & (reason == "").to_numpy()
-        reason[m] = why
+    def fault(mask: pd.Series | np.ndarray, why: str | pd.Series) -> None:
+        m = np.asarray(pd.Series(mask).astype("boolean").fillna(False), dtype=bool) & (reason == "").to_numpy()
+        reason[m] = why[m] if isinstance(why, pd.Series) else why
 
-    code_col = None if is_geo else _first(df.columns, CODE_COLUMNS)
-    raw_xy = None
-    if is_geo:
-        reason[:] = _geometry_faults(df.geometry).to_numpy()
-        geoms = df.geometry.copy()
-        ok = reason == ""
-        pts = _as_points(geoms[ok])
-        null_island = (pts.x.abs() < 1e-9) & (pts.y.abs() < 1e-9)
-        reason[null_island[null_island].index] = "point at 0,0 (missing coordinates)"
-        geoms = gpd.GeoSeries(None, index=df.index, crs=df.crs)
-        geoms[ok] = pts
-        points = geoms.to_crs(METRIC_CRS)
-    else:
-        xcol, ycol = _first(df.columns, ("lon", "longitude", "lng")), _first(df.columns, ("lat", "latitude"))
-        crs = "EPSG:4326"
-        if xcol is None or ycol is None:
-            xcol, ycol, crs = _first(df.columns, ("x",)), _first(df.columns, ("y",)), METRIC_CRS
-        if xcol is not None and ycol is not None:
-            x = _numbers(df[xcol], df.attrs["decimal_comma"])
-            y = _numbers(df[ycol], df.attrs["decimal_comma"])
-            fault(x.isna() | y.isna(), f"coordinates '{xcol}','{ycol}' missing or not numbers")
-            fault((x.abs() < 1e-9) & (y.abs() < 1e-9), "point at 0,0 (missing coordinates)")
-            if crs == "EPSG:4326":
-                fault((x.abs() > 180) | (y.abs() > 90), "lon/lat out of range")
-            raw_xy = (x, y, crs)
-            points = gpd.GeoSeries(gpd.points_from_xy(x.fillna(0), y.fillna(0)), index=df.index, crs=crs)
-            points = points.to_crs(METRIC_CRS)
-            points[reason != ""] = None
-        elif code_col is not None:
-            points = gpd.GeoSeries(None, index=df.index, crs=METRIC_CRS)
-        else:
-            raise InputError(f"{path}: no coordinates (lon,lat or x,y) and no municipality code column "
-                             f"({', '.join(CODE_COLUMNS)}); columns are {', '.join(df.columns)}.")
-
-    cats, source = _categories(df, taxonomy, category, path)
-    fault(cats.isna().to_numpy(), f"unknown category (from {source})")
     id_col = _first(df.columns, ID_COLUMNS)
     ids = (df[id_col].astype("string").str.strip() if id_col is not None
            else pd.Series([f"{path.stem}:{r}" for r in rows], index=df.index, dtype="string"))
     fault(ids.isna() | (ids == ""), f"empty id in column '{id_col}'")
     fault(ids.duplicated(keep="first").fillna(False), f"duplicate id in column '{id_col}'")
-    cap_col = _first(df.columns, ("capacity", "capacita", "posti", "capienza"))
+    cap_col = _first(df.columns, CAPACITY_COLUMNS)
     capacity = pd.Series(1.0, index=df.index)
     if cap_col is not None:
-        capacity = _numbers(df[cap_col], bool(df.attrs.get("decimal_comma", False))) if not is_geo else \
-            pd.to_numeric(df[cap_col], errors="coerce")
+        capacity = _numbers(df[cap_col])
         fault(capacity.isna(), f"capacity in column '{cap_col}' missing or not a number")
         fault(capacity < 0, f"negative capacity in column '{cap_col}'")
 
     muni = pd.Series(np.nan, index=df.index)
     placed_by = pd.Series("point", index=df.index, dtype=object)
-    has_point = points.notna() & ~points.is_empty
+    has_point = (points.notna() & ~points.is_empty).to_numpy()
     if has_point.any():
         muni[has_point] = municipality_of_points(points[has_point], territory).to_numpy()
-    if code_col is not None:
-        need = ~has_point.to_numpy() & (reason == "").to_numpy()
-        if need.any():
-            rec = municipality_of_codes(df.loc[need, code_col], year=year)
-            muni[need] = rec["municipality_code"].to_numpy()
-            placed_by[need] = "code"
-            fault(need & muni.isna().to_numpy(), f"unknown municipality code in column '{code_col}'")
-            n_rec = int((rec["status"] == "reconciled").sum())
-            if n_rec:
-                warnings.append(f"{n_rec} retired municipality codes reconciled to their successor")
-    elif not is_geo:
-        fault(~has_point.to_numpy(), "no coordinates")
+    need = ~has_point & (reason == "").to_numpy()
+    by_code, why, notes = _place_by_municipality(df, need, year)
+    warnings += notes
+    muni[need] = by_code[need]
+    placed_by[need] = "code"
+    fault(need & (why != "").to_numpy(), why)
+    fault(need & muni.isna().to_numpy(), "no coordinates and no municipality")
 
-    outside_mask = (reason == "") & muni.isna()
-    if code_col is not None:  # a known code of another region
-        in_region = muni.isin(territory["municipality_code"].astype(float))
-        outside_mask |= (reason == "") & muni.notna() & ~in_region
+    in_region = muni.isin(territory["municipality_code"].astype(float))
+    outside_mask = (reason == "") & ~in_region
+    cls = _classify(df, taxonomy, category, path)
+    fault(~outside_mask & (cls["outcome"] != "welfare"), cls["reason"])
     keep = (reason == "") & ~outside_mask
-    original = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
-    if is_geo:
-        original["geometry_wkt"] = shapely.to_wkt(df.geometry.to_numpy(), rounding_precision=7)
-    quarantine = original[reason != ""].copy()
-    if not is_geo and (df.attrs["raw_records"] != "").any():  # damaged lines: their fields as found
-        quarantine["raw_record"] = df.attrs["raw_records"][(reason != "").to_numpy()]
-    quarantine.insert(0, "reason", reason[reason != ""])
-    quarantine.insert(0, "row", rows[(reason != "").to_numpy()])
-    outside = original[outside_mask].copy()
-    outside.insert(0, "reason", _outside_reason(region))
+    original = pd.DataFrame(df)
+    if raw.geometry is not None:
+        original["geometry_wkt"] = shapely.to_wkt(raw.geometry.to_numpy(), rounding_precision=7)
+    bad = (reason != "").to_numpy()
+    quarantine = original[bad].copy()
+    if (raw.raw_records != "").any():  # damaged lines: their fields as found
+        quarantine["raw_record"] = raw.raw_records[bad]
+    quarantine.insert(0, "reason", reason[bad])
+    quarantine.insert(0, "row", rows[bad])
+    outside = original[outside_mask.to_numpy()].copy()
+    outside.insert(0, "reason", outside_reason(region))
     outside.insert(0, "row", rows[outside_mask.to_numpy()])
-    hint = _placement_hint(int(outside_mask.sum()), n, reason, raw_xy, territory, region)
+    hint = placement_hint(int(outside_mask.sum()), n, reason, raw_xy, territory, region)
     if hint:
         warnings.append(hint)
     name_col = _first(df.columns, NAME_COLUMNS)
     kept = gpd.GeoDataFrame({
         "row": rows[keep.to_numpy()], "service_id": ids[keep].astype(str).to_numpy(),
-        "category": cats[keep].to_numpy(),
+        "category": cls.loc[keep, "category"].to_numpy(),
         "name": df.loc[keep, name_col].astype("string").to_numpy() if name_col is not None else pd.NA,
         "capacity": capacity[keep].astype(float).to_numpy(),
         "municipality_code": muni[keep].astype(int).to_numpy(),

