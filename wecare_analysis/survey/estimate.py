@@ -19,7 +19,8 @@ Intervals (:mod:`~wecare_analysis.survey.intervals`): ``ci_low``/``ci_high`` by
 proportions as R ``svyciprop(method="logit")`` with *df* the degrees of freedom of
 the domain, PSUs minus strata with respondents); ``ci_logit_low``/``ci_logit_high``
 are the logit intervals. ``deff`` is the design effect against simple random
-sampling without replacement, as R ``svymean(deff=TRUE)``:
+sampling without replacement, as R ``svymean(deff=TRUE)`` (NaN where the weights sum
+to no more than the respondents, so that sampling without replacement has no variance):
 :math:`\\hat V / (s^2_w (\\hat N - n)/(\\hat N n))`, :math:`s^2_w` the weighted
 variance with divisor :math:`n-1` (for a total times :math:`\\hat N^2`).
 Missing values of a variable are left out of that variable's estimate only
@@ -198,9 +199,9 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
     out["se"] = se
     out["ci_low"], out["ci_high"] = lo, hi
     out["n"] = counts.ravel()
-    out["df"] = df.ravel()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["deff"] = var.ravel() / vsrs.ravel()
+    out["df"] = df.ravel().astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no SRS variance (weights summing to n or less): NaN
+        out["deff"] = np.where(vsrs.ravel() > 0, var.ravel() / vsrs.ravel(), np.nan)
     out["ci_method"] = method
     out["ci_logit_low"], out["ci_logit_high"] = lo_logit, hi_logit
     out["below_threshold"] = out["n"] < disclosure_k

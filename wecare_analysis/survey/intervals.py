@@ -11,7 +11,7 @@
     Where :math:`\\hat p` is 0 or 1 (no variance, the logit undefined) the interval is
     the Clopper-Pearson one of 0 (or n) successes in the *n* respondents,
     :math:`[0,\\, 1 - ((1-L)/2)^{1/n}]` (or its mirror), so "0 of 56" gives
-    [0, 0.0637] rather than [0, 0]; such rows say ``clopper-pearson``.
+    [0, 0.0638] rather than [0, 0]; such rows say ``clopper-pearson``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def boundary_interval(p: np.ndarray, n: np.ndarray, level: float = 0.95) -> tupl
     --------
     >>> lo, hi = boundary_interval(np.array([0.0, 1.0, 0.5]), np.array([56, 10, 9]))
     >>> round(float(hi[0]), 4), round(float(lo[1]), 4), bool(np.isnan(lo[2]))
-    (0.0637, 0.6915, True)
+    (0.0638, 0.6915, True)
     """
     p, n = np.asarray(p, dtype=float), np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):

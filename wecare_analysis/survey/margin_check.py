@@ -55,7 +55,7 @@ def check_margins(weights: np.ndarray, specs: Sequence[_Margin], rtol: float, wh
     ...     check_margins(np.array([3.0, 2.0]), [m], 1e-3, "raking")
     ... except InputError as err:
     ...     print(err.message.split(";")[0])
-    raking did not meet the margins: sex F 3 against 1 (+200.0%), sex M 2 against 4 (-50.0%)
+    raking did not meet the margins: sex F 3 against 1 (+200.0%), sex M 2 against 4 (-50.0%) (tolerance 0.001 relative)
     """
     bad = [m for m in margin_misfits(weights, specs) if not m[4] <= rtol]
     if not bad:
