@@ -36,6 +36,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from wecare_analysis.survey.design import SurveyDesign, _domain_columns, partition_variance
 from wecare_analysis.survey.intervals import interval, logit_interval
@@ -131,33 +132,28 @@ def ratio_influence(design: SurveyDesign, num: np.ndarray, den: np.ndarray | Non
     valid = ~np.isnan(num) & (domain >= 0)[:, None]
     if den is not None:
         valid &= ~np.isnan(den)
+    inr = np.flatnonzero(domain >= 0)
+    ind = sp.csr_matrix((np.ones(inr.size), (domain[inr], inr)), shape=(n_domains, n))
+    wind = sp.csr_matrix((w[inr], (domain[inr], inr)), shape=(n_domains, n))
+    v = valid.astype(float)
+    a = np.where(valid, num, 0.0)
+    cnt = ind @ v
+    wsum, asum, a2sum = wind @ v, wind @ a, wind @ (a * a)
     d = np.where(domain >= 0, domain, 0)
-    z = np.zeros((n, nv))
-    est, vsrs = np.full((n_domains, nv), np.nan), np.full((n_domains, nv), np.nan)
-    counts = np.zeros((n_domains, nv), dtype=np.int64)
-    for v in range(nv):  # variables only; domains are vectorised
-        ok = valid[:, v]
-        wk = np.where(ok, w, 0.0)
-        a = np.where(ok, num[:, v], 0.0)
-        cnt = np.bincount(d, weights=ok, minlength=n_domains)
-        counts[:, v] = cnt.astype(np.int64)
-        wsum = np.bincount(d, weights=wk, minlength=n_domains)
-        asum = np.bincount(d, weights=wk * a, minlength=n_domains)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_a = asum / wsum
-            dev = np.where(ok, a - mean_a[d], 0.0)
-            s2 = np.bincount(d, weights=wk * dev * dev, minlength=n_domains) / wsum * cnt / (cnt - 1)
-            vsrs[:, v] = s2 * (wsum - cnt) / (wsum * cnt)
-            if den is None:
-                est[:, v] = asum
-                z[:, v] = wk * a
-                vsrs[:, v] *= wsum * wsum
-            else:
-                b = np.where(ok, den[:, v], 0.0)
-                bsum = np.bincount(d, weights=wk * b, minlength=n_domains)
-                est[:, v] = asum / bsum
-                z[:, v] = np.where(ok, wk * (a - est[d, v] * b) / bsum[d], 0.0)
-    return est, counts, z, valid, vsrs
+    wv = v * w[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # sum w (a - mean)^2 = sum w a^2 - (sum w a)^2 / sum w
+        s2 = np.maximum(a2sum - asum * asum / wsum, 0.0) / wsum * cnt / (cnt - 1)
+        vsrs = s2 * (wsum - cnt) / (wsum * cnt)
+        if den is None:
+            est, z = asum, wv * a
+            vsrs = vsrs * wsum * wsum
+        else:
+            b = np.where(valid, den, 0.0)
+            bsum = wind @ b
+            est = asum / bsum
+            z = np.where(valid, wv * (a - est[d] * b) / bsum[d], 0.0)
+    return est, cnt.astype(np.int64), z, valid, vsrs
 
 
 def _replicate_estimates(design: SurveyDesign, reps: ReplicateWeights, num: np.ndarray, den: np.ndarray | None,

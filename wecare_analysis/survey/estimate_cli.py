@@ -44,7 +44,6 @@ from wecare_analysis.atomic import atomic_path
 from wecare_analysis.errors import InputError, os_error_message
 from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
 from wecare_analysis.survey.estimate_design import build_design
-from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
 from wecare_analysis.survey.readers import decode_text
 
 
@@ -117,7 +116,7 @@ def check_columns(df: pd.DataFrame, path: str, **groups: list[str]) -> None:
 def numeric_column(df: pd.DataFrame, col: str, path: str, what: str) -> pd.Series:
     """Return ``df[col]`` as floats; raise naming the first non-numeric cell."""
     s = df[col]
-    if pd.api.types.is_bool_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return s.astype(float)
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
@@ -244,6 +243,8 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model``; return the exit code."""
+    from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
+
     check_options(args)
     df = read_table(args.data)
     check_formula(args.formula, list(df.columns))  # before anything else: patsy would evaluate it

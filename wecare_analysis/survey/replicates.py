@@ -45,7 +45,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
@@ -189,6 +188,8 @@ def brr_replicates(design: SurveyDesign, fay_rho: float = 0.0) -> ReplicateWeigh
                          f"({bad.size} such strata): use --variance jkn or bootstrap.")
     if not 0 <= fay_rho < 1:
         raise InputError(f"Fay's rho must be in [0, 1), found {fay_rho:g}.")
+    import scipy.linalg  # only here: start-up time of the command line
+
     order = 1 << int(np.ceil(np.log2(design.n_strata + 1)))
     had = scipy.linalg.hadamard(order)[:, 1:design.n_strata + 1]
     a = np.empty((order, design.n_psu))
