@@ -127,7 +127,7 @@ def ratio_influence(design: SurveyDesign, num: np.ndarray, den: np.ndarray | Non
     (for ``deff``) is :math:`s^2_w (\\hat N - n) / (\\hat N n)` of the numerator
     (times :math:`\\hat N^2` for a total), as R ``svymean``/``svytotal(deff=TRUE)``.
     """
-    n, nv = num.shape
+    n = num.shape[0]
     w = design.weights
     valid = ~np.isnan(num) & (domain >= 0)[:, None]
     if den is not None:
