@@ -63,9 +63,8 @@ OLDER_WORKER_AGES = (65, 67)
 #: Pseudo-respondents pulling the role shares of a sparse age × sex cell towards the overall shares.
 ROLE_PRIOR_COUNT = 20.0
 #: Grids of the random-effect standard deviations (municipality, province, firm).
-SIGMA_GRIDS = (np.exp(np.linspace(np.log(0.05), np.log(1.25), 5)),
-               np.exp(np.linspace(np.log(0.05), np.log(1.0), 3)),
-               np.exp(np.linspace(np.log(0.1), np.log(0.9), 3)))
+#: From near 0 (lme4 often finds 0 on the demo data) to large values (a truth of 1.5 was truncated at 1.25).
+SIGMA_GRIDS = (np.geomspace(0.01, 2.0, 6), np.geomspace(0.01, 1.0, 3), np.geomspace(0.05, 1.2, 3))
 FIXED_PRIOR_SD, INTERCEPT_PRIOR_SD, SIGMA_PRIOR_SCALE = 2.0, 5.0, 1.0
 #: Logistic-normal constant of Zeger, Liang & Albert (1988).
 ZEGER_C2 = (16 * np.sqrt(3) / (15 * np.pi)) ** 2
