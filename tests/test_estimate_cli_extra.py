@@ -157,3 +157,19 @@ def test_brr_variance_of_a_total_equals_the_taylor_one() -> None:
     taylor = estimate_totals(df, ["y"], d)
     brr = estimate_totals(df, ["y"], d, replicates=reps)
     assert brr["se"].item() == pytest.approx(taylor["se"].item(), rel=1e-10)
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--calibrate-to", str(REF / "estimate_margins.csv"), "--bounds", "0.95,1.1"], "did not meet the margins"),
+    (["--calibrate-to", str(REF / "estimate_margins.csv"), "--bounds", "1.1,2"], "must contain 1"),
+    (["--variance", "jk1"], "needs a design without strata"),
+    (["--variance", "brr"], "exactly two clusters (PSUs) per stratum"),
+    (["--fpc", "employees"], "fpc varies within stratum"),
+    (["--repweights", "nosuch_"], "matches 0 column(s)"),
+    (["--rake-to", str(REF / "estimate_margins.csv"), "--calibrate-to", str(REF / "estimate_margins.csv")],
+     "either --rake-to or --calibrate-to"),
+])
+def test_unusable_design_options_exit_2(main_csv: Path, capsys, extra: list[str], message: str) -> None:
+    assert main(["estimate", str(main_csv), "--vars", "need_health", *DESIGN, *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
