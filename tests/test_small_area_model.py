@@ -149,3 +149,15 @@ def test_role_shares_follow_the_age_and_sex_of_the_cell() -> None:
     out = sa.small_area_estimates(needs, territory, population, draws=300).municipality.set_index(
         "municipality_code")
     np.testing.assert_allclose(out["prevalence"], [0.1, 0.9], atol=0.03)
+
+
+def test_model_factors_are_configurable() -> None:
+    rng = np.random.default_rng(3)
+    territory, needs = _one_province(1500, rng)
+    needs = needs.assign(sex=rng.choice(["F", "M"], len(needs)), age_class=rng.choice(["18_24", "35_44"], len(needs)),
+                         role="employee", need_x=rng.integers(0, 2, len(needs)))
+    population = pd.DataFrame({"municipality_code": [1, 2], "age": [40, 20], "sex": ["F", "M"], "residents": [5, 5]})
+    fit = sa.small_area_estimates(needs, territory, population, draws=50, factors=("sex",)).fit
+    assert [name for name, _ in fit.terms] == ["sex[M]"] or [name for name, _ in fit.terms] == ["sex[F]"]
+    with pytest.raises(ValueError, match="education unknown"):
+        sa.small_area_estimates(needs, territory, population, draws=50, factors=("sex", "education"))

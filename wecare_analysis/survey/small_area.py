@@ -439,7 +439,8 @@ class SmallAreaEstimates:
 def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
                          variables: Sequence[str] | None = None, weights: np.ndarray | None = None,
                          draws: int = 400, seed: int = 0,
-                         age_classes: dict[str, tuple[int, int]] | None = None) -> SmallAreaEstimates:
+                         age_classes: dict[str, tuple[int, int]] | None = None,
+                         factors: Sequence[str] = ("age_class", "sex", "role")) -> SmallAreaEstimates:
     """MRP prevalence of each need in every municipality and province of ``territory``.
 
     Parameters
@@ -461,6 +462,10 @@ def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, populatio
     age_classes
         Post-stratification age classes (default :func:`poststrat_age_classes`: residents 18–64,
         and 65–67 when respondents aged 65 and over took part).
+    factors
+        Individual factors of the model (a subset of ``age_class``, ``sex``, ``role``; the
+        age × sex interaction enters when both are present); the municipal covariates and
+        the random effects are always in.
 
     Returns
     -------
@@ -475,7 +480,10 @@ def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, populatio
     variables = list(variables or [c for c in needs.columns if c.startswith("need_")])
     cov = municipal_covariates(territory)
     provinces = sorted(territory["province_sigla"].unique())
-    factors = [f for f in ("age_class", "sex", "role") if f in needs.columns]
+    unknown = sorted(set(factors) - {"age_class", "sex", "role"})
+    if unknown:
+        raise ValueError(f"MRP factors {', '.join(unknown)} unknown; use age_class, sex, role")
+    factors = [f for f in factors if f in needs.columns]
     ok = needs[["municipality_code", "province_sigla", "firm_id", *factors]].notna().all(axis=1)
     ok &= needs["municipality_code"].isin(cov.index)
     if not ok.any():
