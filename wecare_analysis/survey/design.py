@@ -50,6 +50,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.fpc import stratum_popsize
 from wecare_analysis.survey.greg import GregCalibration, greg_projection, greg_psu_basis
 from wecare_analysis.survey.lonely_psu import LONELY_PSU_OPTIONS
 
@@ -207,40 +208,6 @@ def survey_design(
         fpc=None if popsize is None else (popsize - npsu) / popsize,
         popsize=popsize,
     )
-
-
-def stratum_popsize(fpc: Sequence[float] | np.ndarray | pd.Series, stratum: np.ndarray, npsu: np.ndarray,
-                    labels: Sequence) -> np.ndarray:
-    """Return the population number of PSUs :math:`N_h` of each stratum from R-style ``fpc`` values.
-
-    Values all <= 1 are sampling fractions :math:`f_h` (:math:`N_h = n_h / f_h`), else
-    population sizes; each must be constant within its stratum and :math:`N_h \\ge n_h`.
-    """
-    f = np.asarray(pd.to_numeric(pd.Series(np.asarray(fpc)), errors="coerce"), dtype=float)
-    if f.shape != stratum.shape:
-        raise InputError(f"fpc has {f.shape[0]} values for {stratum.shape[0]} records.")
-    bad = ~np.isfinite(f) | (f <= 0)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise InputError(f"fpc: row {i + 2} has {f[i]!r}; the finite population correction must be a positive "
-                         f"number ({int(bad.sum())} bad row(s)).")
-    lo = np.full(len(npsu), np.inf)
-    hi = np.full(len(npsu), -np.inf)
-    np.minimum.at(lo, stratum, f)
-    np.maximum.at(hi, stratum, f)
-    varying = np.flatnonzero(hi - lo > 1e-9 * np.maximum(np.abs(hi), 1.0))
-    if varying.size:
-        h = int(varying[0])
-        raise InputError(f"fpc varies within stratum {labels[h]!s} (from {lo[h]:g} to {hi[h]:g}); it must be one "
-                         "value per stratum (population PSUs or sampling fraction).")
-    fraction = bool((f <= 1).all())
-    popsize = npsu / lo if fraction else lo.copy()
-    small = np.flatnonzero(popsize < npsu * (1 - 1e-12))
-    if small.size:
-        h = int(small[0])
-        raise InputError(f"fpc of stratum {labels[h]!s}: population {popsize[h]:g} PSUs is smaller than the "
-                         f"{int(npsu[h])} sampled; give the population number of PSUs or a fraction <= 1.")
-    return popsize
 
 
 def _level_matrix(margin: RakingMargin, scale: np.ndarray | None = None) -> sp.csr_matrix:
