@@ -10,7 +10,9 @@ municipalities with respondents and all need areas:
 - direct estimates: weighted share of respondents of the municipality
   (:func:`~wecare_analysis.survey.estimate.estimate_means` by municipality);
 - MRP: :func:`~wecare_analysis.survey.small_area.small_area_estimates` (all 1,180
-  municipalities, all need areas).
+  municipalities, all need areas);
+- the province-direct baseline: every municipality gets its province's direct estimate
+  (the simple rival MRP must beat: acceptance MRP <= 0.7 x baseline on the demo truth).
 
 Prints both RMSEs, their ratio (acceptance: MRP <= 0.7 x direct), the coverage of
 the 95 % MRP intervals of municipalities and provinces, and the MRP time.
@@ -56,11 +58,16 @@ def seed_errors(seed: int, n_respondents: int, draws: int, terr, territory, popu
     variables = [c for c in needs.columns if c.startswith("need_")]
     design = weighted_design(needs, root=root)
     direct = estimate_means(needs, variables, design, by=["municipality_code"])
+    by_prov = estimate_means(needs, variables, design, by=["province_sigla"])
+    sigla = needs.groupby("municipality_code")["province_sigla"].first()
+    direct = direct.assign(province_sigla=direct["municipality_code"].map(sigla)).merge(
+        by_prov[["province_sigla", "variable", "estimate"]].rename(columns={"estimate": "baseline"}),
+        on=["province_sigla", "variable"], how="left").drop(columns="province_sigla")
     t0 = time.perf_counter()
     mrp = small_area_estimates(needs, territory, population, variables, weights=design.weights, draws=draws,
                                seed=seed)
     elapsed = time.perf_counter() - t0
-    muni = mrp.municipality.merge(direct[["municipality_code", "variable", "estimate"]],
+    muni = mrp.municipality.merge(direct[["municipality_code", "variable", "estimate", "baseline"]],
                                   on=["municipality_code", "variable"], how="inner")
     muni["truth"] = truth.to_numpy()[truth.index.get_indexer(muni["municipality_code"]),
                                      truth.columns.get_indexer("p_" + muni["need_area"])]
@@ -92,7 +99,9 @@ def municipal_rmse(seeds, n_respondents: int = 3000, draws: int = 400, truth_dra
     m = pd.concat(frames, ignore_index=True)
     rmse_direct = float(np.sqrt(((m["estimate"] - m["truth"]) ** 2).mean()))
     rmse_mrp = float(np.sqrt(((m["prevalence"] - m["truth"]) ** 2).mean()))
+    rmse_base = float(np.sqrt(((m["baseline"] - m["truth"]) ** 2).mean()))
     return {"rmse_direct": rmse_direct, "rmse_mrp": rmse_mrp, "ratio": rmse_mrp / rmse_direct,
+            "rmse_baseline": rmse_base, "ratio_baseline": rmse_mrp / rmse_base,
             "cells": len(m), "coverage_municipal": float(((m["ci_low"] <= m["truth"]) & (m["truth"] <= m["ci_high"])).mean()),
             "coverage_provincial": float(np.concatenate(prov_hits).mean()),
             "seconds_mean": float(np.mean(times)), "seconds_max": float(np.max(times))}
@@ -109,7 +118,9 @@ def main() -> None:
     print(f"municipalities x needs with respondents: {r['cells']:,} ({args.seeds} seeds, {args.n:,} respondents)")
     print(f"RMSE direct (weighted) estimates: {r['rmse_direct']:.4f}")
     print(f"RMSE MRP estimates:               {r['rmse_mrp']:.4f}")
+    print(f"RMSE province-direct baseline:    {r['rmse_baseline']:.4f}")
     print(f"ratio MRP / direct:               {r['ratio']:.3f} (acceptance <= 0.7)")
+    print(f"ratio MRP / province baseline:    {r['ratio_baseline']:.3f} (acceptance <= 0.7 on the demo truth)")
     print(f"coverage of 95% MRP intervals: municipalities {r['coverage_municipal']:.1%}, "
           f"provinces {r['coverage_provincial']:.1%}")
     print(f"MRP time (fit + post-stratification of 1,180 municipalities x 18 needs): "

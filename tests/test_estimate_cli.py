@@ -39,7 +39,10 @@ def test_estimate_by_domain_after_raking_equals_r(data_csv: Path, tmp_path: Path
                     "--rake-to", str(REF / "estimate_margins.csv"), "--out", str(out)], capsys)
     assert rc == 0 and "raked in 3 passes" in err
     got = pd.read_csv(out)
-    assert list(got.columns) == ["province", "variable", "estimate", "se", "ci_low", "ci_high", "n"]
+    assert list(got.columns) == ["province", "variable", "estimate", "se", "ci_low", "ci_high", "n",
+                                 "df", "deff", "ci_method"]
+    assert got.loc[got["variable"] == "need_health", "ci_method"].eq("logit").all()
+    assert got.loc[got["variable"] == "score", "ci_method"].eq("wald").all()
     ref = pd.read_csv(REF / "estimate_ref_means.csv", keep_default_na=False)
     ref = ref[(ref["case"] == "raked") & (ref["by"] == "province") & ref["variable"].isin(["need_health", "score"])]
     m = ref.merge(got, left_on=["domain", "variable"], right_on=["province", "variable"], suffixes=("_r", ""))
@@ -54,7 +57,7 @@ def test_estimate_without_by_gives_one_row_per_variable(data_csv: Path, capsys) 
     out = capsys.readouterr().out
     assert rc == 0
     lines = out.strip().splitlines()
-    assert lines[0] == "variable,estimate,se,ci_low,ci_high,n"
+    assert lines[0] == "variable,estimate,se,ci_low,ci_high,n,df,deff,ci_method"
     assert [ln.split(",")[0] for ln in lines[1:]] == ["need_health", "need_family"]
     assert float(lines[1].split(",")[1]) == pytest.approx(0.576803571258503, abs=1e-12)  # R svymean
 

@@ -109,3 +109,55 @@ def test_posterior_draws_have_the_inverse_hessian_covariance() -> None:
     np.testing.assert_allclose(sample[0, 1:4], cov[0, 1:4], atol=0.03 * np.sqrt(cov[0, 0] * np.diag(cov)[1:4]).max())
     np.testing.assert_allclose(np.column_stack([gam, u]).mean(0), np.r_[mode[0][0], mode[1][0]],
                                atol=4 * np.sqrt(np.diag(cov).max() / 20000))
+
+
+def _one_province(needs_n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    territory = pd.DataFrame({"municipality_code": [1, 2], "province_sigla": "AA", "age_65_plus": 10,
+                              "age_0_14": 10, "residents": 100, "area_km2": 1.0})
+    return territory, pd.DataFrame({"firm_id": rng.integers(0, needs_n // 5, needs_n),
+                                    "municipality_code": rng.integers(1, 3, needs_n), "province_sigla": "AA"})
+
+
+def test_poststratification_covers_respondents_aged_65_and_over() -> None:
+    """Defect 5 of issue 20: respondents 65+ were modelled but post-stratified on residents 18-64.
+    Need 0.9 at 65+, 0.1 below; municipality 1: 30 residents 18-24, 10 aged 66, 99 aged 70 (not
+    workers): 0.3 = (30 x 0.1 + 10 x 0.9) / 40."""
+    rng = np.random.default_rng(1)
+    territory, needs = _one_province(4000, rng)
+    age = rng.choice(["18_24", "65_plus"], len(needs))
+    needs = needs.assign(sex="F", age_class=age,
+                         need_x=(rng.random(len(needs)) < np.where(age == "65_plus", 0.9, 0.1)).astype(int))
+    population = pd.DataFrame({"municipality_code": [1, 1, 1, 2], "age": [20, 66, 70, 22], "sex": "F",
+                               "residents": [30, 10, 99, 5]})
+    out = sa.small_area_estimates(needs, territory, population, draws=300).municipality.set_index(
+        "municipality_code")
+    assert out["population"].tolist() == [40.0, 5.0]
+    np.testing.assert_allclose(out["prevalence"], [0.3, 0.1], atol=0.03)
+
+
+def test_role_shares_follow_the_age_and_sex_of_the_cell() -> None:
+    """Women are all employees (need 0.1), men all owners (need 0.9): a municipality of women gets
+    about 0.1, one of men about 0.9 (one overall role share gave 0.5 to both)."""
+    rng = np.random.default_rng(2)
+    territory, needs = _one_province(4000, rng)
+    sex = rng.choice(["F", "M"], len(needs))
+    role = np.where(sex == "F", "employee", "owner")
+    needs = needs.assign(sex=sex, age_class="35_44", role=role,
+                         need_x=(rng.random(len(needs)) < np.where(role == "owner", 0.9, 0.1)).astype(int))
+    population = pd.DataFrame({"municipality_code": [1, 2], "age": [40, 40], "sex": ["F", "M"],
+                               "residents": [50, 50]})
+    out = sa.small_area_estimates(needs, territory, population, draws=300).municipality.set_index(
+        "municipality_code")
+    np.testing.assert_allclose(out["prevalence"], [0.1, 0.9], atol=0.03)
+
+
+def test_model_factors_are_configurable() -> None:
+    rng = np.random.default_rng(3)
+    territory, needs = _one_province(1500, rng)
+    needs = needs.assign(sex=rng.choice(["F", "M"], len(needs)), age_class=rng.choice(["18_24", "35_44"], len(needs)),
+                         role="employee", need_x=rng.integers(0, 2, len(needs)))
+    population = pd.DataFrame({"municipality_code": [1, 2], "age": [40, 20], "sex": ["F", "M"], "residents": [5, 5]})
+    fit = sa.small_area_estimates(needs, territory, population, draws=50, factors=("sex",)).fit
+    assert [name for name, _ in fit.terms] == ["sex[M]"] or [name for name, _ in fit.terms] == ["sex[F]"]
+    with pytest.raises(ValueError, match="education unknown"):
+        sa.small_area_estimates(needs, territory, population, draws=50, factors=("sex", "education"))

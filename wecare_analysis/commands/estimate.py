@@ -40,6 +40,17 @@ def _design_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trim-upper", type=float, help="trim weights above this value (after raking)")
     p.add_argument("--lonely-psu", choices=LONELY_PSU_OPTIONS, default=CLI_LONELY_PSU,
                    help=f"strata with one cluster (default {CLI_LONELY_PSU}; R's default is fail)")
+    p.add_argument("--fpc", metavar="COLUMN",
+                   help="finite population correction: population number of clusters of the stratum, or the "
+                        "sampling fraction (all values <= 1), as R fpc=")
+    p.add_argument("--calibrate-to", metavar="MARGINS.csv",
+                   help="calibrate (instead of raking) to margins variable,level,total or 'istat'")
+    p.add_argument("--calfun", choices=("linear", "raking"), default="linear",
+                   help="calibration function (default linear: GREG), as R calibrate(calfun=)")
+    p.add_argument("--bounds", metavar="LO,HI", help="bounds of the calibration g-weights, e.g. 0.5,2")
+    p.add_argument("--margin-rtol", type=float, default=1e-3,
+                   help="every margin must be met within this relative tolerance after raking or "
+                        "calibration (default 0.001), else exit 2 naming the margins")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--out", help="output CSV (default: standard output)")
 
@@ -48,8 +59,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``estimate`` and ``model`` sub-commands."""
     est = sub.add_parser("estimate", help="weighted means/proportions with design-based SEs (as R survey)")
     _design_options(est)
-    est.add_argument("--vars", required=True, help="comma-separated 0/1 or numeric columns")
+    est.add_argument("--vars", help="comma-separated 0/1 or numeric columns")
     est.add_argument("--by", help="comma-separated domain columns (crossed)")
+    est.add_argument("--stat", choices=("mean", "total"), default="mean",
+                     help="mean (proportion for 0/1 variables; default) or total, as R svymean/svytotal")
+    est.add_argument("--ratio", metavar="NUM/DEN", help="comma-separated ratios of totals, as R svyratio")
+    est.add_argument("--where", metavar="EXPR",
+                     help="estimate in a subpopulation, e.g. \"sex == 'F' and age_class == '25_34'\" "
+                          "(columns, quoted values, == != < <= > >= in, and, or, not)")
+    est.add_argument("--ci-method", choices=("auto", "logit", "wald", "wald-t"), default="auto",
+                     help="interval: auto (logit-t for 0/1 variables, as R svyciprop; else Wald), logit, "
+                          "wald (normal), wald-t")
+    est.add_argument("--likert-means", action="store_true",
+                     help="keep Likert need answers (1-5) as scores instead of 0/1 needs")
+    est.add_argument("--variance", choices=("taylor", "jk1", "jkn", "bootstrap", "brr"), default="taylor",
+                     help="Taylor linearisation (default) or replicate weights built as R as.svrepdesign")
+    est.add_argument("--replicates", type=int, default=50, help="bootstrap replicates (default 50)")
+    est.add_argument("--seed", type=int, help="random seed of the bootstrap")
+    est.add_argument("--fay-rho", type=float, default=0.0, help="Fay's rho for --variance brr (default 0)")
+    est.add_argument("--repweights", metavar="PREFIX",
+                     help="replicate weights supplied in the data: the columns whose names start with PREFIX")
+    est.add_argument("--rep-type", choices=("JK1", "bootstrap", "BRR", "Fay", "successive-difference", "JK2",
+                                            "other"), default="JK1",
+                     help="type of the supplied replicate weights (sets the variance scale as R svrepdesign)")
+    est.add_argument("--rep-scale", type=float, help="variance scale of the supplied replicates (type other)")
+    est.add_argument("--mse", action="store_true",
+                     help="replicate variance around the full-sample estimate (R mse=TRUE)")
     est.set_defaults(func=run_estimate)
     mod = sub.add_parser("model", help="design-based logistic regression (as R svyglm quasibinomial)")
     _design_options(mod)

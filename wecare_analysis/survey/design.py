@@ -2,8 +2,9 @@
 
 A design is stratified, with one stage of clusters (primary sampling units, PSUs)
 nested within strata, and sampling weights, as R ``survey::svydesign(ids=~C,
-strata=~S, weights=~W, nest=TRUE)``. No finite population correction is used
-(R's default when ``fpc`` is not given).
+strata=~S, weights=~W, nest=TRUE)``, with an optional finite population correction (R ``fpc=``:
+the population number of PSUs of each stratum, or the sampling fraction), and
+optionally calibrated (:mod:`wecare_analysis.survey.calibration`).
 
 The variance of a linearised statistic with influence values :math:`z_k` is
 
@@ -13,7 +14,10 @@ The variance of a linearised statistic with influence values :math:`z_k` is
     \\qquad z_{hi} = \\sum_{k \\in (h, i)} z_k,
 
 with :math:`n_h` the PSUs of stratum *h* in the whole design (R ``svyrecvar`` /
-``onestrat``; Wolter 2007, *Introduction to Variance Estimation*, ch. 6).
+``onestrat``; Wolter 2007, *Introduction to Variance Estimation*, ch. 6), each
+stratum's term multiplied by :math:`1 - n_h/N_h` under a finite population
+correction (a stratum sampled completely, :math:`n_h = N_h`, adds nothing and is
+never a "lonely" stratum, as in R).
 After raking, the influence values are first replaced by their residuals from the
 raking margins exactly as R's ``svyrecvar`` does for a ``rake()`` design: ten
 sweeps of :math:`z \\leftarrow z - w_m\\,\\overline{(z/w_m)}_{m}` over the
@@ -46,6 +50,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.fpc import stratum_popsize
+from wecare_analysis.survey.greg import GregCalibration, greg_projection, greg_psu_basis
 from wecare_analysis.survey.lonely_psu import LONELY_PSU_OPTIONS
 
 #: Number of backfitting sweeps R's ``svyrecvar`` applies to a raked design.
@@ -91,6 +97,9 @@ class SurveyDesign:
     stratum_labels: tuple[str, ...]
     raking: tuple[RakingMargin, ...] = ()
     lonely_psu: str = "fail"
+    fpc: np.ndarray | None = None
+    calibration: tuple[GregCalibration, ...] = ()
+    popsize: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -112,10 +121,19 @@ class SurveyDesign:
         """Design degrees of freedom, PSUs minus strata (R ``degf``)."""
         return self.n_psu - self.n_strata
 
-    def with_weights(self, weights: np.ndarray, raking: tuple[RakingMargin, ...] | None = None) -> SurveyDesign:
-        """Return a copy with new weights (and raking information, if given)."""
+    @property
+    def census(self) -> np.ndarray:
+        """Strata sampled completely (finite population correction 0), one bool per stratum."""
+        if self.fpc is None:
+            return np.zeros(self.n_strata, dtype=bool)
+        return self.fpc < 1e-7
+
+    def with_weights(self, weights: np.ndarray, raking: tuple[RakingMargin, ...] | None = None,
+                     calibration: tuple[GregCalibration, ...] | None = None) -> SurveyDesign:
+        """Return a copy with new weights (and raking or calibration information, if given)."""
         return dataclasses.replace(
-            self, weights=np.asarray(weights, dtype=float), raking=self.raking if raking is None else raking
+            self, weights=np.asarray(weights, dtype=float), raking=self.raking if raking is None else raking,
+            calibration=self.calibration if calibration is None else calibration,
         )
 
     def psu_matrix(self) -> sp.csr_matrix:
@@ -140,12 +158,15 @@ def survey_design(
     strata: Sequence | np.ndarray | pd.Series | None = None,
     cluster: Sequence | np.ndarray | pd.Series | None = None,
     lonely_psu: str = "fail",
+    fpc: Sequence[float] | np.ndarray | pd.Series | None = None,
 ) -> SurveyDesign:
     """Return the design of ``n`` records: weights, strata, clusters nested in strata.
 
     Equivalent to R ``svydesign(ids=~cluster, strata=~strata, weights=~weights,
-    nest=TRUE)``; a missing ``cluster`` makes every record its own PSU, missing
-    ``strata`` one stratum, missing ``weights`` all ones.
+    nest=TRUE, fpc=~fpc)``; a missing ``cluster`` makes every record its own PSU, missing
+    ``strata`` one stratum, missing ``weights`` all ones. ``fpc`` (one value per
+    record, constant within a stratum) is the population number of PSUs of the
+    stratum, or, when every value is at most 1, the sampling fraction (R's rule).
 
     Examples
     --------
@@ -175,6 +196,7 @@ def survey_design(
     psu_stratum = np.zeros(int(psu.max()) + 1 if n else 0, dtype=np.int64)
     psu_stratum[psu] = stratum
     npsu = np.bincount(psu_stratum, minlength=len(labels))
+    popsize = None if fpc is None else stratum_popsize(fpc, stratum, npsu, labels)
     return SurveyDesign(
         weights=w,
         stratum=stratum,
@@ -183,6 +205,8 @@ def survey_design(
         npsu=npsu,
         stratum_labels=tuple(str(x) for x in labels),
         lonely_psu=lonely_psu,
+        fpc=None if popsize is None else (popsize - npsu) / popsize,
+        popsize=popsize,
     )
 
 
@@ -232,9 +256,9 @@ def _stratum_variances(
     PSUs under ``adjust``; may be None when no stratum has a single PSU).
     """
     nh = design.npsu.astype(float)[:, None]
-    lonely = (design.npsu == 1)[:, None]
+    lonely = ((design.npsu == 1) & ~design.census)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.where(lonely, 0.0, np.maximum(centred, 0.0) * nh / (nh - 1.0))
+        v = np.where(design.npsu[:, None] == 1, 0.0, np.maximum(centred, 0.0) * nh / (nh - 1.0))
     option = design.lonely_psu
     lonely_present = lonely & present
     if lonely_present.any():
@@ -248,6 +272,8 @@ def _stratum_variances(
         if option == "adjust":
             v = np.where(lonely_present, squares, v)
     v = np.where(present, v, 0.0)
+    if design.fpc is not None:
+        v = v * design.fpc[:, None]
     total = v.sum(axis=0)
     if option == "average":
         n_present = present.sum(axis=0)
@@ -286,12 +312,12 @@ def linearised_variance(
     """
     k = z.shape[1]
     pm, sm = design.psu_matrix(), design.stratum_matrix()
-    if members is None or design.raking:
+    if members is None or design.raking or design.calibration:
         present = np.ones((design.n_strata, k), dtype=bool)
     else:
         pres_psu = sp.csr_matrix(pm @ sp.csr_matrix(members != 0, dtype=float))
         present = (sm @ pres_psu).toarray() > 0
-    if not design.raking:
+    if not design.raking and not design.calibration:
         tot = pm @ z
         if sp.issparse(tot):
             tot = sp.csr_matrix(tot)
@@ -303,7 +329,8 @@ def linearised_variance(
         s1, s2 = np.asarray(s1), np.asarray(s2)
         centred = s2 - s1 * s1 / design.npsu[:, None].astype(float)
         return _stratum_variances(design, centred, s2, present)
-    coef = _raking_coefficients(design, z)
+    coef = _raking_coefficients(design, z) if design.raking else []
+    greg = [(greg_psu_basis(c, pm), greg_projection(c, z)) for c in design.calibration]
     tot0 = pm @ z
     tot0 = sp.csc_matrix(tot0) if sp.issparse(tot0) else np.asarray(tot0)
     hm = [sp.csr_matrix(pm @ _level_matrix(m, m.weights).T) for m in design.raking]
@@ -315,6 +342,8 @@ def linearised_variance(
         t = t.toarray() if sp.issparse(t) else np.array(t, dtype=float)
         for h_m, c_m in zip(hm, coef):
             t -= h_m @ c_m[:, cols]
+        for basis, proj in greg:
+            t -= basis @ proj[:, cols]
         mean = (sm @ t) / design.npsu[:, None].astype(float)
         squares = sm @ (t * t) if need_squares else None
         t -= mean[design.psu_stratum]
@@ -364,7 +393,7 @@ def partition_variance(
     """
     nv = z.shape[1]
     d_count = n_domains
-    if design.raking:
+    if design.raking or design.calibration:
         zs, ms = _domain_columns(z, valid, domain, d_count)
         var = linearised_variance(design, zs, ms).reshape(d_count, nv)
         return var, subset_degf(design, ms).reshape(d_count, nv)

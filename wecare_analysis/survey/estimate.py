@@ -7,11 +7,22 @@ go to :func:`~wecare_analysis.survey.design.linearised_variance`, which uses the
 whole design (records outside the domain contribute zero, never a subset of the
 data): the same numbers as R ``svymean`` and ``svyby(..., svymean)``.
 
-Intervals: ``ci_low``/``ci_high`` are Wald intervals with normal quantiles (R
-``confint`` of ``svymean``/``svyby``); ``ci_logit_low``/``ci_logit_high`` are
-logit intervals for proportions, :math:`\\mathrm{expit}(\\mathrm{logit}\\,\\hat p
-\\pm t_{df}\\, se / (\\hat p (1-\\hat p)))` with *df* the degrees of freedom of the
-domain (PSUs minus strata with respondents), as R ``svyciprop(method="logit")``.
+Totals (:func:`estimate_totals`, R ``svytotal``) have influence values
+:math:`w_k y_k`; ratios (:func:`estimate_ratios`, R ``svyratio``)
+:math:`\\hat R = \\sum w_k y_k / \\sum w_k x_k` have
+:math:`z_k = w_k (y_k - \\hat R x_k) / \\sum w_k x_k`. With replicate weights
+(:mod:`~wecare_analysis.survey.replicates`) the variance comes from the statistic
+recomputed with every replicate instead.
+
+Intervals (:mod:`~wecare_analysis.survey.intervals`): ``ci_low``/``ci_high`` by
+``ci_method`` (Wald with normal quantiles by default, R ``confint``; ``logit`` for
+proportions as R ``svyciprop(method="logit")`` with *df* the degrees of freedom of
+the domain, PSUs minus strata with respondents); ``ci_logit_low``/``ci_logit_high``
+are the logit intervals. ``deff`` is the design effect against simple random
+sampling without replacement, as R ``svymean(deff=TRUE)`` (NaN where the weights sum
+to no more than the respondents, so that sampling without replacement has no variance):
+:math:`\\hat V / (s^2_w (\\hat N - n)/(\\hat N n))`, :math:`s^2_w` the weighted
+variance with divisor :math:`n-1` (for a total times :math:`\\hat N^2`).
 Missing values of a variable are left out of that variable's estimate only
 (R ``na.rm=TRUE``), as a domain of the full design.
 
@@ -25,14 +36,22 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import scipy.sparse as sp
 
-from wecare_analysis.survey.design import SurveyDesign, partition_variance
+from wecare_analysis.survey.design import SurveyDesign, _domain_columns, partition_variance
+from wecare_analysis.survey.intervals import interval, logit_interval
+from wecare_analysis.survey.replicates import ReplicateWeights, replicate_totals, replicate_variance
+
+__all__ = ["DISCLOSURE_K", "OUTPUT_COLUMNS", "domain_codes", "estimate_means", "estimate_ratios",
+           "estimate_totals", "logit_interval", "mean_influence"]
 
 #: Minimum unweighted count for a cell to be published (disclosure threshold).
 DISCLOSURE_K = 5
 
 OUTPUT_COLUMNS = ["variable", "estimate", "se", "ci_low", "ci_high", "n"]
+
+#: Columns the ``wecare estimate`` command adds after :data:`OUTPUT_COLUMNS`.
+EXTRA_COLUMNS = ["df", "deff", "ci_method"]
 
 
 def domain_codes(data: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -98,27 +117,98 @@ def mean_influence(
     return means, counts, z, valid
 
 
-def logit_interval(p: np.ndarray, se: np.ndarray, df: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Return the logit-scale interval of proportions (R ``svyciprop(method="logit")``).
 
-    :math:`\\mathrm{expit}(\\mathrm{logit}\\,p \\pm t_{df,(1+level)/2}\\, se/(p(1-p)))`;
-    NaN where p is 0 or 1 or df <= 0.
+def ratio_influence(design: SurveyDesign, num: np.ndarray, den: np.ndarray | None, domain: np.ndarray,
+                    n_domains: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return estimates, counts, influence values, validity and SRS variances of ratios or totals.
 
-    Examples
-    --------
-    >>> lo, hi = logit_interval(np.array([0.5]), np.array([0.1]), np.array([1e9]))
-    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)  # expit(±1.96 × 0.1 / 0.25)
-    (0.3135, 0.6865)
+    ``den`` None: totals :math:`\\sum w y` (:math:`z = w y`); else ratios
+    :math:`\\sum w y / \\sum w x` (a mean when ``den`` is all ones). The SRS variance
+    (for ``deff``) is :math:`s^2_w (\\hat N - n) / (\\hat N n)` of the numerator
+    (times :math:`\\hat N^2` for a total), as R ``svymean``/``svytotal(deff=TRUE)``.
     """
-    p, se, df = (np.asarray(a, dtype=float) for a in (p, se, df))
+    n = num.shape[0]
+    w = design.weights
+    valid = ~np.isnan(num) & (domain >= 0)[:, None]
+    if den is not None:
+        valid &= ~np.isnan(den)
+    inr = np.flatnonzero(domain >= 0)
+    ind = sp.csr_matrix((np.ones(inr.size), (domain[inr], inr)), shape=(n_domains, n))
+    wind = sp.csr_matrix((w[inr], (domain[inr], inr)), shape=(n_domains, n))
+    v = valid.astype(float)
+    a = np.where(valid, num, 0.0)
+    cnt = ind @ v
+    wsum, asum, a2sum = wind @ v, wind @ a, wind @ (a * a)
+    d = np.where(domain >= 0, domain, 0)
+    wv = v * w[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf((1 + level) / 2, np.where(df > 0, df, np.nan))
-        eta = np.log(p / (1 - p))
-        half = q * se / (p * (1 - p))
-        ok = (p > 0) & (p < 1)
-        lo = np.where(ok, 1 / (1 + np.exp(-(eta - half))), np.nan)
-        hi = np.where(ok, 1 / (1 + np.exp(-(eta + half))), np.nan)
-    return lo, hi
+        # sum w (a - mean)^2 = sum w a^2 - (sum w a)^2 / sum w
+        s2 = np.maximum(a2sum - asum * asum / wsum, 0.0) / wsum * cnt / (cnt - 1)
+        vsrs = s2 * (wsum - cnt) / (wsum * cnt)
+        if den is None:
+            est, z = asum, wv * a
+            vsrs = vsrs * wsum * wsum
+        else:
+            b = np.where(valid, den, 0.0)
+            bsum = wind @ b
+            est = asum / bsum
+            z = np.where(valid, wv * (a - est[d] * b) / bsum[d], 0.0)
+    return est, cnt.astype(np.int64), z, valid, vsrs
+
+
+def _replicate_estimates(design: SurveyDesign, reps: ReplicateWeights, num: np.ndarray, den: np.ndarray | None,
+                         valid: np.ndarray, domain: np.ndarray, n_domains: int, est: np.ndarray) -> np.ndarray:
+    """Replicate variance of the domain totals or ratios (D x V)."""
+    a, _ = _domain_columns(np.where(valid, num, 0.0), valid, domain, n_domains)
+    ta = replicate_totals(reps, design, a)
+    if den is None:
+        thetas = ta
+    else:
+        b, _ = _domain_columns(np.where(valid, den, 0.0), valid, domain, n_domains)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            thetas = ta / replicate_totals(reps, design, b)
+    return replicate_variance(thetas, est.ravel(), reps).reshape(est.shape)
+
+
+def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: np.ndarray | None,
+                    design: SurveyDesign, by: list[str], level: float, disclosure_k: int,
+                    subset: np.ndarray | None, replicates: ReplicateWeights | None, ci_method: str,
+                    proportion: np.ndarray) -> pd.DataFrame:
+    domain, table = domain_codes(data, by)
+    if subset is not None:
+        domain = np.where(np.asarray(subset, dtype=bool), domain, -1)
+    n_dom = len(table)
+    est, counts, z, valid, vsrs = ratio_influence(design, num, den, domain, n_dom)
+    if replicates is None:
+        var, df = partition_variance(design, z, valid, domain, n_dom)
+    else:
+        var = _replicate_estimates(design, replicates, num, den, valid, domain, n_dom, est)
+        df = np.full(est.shape, float(replicates.degf(design)))
+    se = np.sqrt(var).ravel()
+    e = est.ravel()
+    prop = np.tile(proportion, n_dom)
+    lo, hi, method = interval(e, se, df.ravel(), counts.ravel(), prop, ci_method, level)
+    lo_logit, hi_logit = logit_interval(e, se, df.ravel(), level)
+    out = table.loc[np.repeat(np.arange(n_dom), len(names)), by].reset_index(drop=True)
+    out["variable"] = np.tile(names, n_dom)
+    out["estimate"] = e
+    out["se"] = se
+    out["ci_low"], out["ci_high"] = lo, hi
+    out["n"] = counts.ravel()
+    out["df"] = df.ravel().astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no SRS variance (weights summing to n or less): NaN
+        out["deff"] = np.where(vsrs.ravel() > 0, var.ravel() / vsrs.ravel(), np.nan)
+    out["ci_method"] = method
+    out["ci_logit_low"], out["ci_logit_high"] = lo_logit, hi_logit
+    out["below_threshold"] = out["n"] < disclosure_k
+    return out.loc[out["n"] > 0].reset_index(drop=True)
+
+
+def is_binary(values: np.ndarray) -> np.ndarray:
+    """Return, per column, whether every non-missing value is 0 or 1 (a proportion)."""
+    with np.errstate(invalid="ignore"):
+        return np.array([bool(np.isin(c[~np.isnan(c)], (0.0, 1.0)).all()) and (~np.isnan(c)).any()
+                         for c in np.asarray(values, dtype=float).T], dtype=bool)
 
 
 def estimate_means(
@@ -128,6 +218,10 @@ def estimate_means(
     by: Sequence[str] | None = None,
     level: float = 0.95,
     disclosure_k: int = DISCLOSURE_K,
+    *,
+    subset: np.ndarray | None = None,
+    replicates: ReplicateWeights | None = None,
+    ci_method: str = "wald",
 ) -> pd.DataFrame:
     """Return weighted means (proportions for 0/1 variables) overall or by domain.
 
@@ -138,20 +232,28 @@ def estimate_means(
     variables
         Numeric columns to estimate (0/1 for proportions).
     design
-        Survey design (possibly raked) of the records.
+        Survey design (possibly raked or calibrated) of the records.
     by
         Columns whose observed combinations are the domains; ``None``: overall.
     level
         Confidence level.
     disclosure_k
         Cells with fewer respondents are flagged ``below_threshold``.
+    subset
+        Boolean mask: estimate in this subpopulation only, as a domain of the whole
+        design (R ``subset()``), never by dropping records.
+    replicates
+        Replicate weights: variance from the replicates instead of linearisation.
+    ci_method
+        ``wald`` (default, R ``confint``), ``wald-t``, ``logit`` or ``auto`` (logit
+        for 0/1 variables); see :mod:`~wecare_analysis.survey.intervals`.
 
     Returns
     -------
     pandas.DataFrame
         Columns: the ``by`` columns, ``variable, estimate, se, ci_low, ci_high, n``,
-        then ``df, ci_logit_low, ci_logit_high, below_threshold``; one row per
-        domain and variable, domains sorted, variables in the given order.
+        then ``df, deff, ci_method, ci_logit_low, ci_logit_high, below_threshold``; one
+        row per domain and variable, domains sorted, variables in the given order.
 
     Examples
     --------
@@ -161,28 +263,37 @@ def estimate_means(
     >>> float(out["estimate"][0]), round(float(out["se"][0]), 6)
     (0.75, 0.25)
     """
-    by = list(by or [])
     variables = list(variables)
     y = data.loc[:, variables].to_numpy(dtype=float)
-    domain, table = domain_codes(data, by)
-    n_dom = len(table)
-    means, counts, z, valid = mean_influence(design, y, domain, n_dom)
-    var, df = partition_variance(design, z, valid, domain, n_dom)
-    se = np.sqrt(var)
-    q = stats.norm.ppf((1 + level) / 2)
-    est = means.ravel()
-    se_f = se.ravel()
-    lo_logit, hi_logit = logit_interval(est, se_f, df.ravel(), level)
-    out = table.loc[np.repeat(np.arange(n_dom), len(variables)), by].reset_index(drop=True)
-    out["variable"] = np.tile(variables, n_dom)
-    out["estimate"] = est
-    out["se"] = se_f
-    out["ci_low"] = est - q * se_f
-    out["ci_high"] = est + q * se_f
-    out["n"] = counts.ravel()
-    out["df"] = df.ravel()
-    out["ci_logit_low"] = lo_logit
-    out["ci_logit_high"] = hi_logit
-    out["below_threshold"] = out["n"] < disclosure_k
-    keep = out["n"] > 0
-    return out.loc[keep].reset_index(drop=True)
+    return _estimate_table(data, variables, y, np.ones_like(y), design, list(by or []), level, disclosure_k,
+                           subset, replicates, ci_method, is_binary(y))
+
+
+def estimate_totals(data: pd.DataFrame, variables: Sequence[str], design: SurveyDesign,
+                    by: Sequence[str] | None = None, level: float = 0.95, disclosure_k: int = DISCLOSURE_K, *,
+                    subset: np.ndarray | None = None, replicates: ReplicateWeights | None = None,
+                    ci_method: str = "wald") -> pd.DataFrame:
+    """Return weighted totals :math:`\\sum_{k \\in d} w_k y_k` (R ``svytotal``/``svyby``); columns as :func:`estimate_means`."""
+    variables = list(variables)
+    y = data.loc[:, variables].to_numpy(dtype=float)
+    return _estimate_table(data, variables, y, None, design, list(by or []), level, disclosure_k, subset,
+                           replicates, "wald" if ci_method in ("auto", "logit") else ci_method,
+                           np.zeros(len(variables), dtype=bool))
+
+
+def estimate_ratios(data: pd.DataFrame, pairs: Sequence[tuple[str, str]], design: SurveyDesign,
+                    by: Sequence[str] | None = None, level: float = 0.95, disclosure_k: int = DISCLOSURE_K, *,
+                    subset: np.ndarray | None = None, replicates: ReplicateWeights | None = None,
+                    ci_method: str = "wald") -> pd.DataFrame:
+    """Return ratios :math:`\\sum w y / \\sum w x` for ``(y, x)`` pairs (R ``svyratio``), variable ``y/x``.
+
+    ``deff`` is not defined for a ratio here (NaN); other columns as :func:`estimate_means`.
+    """
+    pairs = list(pairs)
+    num = data.loc[:, [p[0] for p in pairs]].to_numpy(dtype=float)
+    den = data.loc[:, [p[1] for p in pairs]].to_numpy(dtype=float)
+    out = _estimate_table(data, [f"{a}/{b}" for a, b in pairs], num, den, design, list(by or []), level,
+                          disclosure_k, subset, replicates, "wald" if ci_method in ("auto", "logit") else ci_method,
+                          np.zeros(len(pairs), dtype=bool))
+    out["deff"] = np.nan
+    return out

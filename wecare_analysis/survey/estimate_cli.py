@@ -6,14 +6,24 @@ Contract (kept stable; automated checks call it)::
         [--strata S] [--rake-to MARGINS.csv] [--out OUT.csv]
     wecare model DATA.csv --formula "y ~ C(x1) + x2" [same design options] [--out OUT.csv]
 
-``estimate`` writes the ``--by`` columns then ``variable,estimate,se,ci_low,ci_high,n``;
+``estimate`` writes the ``--by`` columns then ``variable,estimate,se,ci_low,ci_high,n``, then
+``df,deff,ci_method`` (degrees of freedom, design effect, how the interval was made: ``logit``
+by default for 0/1 variables, as R ``svyciprop(method="logit")``, ``clopper-pearson`` at 0 or
+1, ``wald`` otherwise; ``--ci-method`` chooses);
 ``model`` writes ``term,estimate,se,ci_low,ci_high,p_value`` on the logit scale.
 Without ``--out`` the table goes to standard output. Extra options: ``--lonely-psu``
 (default ``adjust``: a stratum with a single cluster is centred on the overall
 estimate; R's default ``fail`` is available), ``--rake-maxit`` (50),
 ``--rake-epsilon`` (1, R's rule), ``--trim-lower/--trim-upper``, ``--level`` (0.95);
 ``--rake-to istat`` rakes to ISTAT residents 15-64 by province, sex and age class
-(:func:`~wecare_analysis.survey.weights.istat_margins`).
+(:func:`~wecare_analysis.survey.weights.istat_margins`), named after the data's columns.
+More design options (:mod:`~wecare_analysis.survey.estimate_design`): ``--fpc COLUMN``,
+``--calibrate-to MARGINS|istat [--calfun linear|raking] [--bounds LO,HI]``,
+``--variance taylor|jk1|jkn|bootstrap|brr [--replicates N --seed S]``,
+``--repweights PREFIX --rep-type T [--rep-scale C]``. ``estimate`` also takes
+``--stat mean|total``, ``--ratio NUM/DEN``, ``--where "sex == 'F'"`` (a domain of the
+whole design; checked like ``--formula``) and reads the Parquet tables of ``wecare survey
+validate``; Likert need answers (1-5) become 0/1 needs unless ``--likert-means``.
 The data file is decoded as a whole (UTF-8, else cp1252, else Latin-1). ``--formula``
 may name only columns, ``C(...)``, ``Q("...")``, numbers and the operators
 ``~ + - * / : **``: it is checked before patsy evaluates it, so it cannot run code.
@@ -32,18 +42,9 @@ import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
 from wecare_analysis.errors import InputError, os_error_message
-from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
-from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
+from wecare_analysis.survey.estimate_design import build_design
 from wecare_analysis.survey.readers import decode_text
-from wecare_analysis.survey.weights import (
-    istat_margins,
-    margin_specs,
-    rake,
-    read_margins,
-    trim_weights,
-    weighting_summary,
-)
 
 
 def read_tidy_csv(path: str) -> pd.DataFrame:
@@ -115,7 +116,7 @@ def check_columns(df: pd.DataFrame, path: str, **groups: list[str]) -> None:
 def numeric_column(df: pd.DataFrame, col: str, path: str, what: str) -> pd.Series:
     """Return ``df[col]`` as floats; raise naming the first non-numeric cell."""
     s = df[col]
-    if pd.api.types.is_bool_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
         return s.astype(float)
     num = pd.to_numeric(s, errors="coerce")
     bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
@@ -140,42 +141,6 @@ def design_weights(df: pd.DataFrame, col: str | None, path: str) -> np.ndarray |
     return w.to_numpy()
 
 
-def build_design(df: pd.DataFrame, args: argparse.Namespace) -> SurveyDesign:
-    """Return the (raked, trimmed) design described by the command-line options."""
-    path = args.data
-    for opt in ("cluster", "strata"):
-        col = getattr(args, opt)
-        if col and df[col].isna().any():
-            i = int(np.flatnonzero(df[col].isna().to_numpy())[0])
-            raise InputError(f"{path}, row {i + 2}, column {col}: missing {opt} value; every record needs one.")
-    design = survey_design(
-        len(df),
-        design_weights(df, args.weights, path),
-        df[args.strata] if args.strata else None,
-        df[args.cluster] if args.cluster else None,
-        lonely_psu=args.lonely_psu,
-    )
-    passes = None
-    if args.rake_to:
-        margins = istat_margins() if args.rake_to == "istat" else read_margins(args.rake_to)
-        specs = margin_specs(df, margins, source=f"margins {args.rake_to}")
-        result = rake(design, specs, maxit=args.rake_maxit, epsilon=args.rake_epsilon)
-        design, passes = result.design, result.iterations
-    if args.trim_lower is not None or args.trim_upper is not None:
-        lo = -np.inf if args.trim_lower is None else args.trim_lower
-        hi = np.inf if args.trim_upper is None else args.trim_upper
-        design = design.with_weights(trim_weights(design.weights, lo, hi))
-    summary = weighting_summary(design.weights)
-    lonely = int((design.npsu == 1).sum())
-    sys.stderr.write(
-        f"wecare: {design.n:,} records, {design.n_strata} strata, {design.n_psu:,} clusters"
-        + (f" ({lonely} strata with one cluster: {design.lonely_psu})" if lonely else "")
-        + (f"; raked in {passes} passes" if passes is not None else "")
-        + f"; Kish design effect of weighting {summary['kish_deff']:.3f}, efficiency {summary['efficiency']:.1%}.\n"
-    )
-    return design
-
-
 def _write(table: pd.DataFrame, out: str | None) -> None:
     if out:
         with atomic_path(out) as tmp:
@@ -184,37 +149,109 @@ def _write(table: pd.DataFrame, out: str | None) -> None:
         table.to_csv(sys.stdout, index=False)
 
 
+def read_table(path: str) -> pd.DataFrame:
+    """Read the survey table: a Parquet file (as ``wecare survey validate`` writes) or a tidy CSV."""
+    if str(path).lower().endswith(".parquet"):
+        if not Path(path).is_file():
+            raise InputError(f"data file {path} not found.")
+        try:
+            df = pd.read_parquet(path)
+        except (OSError, ValueError) as err:
+            raise InputError(f"data file {path} cannot be read as Parquet: {err}".replace("\n", " ")) from None
+        if df.empty:
+            raise InputError(f"data file {path} has no data rows.")
+        return df
+    return read_tidy_csv(path)
+
+
+def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> list[str]:
+    """Turn Likert need answers (1-5, as in ``respondents.csv``) into 0/1 needs in place; return the columns turned.
+
+    A ``need_*`` column whose answers are whole numbers 1-5, not only 0/1, becomes 1 where the
+    answer is at least :data:`~wecare_analysis.survey.tidy.NEED_THRESHOLD` (the cut of the
+    tidy table), so the estimate is the share of workers with that need.
+    """
+    from wecare_analysis.survey.tidy import NEED_THRESHOLD
+
+    turned = []
+    for v in variables:
+        x = df[v].dropna()
+        if keep_likert or not v.startswith("need_") or x.empty:
+            continue
+        if x.isin([0, 1]).all() or not (x.isin([1, 2, 3, 4, 5]).all()):
+            continue
+        df[v] = np.where(df[v].isna(), np.nan, (df[v] >= NEED_THRESHOLD).astype(float))
+        turned.append(v)
+    return turned
+
+
+def _ratio_pairs(text: str | None, df: pd.DataFrame, path: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in _split(text):
+        if item.count("/") != 1:
+            raise InputError(f"--ratio {item!r}: expected NUMERATOR/DENOMINATOR, e.g. need_housing/employees.")
+        num, den = (x.strip() for x in item.split("/"))
+        pairs.append((num, den))
+    check_columns(df, path, ratio=[c for p in pairs for c in p])
+    return pairs
+
+
 def run_estimate(args: argparse.Namespace) -> int:
     """Run ``wecare estimate``; return the exit code."""
+    from wecare_analysis.survey.estimate import EXTRA_COLUMNS, estimate_ratios, estimate_totals
+    from wecare_analysis.survey.where import where_mask
+
     check_options(args)
-    df = read_tidy_csv(args.data)
+    df = read_table(args.data)
     variables, by = _split(args.vars), _split(args.by)
-    if not variables:
-        raise InputError("--vars needs at least one column name (comma separated).")
-    check_columns(df, args.data, vars=variables, by=by,
-                  **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
-    for v in variables:
+    pairs = _ratio_pairs(getattr(args, "ratio", None), df, args.data)
+    if not variables and not pairs:
+        raise InputError("--vars needs at least one column name (comma separated), or give --ratio NUM/DEN.")
+    extra = {k: [getattr(args, k)] for k in ("weights", "cluster", "strata", "fpc") if getattr(args, k, None)}
+    check_columns(df, args.data, vars=variables, by=by, **extra)
+    for v in dict.fromkeys(variables + [c for p in pairs for c in p]):
         df[v] = numeric_column(df, v, args.data, "estimated variables")
         if df[v].isna().all():
             raise InputError(f"{args.data}, column {v}: every value is missing ({len(df)} rows); "
                              "--vars needs columns with at least one answer.")
-    design = build_design(df, args)
+    turned = need_shares(df, variables, getattr(args, "likert_means", False))
+    if turned:
+        sys.stderr.write(f"wecare: {', '.join(turned)}: Likert answers 1-5 read as needs (1 for an answer of 4 or "
+                         "5): the estimates are shares of workers (--likert-means for mean scores).\n")
+    subset = where_mask(df, args.where) if getattr(args, "where", None) else None
+    if subset is not None:
+        sys.stderr.write(f"wecare: --where keeps {int(subset.sum()):,} of {len(df):,} records (a domain of the "
+                         "whole design).\n")
+        if not subset.any():
+            raise InputError(f"--where {args.where!r} matches no record of {args.data}.")
+    fpc = numeric_column(df, args.fpc, args.data, "--fpc") if getattr(args, "fpc", None) else None
+    design, reps = build_design(df, args, fpc)
     missing_by = int(df[by].isna().any(axis=1).sum()) if by else 0
     if missing_by:
         sys.stderr.write(f"wecare: {missing_by} record(s) with a missing --by value are in no domain.\n")
-    table = estimate_means(df, variables, design, by=by, level=args.level)
-    _write(table[by + OUTPUT_COLUMNS], args.out)
+    kw = {"level": args.level, "subset": subset, "replicates": reps, "ci_method": getattr(args, "ci_method", "auto")}
+    parts = []
+    if variables:
+        stat = getattr(args, "stat", "mean")
+        parts.append((estimate_totals if stat == "total" else estimate_means)(df, variables, design, by=by, **kw))
+    if pairs:
+        parts.append(estimate_ratios(df, pairs, design, by=by, **kw))
+    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    _write(table[by + OUTPUT_COLUMNS + EXTRA_COLUMNS], args.out)
     return 0
 
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model``; return the exit code."""
+    from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
+
     check_options(args)
-    df = read_tidy_csv(args.data)
+    df = read_table(args.data)
     check_formula(args.formula, list(df.columns))  # before anything else: patsy would evaluate it
     check_columns(df, args.data,
-                  **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata") if getattr(args, k)})
-    design = build_design(df, args)
+                  **{k: [getattr(args, k)] for k in ("weights", "cluster", "strata", "fpc") if getattr(args, k, None)})
+    fpc = numeric_column(df, args.fpc, args.data, "--fpc") if getattr(args, "fpc", None) else None
+    design, _ = build_design(df, args, fpc)
     table = svyglm_logit(df, args.formula, design, level=args.level)
     _write(table[MODEL_COLUMNS], args.out)
     return 0

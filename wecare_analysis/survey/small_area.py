@@ -29,10 +29,14 @@ municipality *m* and posterior draw *s*,
 
 .. math:: \\hat p_{ms} = \\sum_{c,r} N_{mc}\\, \\pi_r\\, \\tilde p_{mcrs} / \\sum_c N_{mc}
 
-with :math:`N_{mc}` ISTAT residents of the age class × sex cell *c* (ages 18–64 by
-default, :data:`POSTSTRAT_AGE_CLASSES`), :math:`\\pi_r` the (weighted) share of
-role *r* among respondents (role is assumed independent of age, sex and place,
-as no census table gives it), and :math:`\\tilde p` the cell probability averaged
+with :math:`N_{mc}` ISTAT residents of the age class × sex cell *c* over the age
+classes the respondents cover (:func:`poststrat_age_classes`: 18–64, plus 65–67,
+up to the pension age, when respondents aged 65 and over took part, so that the
+population post-stratified is the one the model and the direct estimates describe),
+:math:`\\pi_{r|c}` the (weighted) share of role *r* among the respondents of the age
+class × sex cell *c*, shrunk towards the overall share with :data:`ROLE_PRIOR_COUNT`
+pseudo-respondents (role varies with age and sex; no census table gives it by
+place), and :math:`\\tilde p` the cell probability averaged
 over firm effects with the logistic-normal approximation
 :math:`E[\\mathrm{expit}(\\eta + f)] \\approx \\mathrm{expit}(\\eta / \\sqrt{1 + c^2 σ_f^2})`,
 :math:`c = 16\\sqrt 3/(15π)` (Zeger, Liang & Albert 1988). Municipalities
@@ -54,10 +58,13 @@ from scipy.special import expit
 #: Age classes of the post-stratification cells (codebook code -> first, last age): residents 18-64.
 POSTSTRAT_AGE_CLASSES: dict[str, tuple[int, int]] = {
     "18_24": (18, 24), "25_34": (25, 34), "35_44": (35, 44), "45_54": (45, 54), "55_64": (55, 64)}
+#: Ages standing in for the class ``65_plus``: workers over 65 are mostly below the pension age (67).
+OLDER_WORKER_AGES = (65, 67)
+#: Pseudo-respondents pulling the role shares of a sparse age × sex cell towards the overall shares.
+ROLE_PRIOR_COUNT = 20.0
 #: Grids of the random-effect standard deviations (municipality, province, firm).
-SIGMA_GRIDS = (np.exp(np.linspace(np.log(0.05), np.log(1.25), 5)),
-               np.exp(np.linspace(np.log(0.05), np.log(1.0), 3)),
-               np.exp(np.linspace(np.log(0.1), np.log(0.9), 3)))
+#: From near 0 (lme4 often finds 0 on the demo data) to large values (a truth of 1.5 was truncated at 1.25).
+SIGMA_GRIDS = (np.geomspace(0.01, 2.0, 6), np.geomspace(0.01, 1.0, 3), np.geomspace(0.05, 1.2, 3))
 FIXED_PRIOR_SD, INTERCEPT_PRIOR_SD, SIGMA_PRIOR_SCALE = 2.0, 5.0, 1.0
 #: Logistic-normal constant of Zeger, Liang & Albert (1988).
 ZEGER_C2 = (16 * np.sqrt(3) / (15 * np.pi)) ** 2
@@ -87,6 +94,20 @@ def municipal_covariates(territory: pd.DataFrame) -> pd.DataFrame:
         "children_z": t["age_0_14"] / np.maximum(t["residents"], 1)}, index=t.index)
     sd = raw.std(ddof=0).replace(0, 1.0)
     return (raw - raw.mean()) / sd
+
+
+def poststrat_age_classes(data: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Post-stratification age classes matching the respondents: 18–64, plus ``65_plus`` (65–67) if present.
+
+    Examples
+    --------
+    >>> sorted(poststrat_age_classes(pd.DataFrame({"age_class": ["18_24", "65_plus"]})))[-1]
+    '65_plus'
+    """
+    classes = dict(POSTSTRAT_AGE_CLASSES)
+    if "age_class" in data.columns and (data["age_class"].astype(str) == "65_plus").any():
+        classes["65_plus"] = OLDER_WORKER_AGES
+    return classes
 
 
 def poststrat_cells(population: pd.DataFrame, age_classes: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
@@ -347,15 +368,30 @@ def posterior_draws(fit: MrpFit, draws: int, rng: np.random.Generator) -> tuple[
 
 
 def _cell_frame(cells: pd.DataFrame, data: pd.DataFrame, weights: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Cell × role combinations and the role shares π_r (weighted shares among respondents)."""
+    """Cell × role combinations and the role shares :math:`\\pi_{r|c}` (cells x roles, rows as the cells).
+
+    Weighted shares of the roles among the respondents of each age class × sex cell,
+    shrunk towards the overall shares with :data:`ROLE_PRIOR_COUNT` pseudo-respondents.
+    """
     keys = cells[["age_class", "sex"]].drop_duplicates().sort_values(["age_class", "sex"]).reset_index(drop=True)
     if "role" not in data.columns:
-        return keys, np.ones(1)
+        return keys, np.ones((len(keys), 1))
     w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float)
-    share = pd.Series(w).groupby(data["role"].to_numpy()).sum()
-    share = share / share.sum()
-    frame = keys.merge(pd.DataFrame({"role": share.index}), how="cross")
-    return frame, share.to_numpy()
+    roles = np.sort(data["role"].astype(str).unique())
+    overall = pd.Series(w).groupby(data["role"].astype(str).to_numpy()).sum().reindex(roles).to_numpy()
+    overall = overall / overall.sum()
+    tab = pd.DataFrame({"age_class": data["age_class"].astype(str).to_numpy(), "sex": data["sex"].astype(str).to_numpy(),
+                        "role": data["role"].astype(str).to_numpy(), "w": w})
+    wt = tab.pivot_table(index=["age_class", "sex"], columns="role", values="w", aggfunc="sum", fill_value=0.0)
+    nn = tab.groupby(["age_class", "sex"]).size()
+    idx = pd.MultiIndex.from_frame(keys)
+    wt = wt.reindex(index=idx, columns=roles, fill_value=0.0).to_numpy()
+    nn = nn.reindex(idx, fill_value=0).to_numpy(dtype=float)
+    tot = wt.sum(axis=1, keepdims=True)
+    share = np.divide(wt, tot, out=np.zeros_like(wt), where=tot > 0)
+    pi = (nn[:, None] * share + ROLE_PRIOR_COUNT * overall[None, :]) / (nn[:, None] + ROLE_PRIOR_COUNT)
+    frame = keys.merge(pd.DataFrame({"role": roles}), how="cross")
+    return frame, pi
 
 
 def _summaries(draws: np.ndarray) -> dict[str, np.ndarray]:
@@ -365,8 +401,10 @@ def _summaries(draws: np.ndarray) -> dict[str, np.ndarray]:
 
 def cell_weights(cells: pd.DataFrame, frame: pd.DataFrame, pi: np.ndarray,
                  codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Post-stratification weights :math:`N_{mc}\\pi_r/\\sum_c N_{mc}` (municipalities x cell-role rows of
+    """Post-stratification weights :math:`N_{mc}\\pi_{r|c}/\\sum_c N_{mc}` (municipalities x cell-role rows of
     ``frame``) and the residents :math:`\\sum_c N_{mc}` of each municipality of ``codes``.
+
+    ``pi``: role shares, one vector for every cell or one row per cell (cells x roles).
 
     Examples
     --------
@@ -382,7 +420,10 @@ def cell_weights(cells: pd.DataFrame, frame: pd.DataFrame, pi: np.ndarray,
                                aggfunc="sum", fill_value=0.0)
     counts = counts.reindex(index=codes, columns=pd.MultiIndex.from_frame(keys), fill_value=0.0).to_numpy()
     total = counts.sum(axis=1)
-    wmc = np.repeat(counts, len(pi), axis=1) * np.tile(pi, counts.shape[1])
+    pi = np.asarray(pi, dtype=float)
+    n_roles = pi.shape[-1]
+    per_cell = pi.ravel() if pi.ndim == 2 else np.tile(pi, counts.shape[1])
+    wmc = np.repeat(counts, n_roles, axis=1) * per_cell[None, :]
     return wmc / np.where(total > 0, total, np.nan)[:, None], total
 
 
@@ -398,7 +439,8 @@ class SmallAreaEstimates:
 def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
                          variables: Sequence[str] | None = None, weights: np.ndarray | None = None,
                          draws: int = 400, seed: int = 0,
-                         age_classes: dict[str, tuple[int, int]] | None = None) -> SmallAreaEstimates:
+                         age_classes: dict[str, tuple[int, int]] | None = None,
+                         factors: Sequence[str] = ("age_class", "sex", "role")) -> SmallAreaEstimates:
     """MRP prevalence of each need in every municipality and province of ``territory``.
 
     Parameters
@@ -418,7 +460,12 @@ def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, populatio
     draws, seed
         Posterior draws and the seed of their generator.
     age_classes
-        Post-stratification age classes (default :data:`POSTSTRAT_AGE_CLASSES`, residents 18–64).
+        Post-stratification age classes (default :func:`poststrat_age_classes`: residents 18–64,
+        and 65–67 when respondents aged 65 and over took part).
+    factors
+        Individual factors of the model (a subset of ``age_class``, ``sex``, ``role``; the
+        age × sex interaction enters when both are present); the municipal covariates and
+        the random effects are always in.
 
     Returns
     -------
@@ -433,7 +480,10 @@ def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, populatio
     variables = list(variables or [c for c in needs.columns if c.startswith("need_")])
     cov = municipal_covariates(territory)
     provinces = sorted(territory["province_sigla"].unique())
-    factors = [f for f in ("age_class", "sex", "role") if f in needs.columns]
+    unknown = sorted(set(factors) - {"age_class", "sex", "role"})
+    if unknown:
+        raise ValueError(f"MRP factors {', '.join(unknown)} unknown; use age_class, sex, role")
+    factors = [f for f in factors if f in needs.columns]
     ok = needs[["municipality_code", "province_sigla", "firm_id", *factors]].notna().all(axis=1)
     ok &= needs["municipality_code"].isin(cov.index)
     if not ok.any():
@@ -442,7 +492,7 @@ def small_area_estimates(needs: pd.DataFrame, territory: pd.DataFrame, populatio
     fit = fit_mrp(data, variables, cov, provinces, factors)
     theta, gam, u_obs = posterior_draws(fit, draws, np.random.default_rng(seed))
     codes = np.sort(territory["municipality_code"].to_numpy())
-    cells = poststrat_cells(population, age_classes)
+    cells = poststrat_cells(population, age_classes or poststrat_age_classes(data))
     frame, pi = _cell_frame(cells, data, None if weights is None else np.asarray(weights)[ok.to_numpy()])
     wmc, total = cell_weights(cells, frame, pi, codes)
     nf0 = 1 + len(fit.terms)

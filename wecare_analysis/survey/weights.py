@@ -16,6 +16,7 @@ or a crossing ``a:b`` of columns, whose levels are then written ``x:y``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,9 +24,13 @@ import pandas as pd
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.design import RakingMargin, SurveyDesign
+from wecare_analysis.survey.margin_check import check_margins
 
 #: Relative tolerance for the grand totals of different margin variables to agree.
 TOTALS_RTOL = 1e-6
+
+#: Relative tolerance for every weighted margin to meet its target after raking or calibration.
+MARGIN_RTOL = 1e-3
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,7 @@ class MarginSpec:
     levels: tuple[str, ...]
     totals: np.ndarray
     index: np.ndarray
+    from_shares: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,8 @@ def read_margins(path: str) -> pd.DataFrame:
     return m
 
 
-def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margins") -> list[MarginSpec]:
+def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margins",
+                 population_total: float | None = None) -> list[MarginSpec]:
     """Match population margins to the records; return one :class:`MarginSpec` per variable.
 
     Checks, each failing with an :class:`InputError` (exit 2) that names the problem:
@@ -111,6 +118,12 @@ def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margi
     in the data must have a total; a level with a positive total must have
     respondents (collapse it with a neighbouring level otherwise). Levels with no
     respondents and a zero total are ignored, as R's ``postStratify`` does.
+
+    A variable whose totals sum to 1 is read as *shares*: it is scaled to the grand
+    total of the variables given as counts, or, when every variable is given as
+    shares, to ``population_total`` if given (else it stays a share and
+    :func:`rake` scales it to the total of the starting weights); such specs have
+    ``from_shares`` set so that the caller can say so.
     """
     specs: list[MarginSpec] = []
     grand: dict[str, float] = {}
@@ -150,8 +163,13 @@ def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margi
             )
         levels = tuple(sorted(found))
         index = pd.Categorical(key, categories=list(levels)).codes.astype(np.int64)
-        specs.append(MarginSpec(name, levels, np.array([totals[lv] for lv in levels]), index))
-        grand[name] = float(block["total"].sum())
+        share = abs(float(block["total"].sum()) - 1.0) < 1e-6
+        specs.append(MarginSpec(name, levels, np.array([totals[lv] for lv in levels]), index, share))
+        if not share:
+            grand[name] = float(block["total"].sum())
+    scale_to = next(iter(grand.values())) if grand else population_total
+    if scale_to is not None:
+        specs = [dataclasses.replace(s, totals=s.totals * scale_to) if s.from_shares else s for s in specs]
     if grand:
         ref_name, ref = next(iter(grand.items()))
         for name, tot in grand.items():
@@ -161,6 +179,12 @@ def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margi
                     f"{name!r} to {tot:,.0f}; margins must describe the same population."
                 )
     return specs
+
+
+def scaled_shares(specs: list[MarginSpec], total: float) -> list[MarginSpec]:
+    """Return the specs with margins still given as shares scaled to ``total`` (the starting weights' sum)."""
+    return [dataclasses.replace(s, totals=s.totals * total) if s.from_shares and s.totals.sum() <= 1 + 1e-6
+            else s for s in specs]
 
 
 def _cross_cells(specs: list[MarginSpec], data_keys: list[np.ndarray]) -> np.ndarray:
@@ -176,6 +200,7 @@ def rake(
     epsilon: float = 1.0,
     cells: np.ndarray | None = None,
     require_convergence: bool = True,
+    margin_rtol: float | None = MARGIN_RTOL,
 ) -> RakingResult:
     """Return the design raked to the margins, as R ``rake(design, margins, pop, control)``.
 
@@ -194,6 +219,11 @@ def rake(
         default the crossing of the margins themselves.
     require_convergence
         Raise an :class:`InputError` if the passes do not converge (R only warns).
+    margin_rtol
+        After the passes, every level of every margin must be within this relative
+        tolerance of its target (:func:`~wecare_analysis.survey.margin_check.check_margins`),
+        else an :class:`InputError` names the margins and how far each is off (R
+        reports success). ``None``: no check (R's behaviour).
 
     Returns
     -------
@@ -202,6 +232,7 @@ def rake(
         after each margin's post-stratification in the last pass.
     """
     w = design.weights.astype(float).copy()
+    specs = scaled_shares(specs, float(w.sum()))
     eps = epsilon * w.sum() if epsilon < 1 else epsilon
     if cells is None:
         cells = _cross_cells(specs, [s.index for s in specs])
@@ -227,6 +258,8 @@ def rake(
             f"raking did not converge after {maxit} passes (largest change in a weighted cell {delta:,.3g}, "
             f"tolerance {eps:,.3g}); collapse sparse levels of the margins or allow more iterations."
         )
+    if margin_rtol is not None:
+        check_margins(w, specs, margin_rtol, f"raking (stopped after {it + (1 if converged else 0)} passes)")
     raking = tuple(RakingMargin(s.name, s.levels, s.index, sw) for s, sw in zip(specs, stored))
     return RakingResult(design.with_weights(w, raking), it + (1 if converged else 0), converged, delta)
 
