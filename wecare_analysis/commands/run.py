@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="third-sector register (5x1000 list, CSV): the third-sector criterion of transferability")
     p.add_argument("--ahp", type=Path, default=None, metavar="PATH",
                    help="stakeholders' pairwise comparisons (AHP matrix, CSV) instead of equal criteria weights")
+    p.add_argument("--min-cell", type=int, default=None, metavar="K",
+                   help="disclosure threshold: smallest published cell (default $WECARE_MIN_CELL, else 5)")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -52,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from wecare_analysis import pipeline
+    from wecare_analysis.analysis import RunParameters
     from wecare_analysis.territory import normalise_region
 
     region = normalise_region(args.region)
@@ -63,7 +66,8 @@ def _run(args: argparse.Namespace) -> int:
                                progress=not args.no_progress, fresh_kernels=args.fresh_kernels,
                                overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks,
                                user_files={"services_path": args.services, "mef_path": args.mef,
-                                           "third_sector_path": args.third_sector, "ahp_path": args.ahp})
+                                           "third_sector_path": args.third_sector, "ahp_path": args.ahp},
+                               parameters=RunParameters.from_cli(args))
     print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
     failed = [r.province for r in results if r.status == "failed"]
     if failed:

@@ -479,7 +479,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     small_area
         Long MRP table per municipality (``municipality_code, variable, prevalence``) or None.
     transfer
-        :func:`~wecare_analysis.report.document.transferability` (assessments first) or None.
+        The transferability assessments to publish (sigla -> ``Assessment``: the province's own) or None.
     """
     from wecare_analysis.report import territory_profile as tp
     from wecare_analysis.report.document import NEEDS_SHEET
@@ -526,7 +526,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     if transfer is not None:
         from wecare_analysis.report import transferability as tr
 
-        assessments = transfer[0]
+        assessments = transfer
         sheets["Pratiche trasferibili"] = pd.concat([tr.ranking_table_export(a) for a in assessments.values()],
                                                     ignore_index=True)
         layers["trasferibilita"] = transferability_layer(territory_ctx.boundary,

@@ -50,13 +50,12 @@ def province_context(province: str, year: int = 2023, region: str | int = "01",
     return ProvinceContext(sigla=sigla, year=year, territory=territory, province=local, population=population)
 
 
-def title_markdown(ctx: ProvinceContext) -> str:
-    """Italian heading and one-paragraph summary of the province (figures from the layer)."""
+def summary_markdown(ctx: ProvinceContext) -> str:
+    """One-paragraph Italian summary of the province (figures from the layer) and its source line, no heading."""
     prov = terr.province_indicators(ctx.province).iloc[0]
     reg = terr.region_indicators(ctx.territory).iloc[0]
     share = prov["residents"] / reg["residents"]
     return (
-        f"# Profilo territoriale: {ctx.province_name} ({ctx.sigla})\n\n"
         f"La provincia conta **{format_it(prov['residents'])} residenti** in "
         f"{format_it(prov['n_municipalities'])} comuni ({format_it(100 * share, 1)}% della popolazione "
         f"regionale, {ctx.region_name}). L'indice di vecchiaia è **{format_it(prov['old_age_index'], 1)}** "
@@ -65,6 +64,11 @@ def title_markdown(ctx: ProvinceContext) -> str:
         f"per km² ({ctx.region_name}: {format_it(reg['density'], 1)}).\n\n"
         f"*{SOURCE_NOTE.format(year=ctx.year)}*"
     )
+
+
+def title_markdown(ctx: ProvinceContext) -> str:
+    """Italian heading and :func:`summary_markdown` of the province."""
+    return f"# Profilo territoriale: {ctx.province_name} ({ctx.sigla})\n\n" + summary_markdown(ctx)
 
 
 def indicator_maps(ctx: ProvinceContext, indicators: tuple[str, ...] = MAP_INDICATORS) -> Figure:

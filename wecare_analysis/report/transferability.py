@@ -16,6 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from wecare_analysis.practices.ahp import AHPResult
+from wecare_analysis.practices.assess import TransferabilityInputs
 from wecare_analysis.practices.catalogue import Catalogue
 from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, OK, UNAVAILABLE, figure_text, score_text
 from wecare_analysis.report.formatting import format_it, format_percent_it
@@ -362,20 +364,19 @@ def write_transferability_tables(assessment, optional_inputs, output_dir) -> Pat
                           Path(output_dir) / "trasferibilita.xlsx", _excel_format)
 
 
-def input_notes(transfer) -> tuple[str, ...]:
+def input_notes(inputs: TransferabilityInputs, ahp: AHPResult | None) -> tuple[str, ...]:
     """Italian lines of "Metodi e fonti" on the user's files of the transferability criteria.
 
     One line per optional file given (what it gave: status and rows), and one on the criteria
     weights when they come from stakeholders' pairwise comparisons (AHP, with the consistency
-    ratio). ``transfer``: :func:`~wecare_analysis.report.document.transferability`.
+    ratio). ``inputs`` and ``ahp``: the region analysis's (:class:`~wecare_analysis.analysis.RegionAnalysis`).
     """
     lines = []
-    for o in transfer.inputs.optional:
+    for o in inputs.optional:
         if o.path:
             lines.append(f"{OPTIONAL_INPUT_NAMES.get(o.name, o.name)}: file fornito «{Path(o.path).name}», "
                          f"{o.status}; righe lette {format_it(o.rows_read)}, usate {format_it(o.rows_kept)}, "
                          f"in quarantena {format_it(o.rows_quarantined)}.")
-    ahp = next(iter(transfer.assessments.values())).ahp if transfer.assessments else None
     if ahp is not None:
         lines.append("Pesi dei criteri di trasferibilità: confronti a coppie (AHP) forniti, rapporto di consistenza "
                      f"{format_it(ahp.cr, 2)}" + (" (sopra 0,10: giudizi poco coerenti)." if ahp.inconsistent
