@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from wecare_analysis import pipeline
+from wecare_analysis.analysis import RunParameters
 from wecare_analysis.cli import main
 from wecare_analysis.pipeline import state
 
@@ -92,7 +93,7 @@ def test_resume_knows_the_service_list(services_run):
                              user_files=files)
     assert [r.status for r in again] == ["skipped"]
     cat = pipeline.Catalog(root)
-    without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, 2023, "01"))
+    without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, RunParameters(root=str(root))))
     assert not state.is_up_to_date(cat, "BI", without)  # the demo services would give another report
 
 
