@@ -87,9 +87,9 @@ def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
     """After `wecare survey validate`, the transferability criteria read that survey, as the needs section does."""
     import shutil
 
+    from wecare_analysis.analysis import RunParameters, analyse_region
     from wecare_analysis.cli import main
     from wecare_analysis.demo.survey import write_demo_survey
-    from wecare_analysis.analysis import RunParameters, analyse_region
     from wecare_analysis.report.document import survey_source
 
     root = tmp_path / "root"
