@@ -110,3 +110,25 @@ def test_one_estimate_path_and_one_offer_path(strict) -> None:
     assert so.analysis_offer(strict, "BI").gaps is strict.offer.gaps
     assert so.RegionalOffer.of(2023, strict.territory, strict.offer).gaps is strict.offer.gaps
     assert not any("dati sintetici dimostrativi" in n and "Offerta" in n for n in strict.transfer_inputs.notes)
+
+
+def test_recipe_notebook_answers_through_the_api(project_root, tmp_path) -> None:
+    """Notebook 06: needs of women 25-44 with children 0-2 in low-density municipalities, a few short cells."""
+    from conftest import execute_notebook
+
+    from wecare_analysis.analysis.domains import DENSITY_CLASSES, density_class, domain_needs
+
+    nb, text, _ = execute_notebook("06_recipe_api.ipynb", project_root, tmp_path)
+    code = [c for c in nb["cells"] if c["cell_type"] == "code" and not {"parameters", "injected-parameters"}
+            & set(c["metadata"].get("tags", []))]
+    assert len(code) <= 3 and all(len("".join(c["source"]).splitlines()) <= 8 for c in code)
+    analysis = analyse_region(RunParameters(root=str(project_root)))
+    people = analysis.respondents
+    low = people["municipality_code"].map(density_class(analysis.territory)) == DENSITY_CLASSES[0][1]
+    domain = (people["sex"] == "F") & people["age_class"].isin(["25_34", "35_44"]) & (people["children_0_2"] > 0) & low
+    needs = domain_needs(analysis, domain)
+    top = needs.iloc[0]
+    assert top["label"] in text and int(top["n"]) == int(domain.sum()) >= analysis.min_cell
+    # the domain estimate is the weighted mean over the domain's respondents (a ratio estimator)
+    w = pd.Series(analysis.design.weights, index=people.index)[domain]
+    assert top["estimate"] == pytest.approx((w * people.loc[domain, top["variable"]]).sum() / w.sum())

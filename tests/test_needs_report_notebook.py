@@ -10,8 +10,9 @@ pytestmark = pytest.mark.slow
 
 def test_notebook_05_runs_on_biella(project_root, tmp_path):
     from wecare_analysis.analysis import RunParameters, analyse_region
+    from wecare_analysis.analysis.needs import _design_block
     from wecare_analysis.report import document as doc
-    from wecare_analysis.report.needs import _design_block, interval_text
+    from wecare_analysis.report.needs import interval_text
 
     _, text, out = execute_notebook("05_needs_estimates.ipynb", project_root, tmp_path, province="BI")
     assert "dati sintetici dimostrativi" in text and "Biella (BI)" in text

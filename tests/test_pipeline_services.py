@@ -117,8 +117,8 @@ def test_unusable_service_list_stops_the_run_at_once(project_root, tmp_path, cap
 
 
 def test_criteria_files_and_ahp_weights_reach_the_report(services_run):
+    from wecare_analysis.formatting import format_it
     from wecare_analysis.practices.ahp import ahp_from_csv
-    from wecare_analysis.report.formatting import format_it
 
     root, csv, _ = services_run
     practices = csv.parent

@@ -7,8 +7,8 @@ import re
 
 import pandas as pd
 
+from wecare_analysis.formatting import format_it
 from wecare_analysis.report.document import NEEDS_COLUMNS, NEEDS_SHEET, key_findings
-from wecare_analysis.report.formatting import format_it
 
 
 def _findings_text(notebook) -> list[str]:

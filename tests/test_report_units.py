@@ -46,7 +46,7 @@ def test_needs_table_and_key_findings_by_hand() -> None:
 
 
 def test_key_findings_name_the_region_with_its_preposition() -> None:
-    from wecare_analysis.report.formatting import region_with_preposition
+    from wecare_analysis.formatting import region_with_preposition
 
     table = doc.needs_table(_estimates(), ["BI", "Piemonte"], {"BI": "Biella", "Piemonte": "Lombardia"})
     assert set(table["Territorio"]) == {"Biella", "Lombardia"}

@@ -32,9 +32,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from wecare_analysis import gaps
 from wecare_analysis.atomic import atomic_path
+from wecare_analysis.formatting import INDICATOR_DECIMALS, code_digits, code_text, is_code_column, label
+from wecare_analysis.report import service_offer as so
+from wecare_analysis.report import territory_profile as tp
+from wecare_analysis.report import transferability as tr
+from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
-from wecare_analysis.report.formatting import INDICATOR_DECIMALS, code_digits, code_text, is_code_column
+from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
 #: Phrase of the definitions replaced by the year of the data when the bundle knows it.
@@ -154,7 +160,7 @@ def number_format(header: str, series: pd.Series) -> str | None:
 
     The rule, in order:
 
-    1. identifier columns (:func:`~wecare_analysis.report.formatting.is_code_column`: a header with the word
+    1. identifier columns (:func:`~wecare_analysis.formatting.is_code_column`: a header with the word
        "Codice"/"code", "ISTAT", "sigla" or "CAP") are text, ``"@"``: the writer stores them as zero-padded
        strings (ISTAT municipality ``"004001"``, province ``"004"``, region ``"01"``), never with a
        thousands separator;
@@ -432,7 +438,6 @@ def _described(header: str, known: Mapping[str, str]) -> str:
 
 def offer_tables(offer) -> dict[str, pd.DataFrame]:
     """Published service-offer tables of a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`."""
-    from wecare_analysis.report import service_offer as so
 
     return {"Offerta di servizi": so.published(so.access_summary(offer), so.AREA_LABELS),
             "Divari maggiori": so.published(so.largest_gaps(offer, 50))}
@@ -440,7 +445,6 @@ def offer_tables(offer) -> dict[str, pd.DataFrame]:
 
 def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
     """Municipality accessibility and gap layer (long: municipality × category) and the service points."""
-    from wecare_analysis import gaps
 
     local = offer.services[offer.services["municipality_code"].isin(offer.province["municipality_code"])]
     cols = [c for c in ("municipality_code", "category", "category_label", "population", "services",
@@ -481,9 +485,6 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     transfer
         The transferability assessments to publish (sigla -> ``Assessment``: the province's own) or None.
     """
-    from wecare_analysis.report import territory_profile as tp
-    from wecare_analysis.report.document import NEEDS_SHEET
-    from wecare_analysis.report.formatting import label
 
     if output_dir is None:
         return []
@@ -518,13 +519,11 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
         layers["bisogni_piccole_aree"] = small_area_layer(territory_ctx.province, small_area)
     definitions: tuple[tuple[str, str, str], ...] = ()
     if offer is not None:
-        from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 
         sheets |= offer_tables(offer)
         layers |= offer_layers(offer)
         definitions = OFFER_DEFINITIONS
     if transfer is not None:
-        from wecare_analysis.report import transferability as tr
 
         assessments = transfer
         sheets["Pratiche trasferibili"] = pd.concat([tr.ranking_table_export(a) for a in assessments.values()],

@@ -33,9 +33,9 @@ from wecare_analysis.analysis.needs import (  # noqa: F401
     survey_source,
 )
 from wecare_analysis.disclosure import min_cell, suppression_label
+from wecare_analysis.formatting import format_indicator, format_it, label, region_with_preposition
 from wecare_analysis.practices.robustness import DEFAULT_DRAWS
 from wecare_analysis.report import territory_profile as tp
-from wecare_analysis.report.formatting import format_indicator, format_it, label, region_with_preposition
 from wecare_analysis.report.territory_profile import ProvinceContext
 from wecare_analysis.survey.codebook import Codebook
 from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile

@@ -19,8 +19,9 @@ from matplotlib.figure import Figure
 from wecare_analysis.analysis.needs import NeedsEstimates
 from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.errors import InputError
+from wecare_analysis.formatting import format_it, format_percent_it, region_with_preposition
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.formatting import format_it, format_percent_it, region_with_preposition
+from wecare_analysis.report.maps import choropleth, class_labels
 
 #: Colours of the compared series (first: the province or first group).
 SERIES_COLOURS = ("#b2182b", "#4d4d4d")
@@ -151,7 +152,6 @@ def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name:
     """Choropleths of the MRP prevalence of the ``n`` top needs of the province (small multiples)."""
     import matplotlib.pyplot as plt
 
-    from wecare_analysis.report.maps import choropleth, class_labels
 
     areas = top_needs(est, sigla, n)
     if areas.empty:  # no published provincial estimate: map the areas with the highest MRP prevalence

@@ -1,16 +1,14 @@
 """Regional overview: provinces compared, needs ranked across provinces, and its run entry point.
 
 The notebook ``09_regional_overview`` composes these functions;
-:func:`run_regional_overview` executes it with papermill and publishes
-``reports/PIEMONTE/`` (``report.html``, ``report.pdf``, ``findings.xlsx``,
-``layers.gpkg``, ``figures/``, ``opendata/``, ``manifest.json``) atomically.
+:func:`wecare_analysis.pipeline.overview_run.run_regional_overview` executes it with papermill and
+publishes ``reports/PIEMONTE/`` (``report.html``, ``report.pdf``, ``findings.xlsx``, ``layers.gpkg``,
+``figures/``, ``opendata/``, ``manifest.json``) atomically.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +16,10 @@ import pandas as pd
 
 from wecare_analysis import territory as terr
 from wecare_analysis.analysis.region import RegionAnalysis
-from wecare_analysis.catalog import Catalog
+from wecare_analysis.formatting import format_it, label
 from wecare_analysis.report import document as doc
 from wecare_analysis.report.document import NEEDS_COLUMNS
-from wecare_analysis.report.formatting import format_it, label
+from wecare_analysis.report.maps import choropleth
 
 #: Folder of the regional overview under ``reports/``.
 OVERVIEW_SIGLA = "PIEMONTE"
@@ -89,7 +87,6 @@ def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: st
     import matplotlib.pyplot as plt
     from matplotlib.patheffects import withStroke
 
-    from wecare_analysis.report.maps import choropleth
 
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, panel_height * nrows), squeeze=False)
@@ -207,39 +204,10 @@ def needs_heatmap(wide: pd.DataFrame, title: str):
     return fig
 
 
-def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                          pdf: bool = True, user_files: dict[str, str | os.PathLike[str] | None] | None = None
-                          ) -> Path:
-    """Execute ``09_regional_overview`` and publish ``reports/<REGION>/`` atomically; return that folder.
-
-    ``user_files`` are the user's inputs by notebook parameter (``services_path``, ``mef_path``,
-    ``third_sector_path``, ``ahp_path``), checked as ``wecare run`` checks them
-    (:func:`~wecare_analysis.pipeline.user_files.check_user_files`).
-
-    A thin call of the pipeline's own run (the same staging, HTML/PDF rendering,
-    manifest and atomic publication as a province); ``wecare run`` does the same
-    after the provinces of a whole region. On failure the previous folder is
-    untouched and a :class:`~wecare_analysis.errors.WecareError` says why.
-    """
-    from wecare_analysis.errors import WecareError
-    from wecare_analysis.pipeline import OVERVIEW_NOTEBOOKS, RunSpec, region_report_id, run_province
-    from wecare_analysis.pipeline.user_files import check_user_files
-
-    cat = Catalog(root)
-    name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
-    spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
-                   kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                   user_files=tuple(check_user_files(user_files or {}, year, region, cat.root).items()))
-    result = run_province(spec)
-    if result.status != "ok":
-        raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)
-    return cat.report_dir(spec.province)
-
-
 def practice_transfer(assessments: dict) -> pd.DataFrame:
     """Where each practice transfers best: TOPSIS score per province and the best province, Italian headers.
 
-    Input: sigla -> ``Assessment`` (:func:`~wecare_analysis.report.document.transferability`).
+    Input: sigla -> ``Assessment`` (:attr:`wecare_analysis.analysis.RegionAnalysis.assessments`).
 
     Examples
     --------

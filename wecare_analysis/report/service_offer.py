@@ -28,10 +28,16 @@ from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
+from wecare_analysis.formatting import format_it
 from wecare_analysis.report.contexts import ProvinceScope, RegionScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
-from wecare_analysis.report.formatting import format_it
-from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
+from wecare_analysis.report.maps import (
+    add_north_arrow,
+    add_scale_bar,
+    choropleth,
+    class_labels,
+    polygon_collection,
+)
 from wecare_analysis.services.taxonomy import load_taxonomy
 
 #: Categories of the accessibility and cluster maps.
@@ -357,7 +363,6 @@ def _relabel_legend(ax: plt.Axes, classifier: object, lower: float, title: str, 
 
 def access_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATEGORIES) -> Figure:
     """Choropleths of the services reachable per 1,000 users (2SFCA), one per category."""
-    from wecare_analysis.report.maps import choropleth
 
     boundary = ctx.boundary
     labels = {c.code: c.label for c in load_taxonomy().categories}

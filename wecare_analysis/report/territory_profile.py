@@ -12,9 +12,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wecare_analysis import territory as terr
+from wecare_analysis.formatting import format_indicator, format_it, label
 from wecare_analysis.report.contexts import ProvinceScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
-from wecare_analysis.report.formatting import format_indicator, format_it, label
+from wecare_analysis.report.maps import choropleth
 from wecare_analysis.report.pyramid import population_pyramid
 
 #: Indicators mapped by default, and those compared in the province-vs-region table.
@@ -73,7 +74,6 @@ def title_markdown(ctx: ProvinceContext) -> str:
 
 def indicator_maps(ctx: ProvinceContext, indicators: tuple[str, ...] = MAP_INDICATORS) -> Figure:
     """One choropleth per indicator for the municipalities of the province."""
-    from wecare_analysis.report.maps import choropleth
 
     boundary = ctx.boundary
     fig, axes = plt.subplots(1, len(indicators), figsize=(5.2 * len(indicators), 6))

@@ -16,11 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from wecare_analysis.formatting import format_it, format_percent_it
 from wecare_analysis.practices.ahp import AHPResult
 from wecare_analysis.practices.assess import TransferabilityInputs
 from wecare_analysis.practices.catalogue import Catalogue
 from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, OK, UNAVAILABLE, figure_text, score_text
-from wecare_analysis.report.formatting import format_it, format_percent_it
+from wecare_analysis.report.document import display_table
+from wecare_analysis.report.exports import write_workbook
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -304,7 +306,6 @@ def styled_table(table: pd.DataFrame) -> Styler:
 
     Built on :func:`wecare_analysis.report.document.display_table`; every cell is left-aligned and wraps.
     """
-    from wecare_analysis.report.document import display_table
 
     return (display_table(table.reset_index(drop=True))
             .set_properties(**{"white-space": "normal", "text-align": "left", "vertical-align": "top"})
@@ -355,7 +356,6 @@ def write_transferability_tables(assessment, optional_inputs, output_dir) -> Pat
     Ranking and weights are numeric (:func:`ranking_table_export`, :func:`weights_table_export`); the
     criteria keep value and reference as text with their units (units differ by criterion).
     """
-    from wecare_analysis.report.exports import write_workbook
 
     criteria = criteria_table_it(assessment).assign(Punteggio=assessment.province_criteria["score"].to_numpy())
     return write_workbook({"Graduatoria": ranking_table_export(assessment), "Criteri": criteria,
