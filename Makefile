@@ -32,9 +32,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check wecare_analysis tests benchmarks
 
+API_MODULES := wecare_analysis.analysis $(addprefix wecare_analysis.analysis.,parameters region needs offer datasets domains) \
+	$(addprefix wecare_analysis.,report practices gaps survey territory services access disclosure cache catalog)
+
 ## make docs: the API reference (pdoc, from the docstrings) in docs/api/
 docs: $(STAMP)
-	$(BIN)/pdoc --docformat numpy -o docs/api wecare_analysis
+	$(BIN)/pdoc --docformat numpy -o docs/api $(API_MODULES)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py
