@@ -106,7 +106,7 @@ def test_one_estimate_path_and_one_offer_path(strict) -> None:
     prev = criteria.prevalence.set_index(["province_sigla", "need_area"])
     assert prev.loc[("BI", row["variable"][len("need_"):]), "prevalence"] == pytest.approx(row["estimate"])
     # report 00's offer, the criteria's access and the overview's offer are one table
-    assert criteria.access is strict.offer.gaps
+    pd.testing.assert_frame_equal(criteria.access, strict.offer.gaps)
     assert so.analysis_offer(strict, "BI").gaps is strict.offer.gaps
     assert so.RegionalOffer.of(2023, strict.territory, strict.offer).gaps is strict.offer.gaps
     assert not any("dati sintetici dimostrativi" in n and "Offerta" in n for n in strict.transfer_inputs.notes)
@@ -116,7 +116,7 @@ def test_recipe_notebook_answers_through_the_api(project_root, tmp_path) -> None
     """Notebook 06: needs of women 25-44 with children 0-2 in low-density municipalities, a few short cells."""
     from conftest import execute_notebook
 
-    from wecare_analysis.analysis.domains import DENSITY_CLASSES, density_class, domain_needs
+    from wecare_analysis.analysis.domains import LOW_DENSITY, density_class, domain_needs
 
     nb, text, _ = execute_notebook("06_recipe_api.ipynb", project_root, tmp_path)
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and not {"parameters", "injected-parameters"}
@@ -124,7 +124,7 @@ def test_recipe_notebook_answers_through_the_api(project_root, tmp_path) -> None
     assert len(code) <= 3 and all(len("".join(c["source"]).splitlines()) <= 8 for c in code)
     analysis = analyse_region(RunParameters(root=str(project_root)))
     people = analysis.respondents
-    low = people["municipality_code"].map(density_class(analysis.territory)) == DENSITY_CLASSES[0][1]
+    low = people["municipality_code"].map(density_class(analysis.territory)) == LOW_DENSITY
     domain = (people["sex"] == "F") & people["age_class"].isin(["25_34", "35_44"]) & (people["children_0_2"] > 0) & low
     needs = domain_needs(analysis, domain)
     top = needs.iloc[0]
@@ -132,3 +132,25 @@ def test_recipe_notebook_answers_through_the_api(project_root, tmp_path) -> None
     # the domain estimate is the weighted mean over the domain's respondents (a ratio estimator)
     w = pd.Series(analysis.design.weights, index=people.index)[domain]
     assert top["estimate"] == pytest.approx((w * people.loc[domain, top["variable"]]).sum() / w.sum())
+
+
+def test_report_with_threshold_10_publishes_no_count_under_10(strict, project_root, tmp_path) -> None:
+    """The threshold set once (the run parameter ``min_cell``) reaches every section and output of report 00."""
+    from conftest import execute_notebook
+
+    from wecare_analysis.report.bundle import definitions_table
+
+    _, text, out = execute_notebook("00_province_report.ipynb", project_root, tmp_path, province="BI", min_cell=10)
+    assert "«< 10»" in text and "< 5" not in text
+    sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    glossary = sheets["Definizioni e fonti"]
+    assert "< 10" in set(glossary["Voce"]) and "< 5" not in set(glossary["Voce"])
+    assert "< 5" not in " ".join(definitions_table(k=10)["Definizione"])
+    counts = [sheets["Bisogni"]["Rispondenti"], *(sheets["Rispondenti"][c] for c in ("BI", "Piemonte"))]
+    for csv in (out / "opendata").glob("*.csv"):
+        table = pd.read_csv(csv, dtype=str)
+        counts += [table[c] for c in table.columns if c.startswith("rispondenti")]
+    for column in counts:
+        numbers = pd.to_numeric(column, errors="coerce")
+        assert not ((numbers > 0) & (numbers < 10)).any(), column.name
+        assert not column.astype(str).eq("< 5").any()

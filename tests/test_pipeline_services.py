@@ -168,7 +168,7 @@ def test_user_services_are_the_one_offer_of_report_notebook_04_ranking_and_overv
     analysis = _analysis(root, csv)
     assert not analysis.offer.synthetic and analysis.offer.validation["rows_kept"] == n_good
     # the criteria of the ranking read the offer the report publishes
-    assert analysis.transfer_inputs.criteria.access is analysis.offer.gaps
+    pd.testing.assert_frame_equal(analysis.transfer_inputs.criteria.access, analysis.offer.gaps)
     report_offer = pd.read_excel(root / "reports" / "BI" / "findings.xlsx", sheet_name="Offerta di servizi")
     assert so.analysis_offer(analysis, "BI").gaps is analysis.offer.gaps
     assert report_offer["Servizi"].sum() == n_good

@@ -26,6 +26,8 @@ from wecare_analysis.survey.estimate import estimate_means
 DENSITY_CLASSES: tuple[tuple[float, str], ...] = ((150.0, "bassa densità (< 150 ab./km²)"),
                                                   (500.0, "media densità (150-500 ab./km²)"),
                                                   (np.inf, "alta densità (> 500 ab./km²)"))
+#: The low-density class of :func:`density_class` (below the OECD rural threshold).
+LOW_DENSITY = DENSITY_CLASSES[0][1]
 
 
 def density_class(territory: pd.DataFrame) -> pd.Series:

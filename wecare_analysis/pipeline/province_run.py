@@ -19,7 +19,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,18 +84,14 @@ class NotebookTimeout(Exception):
 def run_parameters(spec: RunSpec, output_dir: Path) -> dict[str, object]:
     """Parameters injected into every notebook of a run (a regional overview has no province; the user's
     files, e.g. ``services_path``, only when the run has them)."""
-    if spec.parameters is not None:
-        return spec.parameters.notebook_parameters(None if spec.kind == "region" else spec.province, output_dir)
-    params: dict[str, object] = {"year": spec.year, "region": spec.region, "root": spec.root,
-                                 "output_dir": str(output_dir)}
-    params |= dict(spec.user_files)
-    return params if spec.kind == "region" else {"province": spec.province, **params}
+    return spec_parameters(spec).notebook_parameters(None if spec.kind == "region" else spec.province, output_dir)
 
 
 def spec_parameters(spec: RunSpec) -> RunParameters:
-    """The :class:`RunParameters` of ``spec`` (built from its plain fields when it carries none)."""
+    """The :class:`RunParameters` of ``spec``: its own, with the spec's year, region and root (the report's), or
+    built from its plain fields when it carries none."""
     if spec.parameters is not None:
-        return spec.parameters
+        return replace(spec.parameters, year=spec.year, region=spec.region, root=spec.root)
     return RunParameters(region=spec.region, year=spec.year, root=spec.root, **dict(spec.user_files))
 
 
