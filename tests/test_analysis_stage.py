@@ -49,6 +49,12 @@ def test_threshold_has_one_source(monkeypatch) -> None:
     injected = RunParameters().notebook_parameters("BI", "/tmp/out")
     assert injected["min_cell"] == 10 and injected["province"] == "BI"
     assert "province" not in RunParameters().notebook_parameters(None, None)
+    from wecare_analysis.errors import EXIT_UNUSABLE, InputError
+
+    monkeypatch.setenv("WECARE_MIN_CELL", "cinque")
+    with pytest.raises(InputError) as bad:
+        RunParameters()
+    assert bad.value.exit_code == EXIT_UNUSABLE and "WECARE_MIN_CELL" in str(bad.value)
 
 
 def test_declarations_name_the_ingested_survey_and_nothing_unrelated(tmp_path) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from wecare_analysis.disclosure import min_cell as resolve_min_cell
+from wecare_analysis.errors import InputError
 
 #: The user's files of a run: parameter name -> what it is (English, for messages).
 PATH_PARAMETERS: tuple[str, ...] = ("survey_path", "form_path", "mapping_path", "services_path", "mef_path",
@@ -84,7 +85,11 @@ class RunParameters:
         object.__setattr__(self, "region", "all" if region == "all" else f"{int(region):02d}")
         object.__setattr__(self, "year", int(self.year))
         object.__setattr__(self, "provinces", tuple(str(p).strip().upper() for p in self.provinces))
-        object.__setattr__(self, "min_cell", resolve_min_cell(self.min_cell))
+        try:
+            object.__setattr__(self, "min_cell", resolve_min_cell(self.min_cell))
+        except ValueError as exc:  # a bad --min-cell or $WECARE_MIN_CELL is a usage error (exit 2), not a bug
+            raise InputError(f"disclosure threshold: {exc} (--min-cell or WECARE_MIN_CELL: a whole number >= 1)"
+                             ) from None
         for name in PATH_PARAMETERS:
             object.__setattr__(self, name, _path(getattr(self, name)))
 
