@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test venv data reports lint benchmark clean-reports clean
+.PHONY: run test venv data reports lint benchmark docs clean-reports clean
 
 # (Re)create the venv when it is missing, broken, or older than pyproject.toml.
 $(STAMP): pyproject.toml
@@ -31,6 +31,13 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check wecare_analysis tests benchmarks
+
+API_MODULES := wecare_analysis.analysis $(addprefix wecare_analysis.analysis.,parameters region needs offer datasets domains) \
+	$(addprefix wecare_analysis.,report practices gaps survey territory services access disclosure cache catalog)
+
+## make docs: the API reference (pdoc, from the docstrings) in docs/api/
+docs: $(STAMP)
+	$(BIN)/pdoc --docformat numpy -o docs/api $(API_MODULES)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/bench_run.py

@@ -11,20 +11,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from wecare_analysis.practices import load_catalogue
-from wecare_analysis.practices.assess import assess_province, transferability_inputs
+from wecare_analysis.analysis import RunParameters, analyse_region
+from wecare_analysis.practices.assess import assess_province
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "practices"
 
 
 def main() -> None:
     root = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="wecare-bench-")
-    cat = load_catalogue()
     t0 = time.perf_counter()
-    inputs = transferability_inputs(cat, root=root, mef_path=DATA / "mef_malformed.csv",
-                                    third_sector_path=DATA / "third_sector.csv")
+    analysis = analyse_region(RunParameters(root=root, mef_path=DATA / "mef_malformed.csv",
+                                            third_sector_path=DATA / "third_sector.csv"))
+    cat, inputs = analysis.catalogue, analysis.transfer_inputs
     t1 = time.perf_counter()
-    print(f"inputs (territory, demo survey, prevalence, demo services, optional files): {t1 - t0:.2f} s")
+    print(f"region analysis (territory, demo survey, estimates, demo services, optional files): {t1 - t0:.2f} s")
     for draws in (2000, 10000):
         t = time.perf_counter()
         for sigla in ("TO", "VC", "NO", "CN", "AT", "AL", "BI", "VB"):

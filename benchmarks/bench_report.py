@@ -14,9 +14,9 @@ from pathlib import Path
 
 import papermill as pm
 
+from wecare_analysis.pipeline.overview_run import run_regional_overview
 from wecare_analysis.pipeline.province_run import KERNEL_ARGUMENTS, kernel_environment
 from wecare_analysis.report.editions import write_report_editions
-from wecare_analysis.report.overview import run_regional_overview
 from wecare_analysis.territory import load_territory
 
 PROVINCES = ("TO", "VC", "NO", "CN", "AT", "AL", "BI", "VB")

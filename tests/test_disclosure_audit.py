@@ -68,16 +68,17 @@ def test_small_answer_cells_are_suppressed_with_complements() -> None:
 
 
 def test_published_need_shares_rest_on_at_least_k_answers(project_root) -> None:
+    from wecare_analysis.analysis import RunParameters, analyse_region
     from wecare_analysis.report import document as doc
 
     survey = doc.survey_source(project_root)
-    groups = doc.needs_estimates(survey.needs, doc.weighted_design(survey.needs, root=project_root))
+    groups = analyse_region(RunParameters(root=str(project_root))).needs.groups
     data = survey.needs.assign(territory=survey.needs["province_sigla"], everyone="all")
     published = groups[~groups["suppressed"]]
     assert groups["suppressed"].any() and len(published) > len(groups) // 2
     for (group_var, territory, group, variable), _ in published.groupby(
             ["group_var", "territory", "group", "variable"]):
-        rows = data if territory == doc.REGION_LABEL else data[data["territory"] == territory]
+        rows = data if territory == "Piemonte" else data[data["territory"] == territory]
         if group_var != "all":
             rows = rows[rows[group_var] == group]
         answers = rows[variable].dropna()

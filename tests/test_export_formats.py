@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import Point
 
+from wecare_analysis.formatting import code_digits, code_text, is_code_column, label
 from wecare_analysis.report import bundle
 from wecare_analysis.report.exports import write_excel
-from wecare_analysis.report.formatting import code_digits, code_text, is_code_column, label
 
 
 @pytest.mark.parametrize(("header", "values", "expected"), [

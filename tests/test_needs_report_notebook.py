@@ -9,14 +9,16 @@ pytestmark = pytest.mark.slow
 
 
 def test_notebook_05_runs_on_biella(project_root, tmp_path):
+    from wecare_analysis.analysis import RunParameters, analyse_region
+    from wecare_analysis.analysis.needs import _design_block
     from wecare_analysis.report import document as doc
-    from wecare_analysis.report.needs import _design_block, interval_text
+    from wecare_analysis.report.needs import interval_text
 
     _, text, out = execute_notebook("05_needs_estimates.ipynb", project_root, tmp_path, province="BI")
     assert "dati sintetici dimostrativi" in text and "Biella (BI)" in text
     # the top need of Biella and its interval, recomputed here with the design-based estimator
     survey = doc.survey_source(project_root)
-    groups = doc.needs_estimates(survey.needs, doc.weighted_design(survey.needs, root=project_root))
+    groups = analyse_region(RunParameters(root=str(project_root))).needs.groups
     prov = _design_block(groups[groups["territory"] == "BI"], "province_sigla").dropna(subset=["prevalence"])
     top = prov.loc[prov["prevalence"].idxmax()]
     assert f"**{top['label']}**: {interval_text(top['prevalence'], top['ci_low'], top['ci_high'])}" in text

@@ -9,12 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wecare_analysis.analysis.needs import NeedsEstimates, _design_block
+from wecare_analysis.analysis.parameters import NOTEBOOK_PARAMETERS
 from wecare_analysis.report import needs as nr
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_needs_estimates.ipynb"
 
 
-def _estimates() -> nr.NeedsEstimates:
+def _estimates() -> NeedsEstimates:
     rows = [  # territory, group_var, group, variable, label, estimate, lo, hi, n
         ("BI", "all", "all", "need_a", "Area A", 0.40, 0.30, 0.50, 80),
         ("BI", "all", "all", "need_b", "Area B", 0.35, 0.28, 0.43, 80),
@@ -33,14 +35,14 @@ def _estimates() -> nr.NeedsEstimates:
     groups["suppressed"] = groups["estimate"].isna()
     groups["n_label"] = groups["n"].astype(object).where(~groups["suppressed"], "< 5")
     is_region = groups["territory"] == "Piemonte"
-    province = nr._design_block(groups[~is_region], "province_sigla")
-    region = nr._design_block(groups[is_region], "territory")
+    province = _design_block(groups[~is_region], "province_sigla")
+    region = _design_block(groups[is_region], "territory")
     muni = pd.DataFrame({"municipality_code": [96001, 96002, 96003], "name": ["Ailoche", "Andorno", "Benna"],
                          "province_sigla": "BI", "need_area": "a", "variable": "need_a", "label": "Area A",
                          "prevalence": [0.31, 0.452, 0.38], "se": 0.05, "ci_low": [0.2, 0.351, 0.3],
                          "ci_high": [0.42, 0.55, 0.47], "n": [0, 12, 2], "n_label": [0, 12, "< 5"],
                          "population": [100.0, 200.0, 300.0]})
-    return nr.NeedsEstimates(province, region, groups, muni, pd.DataFrame(), pd.DataFrame())
+    return NeedsEstimates(province, region, groups, muni, pd.DataFrame(), pd.DataFrame())
 
 
 def test_interval_text_is_italian() -> None:
@@ -89,7 +91,7 @@ def test_notebook_05_is_clean_and_parametrised() -> None:
     assert len(params) == 1
     src = "".join(params[0]["source"])
     names = [line.split("=")[0].strip() for line in src.splitlines() if "=" in line.split("#")[0]]
-    assert names == ["province", "year", "region", "root", "output_dir", "survey_path"]
+    assert names == list(NOTEBOOK_PARAMETERS)  # every notebook carries the run's parameters (issue 19)
     assert 'province = "TO"' in src and "year = 2023" in src and 'region = "01"' in src
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import execute_notebook
 
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.formatting import format_it
 
 pytestmark = pytest.mark.slow
 

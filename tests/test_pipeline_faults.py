@@ -46,11 +46,31 @@ def test_resume_skips_up_to_date_and_reruns_changed_inputs(tmp_path, project_roo
     assert [r.status for r in first] == ["ok"]
     again = pipeline.run_all(["VB"], root=root, jobs=1, progress=False, resume=True, **LIGHT)
     assert [r.status for r in again] == ["skipped"]
-    # a new user input changes the fingerprint: the province runs again
-    (root / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    # files the report does not read change nothing (issue 19): another year's and another region's
+    # processed data, an unrelated raw file, a restricted file
+    processed = root / "data" / "processed"
+    (processed / "territory_2022_r01.manifest.json").write_text('{"inputs": {"x": "1"}}')
+    (processed / "territory_2023_r02.manifest.json").write_text('{"inputs": {"x": "2"}}')
+    (root / "data" / "raw" / "restricted").mkdir(parents=True, exist_ok=True)
     (root / "data" / "raw" / "note.csv").write_text("a\n1\n")
+    (root / "data" / "raw" / "restricted" / "other_free_text.csv").write_text("id,text\n1,x\n")
+    untouched = pipeline.run_all(["VB"], root=root, jobs=1, progress=False, resume=True, **LIGHT)
+    assert [r.status for r in untouched] == ["skipped"]
+    # an edited ingested survey re-runs the report, and its log names the changed input
+    import pandas as pd
+
+    needs_file = processed / "survey" / "needs.parquet"
+    needs = pd.read_parquet(needs_file)
+    needs.loc[needs.index[0], "need_eldercare"] = 1 - needs["need_eldercare"].iloc[0]
+    needs.to_parquet(needs_file)
     changed = pipeline.run_all(["VB"], root=root, jobs=1, progress=False, resume=True, **LIGHT)
     assert [r.status for r in changed] == ["ok"]
+    log = (root / "reports" / ".runs" / "VB.log").read_text()
+    assert log.startswith("VB: ran because input changed: data/processed/survey/needs.parquet"), log
+    manifest = json.loads((root / "reports" / "VB" / "manifest.json").read_text())
+    assert "data/processed/survey/needs.parquet" in manifest["inputs"]
+    assert not any("territory_2022" in k or "r02" in k or "restricted" in k or "note.csv" in k
+                   for k in manifest["inputs"])
     # a damaged report (an output deleted) is not up to date either
     (root / "reports" / "VB" / "territorio.xlsx").unlink()
     repaired = pipeline.run_all(["VB"], root=root, jobs=1, progress=False, resume=True, **LIGHT)

@@ -110,3 +110,32 @@ def test_cli_exit_1_when_a_province_fails(monkeypatch, capsys, project_root):
     assert re.search(r"AT\s+ok", captured.out) and re.search(r"VC\s+failed", captured.out)
     assert (project_root / "reports" / "AT" / "report.html").is_file()
     assert not (project_root / "reports" / "VC").exists()
+
+
+def test_findings_tables_equal_those_before_the_region_analysis(run_root):
+    """Issue 19 regression: every published table of BI's findings.xlsx on the demo data equals the one the code
+    of main wrote before the redesign (``tests/reference/findings_BI_before.json``), except where a defect was
+    fixed: the transferability criteria now read the reports' own design-based need estimates (raked on crossed
+    province × sex × age margins) instead of a separately raked design, which moves the scores in the 4th-5th
+    decimal and the Monte Carlo probabilities by a few hundredths of a point."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "reference"))
+    from findings_tables import findings_tables
+
+    before = json.loads((Path(__file__).parent / "reference" / "findings_BI_before.json").read_text("utf-8"))
+    after = findings_tables(run_root / "reports" / "BI" / "findings.xlsx")
+    assert set(after) == set(before)
+    for sheet, table in before.items():
+        if sheet != "Pratiche trasferibili":
+            assert after[sheet] == table, sheet
+    old, new = before["Pratiche trasferibili"], after["Pratiche trasferibili"]
+    assert new["columns"] == old["columns"] and len(new["rows"]) == len(old["rows"])
+    for a, b in zip(old["rows"], new["rows"]):
+        for column, x, y in zip(old["columns"], a, b):
+            if isinstance(x, float) and "%" in column:
+                assert y == pytest.approx(x, abs=1.0), (column, a, b)
+            elif isinstance(x, float):
+                assert y == pytest.approx(x, abs=1e-3), (column, a, b)
+            else:
+                assert y == x, (column, a, b)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from wecare_analysis import pipeline
+from wecare_analysis.analysis import RunParameters, analyse_region
 from wecare_analysis.cli import main
 from wecare_analysis.pipeline import state
 
@@ -92,7 +93,7 @@ def test_resume_knows_the_service_list(services_run):
                              user_files=files)
     assert [r.status for r in again] == ["skipped"]
     cat = pipeline.Catalog(root)
-    without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, 2023, "01"))
+    without = state.run_fingerprint(cat, "BI", 2023, "01", pipeline.NOTEBOOKS, state.input_digests(cat, RunParameters(root=str(root))))
     assert not state.is_up_to_date(cat, "BI", without)  # the demo services would give another report
 
 
@@ -116,8 +117,8 @@ def test_unusable_service_list_stops_the_run_at_once(project_root, tmp_path, cap
 
 
 def test_criteria_files_and_ahp_weights_reach_the_report(services_run):
+    from wecare_analysis.formatting import format_it
     from wecare_analysis.practices.ahp import ahp_from_csv
-    from wecare_analysis.report.formatting import format_it
 
     root, csv, _ = services_run
     practices = csv.parent
@@ -136,17 +137,54 @@ def test_criteria_files_and_ahp_weights_reach_the_report(services_run):
     assert note is None or ("Reddito" not in note.group(0) and "Terzo settore" not in note.group(0))
     # the published scores are those of the AHP weights, not of the equal weights
     from wecare_analysis.practices.assess import assess_province
-    from wecare_analysis.report.document import transferability
 
     published = pd.read_excel(folder / "findings.xlsx", sheet_name="Pratiche trasferibili").set_index("Pratica")
     published["TOPSIS"] = pd.to_numeric(published["TOPSIS"].astype(str).str.replace(",", "."))
-    from wecare_analysis.report.service_offer import service_offer_context
-
-    offer = service_offer_context("BI", 2023, "01", root, str(csv))  # the report's offer: the user's services
-    transfer = transferability("BI", 2023, "01", root, None, offer, practices / "mef_valid.csv",
-                               practices / "third_sector.csv", practices / "ahp_categories.csv")
-    equal = assess_province("BI", transfer.catalogue, transfer.inputs.criteria).ranking.set_index("practice_name")
-    with_ahp = assess_province("BI", transfer.catalogue, transfer.inputs.criteria,
+    transfer = _analysis(root, csv)  # the report's region analysis: the user's services and files
+    equal = assess_province("BI", transfer.catalogue, transfer.transfer_inputs.criteria).ranking.set_index("practice_name")
+    with_ahp = assess_province("BI", transfer.catalogue, transfer.transfer_inputs.criteria,
                                ahp_from_csv(practices / "ahp_categories.csv")).ranking.set_index("practice_name")
     assert not equal["topsis"].round(3).equals(with_ahp["topsis"].round(3))
     assert (published["TOPSIS"] - with_ahp.loc[published.index, "topsis"]).abs().max() <= 0.005  # shown to 0,01
+
+
+def _analysis(root: Path, csv: Path):
+    practices = csv.parent
+    return analyse_region(RunParameters(root=str(root), services_path=str(csv),
+                                        mef_path=str(practices / "mef_valid.csv"),
+                                        third_sector_path=str(practices / "third_sector.csv"),
+                                        ahp_path=str(practices / "ahp_categories.csv")))
+
+
+def test_user_services_are_the_one_offer_of_report_notebook_04_ranking_and_overview(services_run, tmp_path):
+    """Issue 19: with --services, report 00, notebook 04, the transferability ranking and the overview read one
+    offer, the user's (notebook 04 used to rank on the demo services)."""
+    from conftest import execute_notebook
+
+    from wecare_analysis.report import overview_offer as ovo
+    from wecare_analysis.report import service_offer as so
+
+    root, csv, n_good = services_run
+    analysis = _analysis(root, csv)
+    assert not analysis.offer.synthetic and analysis.offer.validation["rows_kept"] == n_good
+    # the criteria of the ranking read the offer the report publishes
+    pd.testing.assert_frame_equal(analysis.transfer_inputs.criteria.access, analysis.offer.gaps)
+    report_offer = pd.read_excel(root / "reports" / "BI" / "findings.xlsx", sheet_name="Offerta di servizi")
+    assert so.analysis_offer(analysis, "BI").gaps is analysis.offer.gaps
+    assert report_offer["Servizi"].sum() == n_good
+    # the overview's per-province services: only Biella has any, as in the report
+    overview = ovo.province_access(so.RegionalOffer.of(2023, analysis.territory, analysis.offer))
+    overview = overview[overview["province_sigla"].isin(analysis.provinces)]  # the region's rows left out
+    services = overview.groupby("province_sigla")["services"].sum()
+    assert services["BI"] == n_good and services.drop("BI").sum() == 0
+    # notebook 04 given the same files: no demo offer, and the same ranking as the report
+    params = {"province": "BI", "services_path": str(csv), "mef_path": str(csv.parent / "mef_valid.csv"),
+              "third_sector_path": str(csv.parent / "third_sector.csv"),
+              "ahp_path": str(csv.parent / "ahp_categories.csv")}
+    _, text, _ = execute_notebook("04_transferability.ipynb", root, tmp_path, **params)
+    assert "Offerta di servizi e divari: dati sintetici" not in text
+    published = pd.read_excel(root / "reports" / "BI" / "findings.xlsx", sheet_name="Pratiche trasferibili")
+    ranking = analysis.assessment("BI").ranking
+    assert published["Pratica"].tolist() == ranking["practice_name"].tolist()
+    positions = [text.find(name) for name in ranking["practice_name"].head(3)]
+    assert -1 not in positions

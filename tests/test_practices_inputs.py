@@ -87,9 +87,9 @@ def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
     """After `wecare survey validate`, the transferability criteria read that survey, as the needs section does."""
     import shutil
 
+    from wecare_analysis.analysis import RunParameters, analyse_region
     from wecare_analysis.cli import main
     from wecare_analysis.demo.survey import write_demo_survey
-    from wecare_analysis.practices.assess import survey_tables
     from wecare_analysis.report.document import survey_source
 
     root = tmp_path / "root"
@@ -97,8 +97,10 @@ def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
                     ignore=shutil.ignore_patterns("survey", "practices_survey", "cache", "*.lock"))
     export = write_demo_survey(root / "data" / "raw" / "mine", n_respondents=400, seed=7, root=str(root))[0]
     assert main(["survey", "validate", str(export), "--root", str(root)]) in (0, 1)
-    needs, respondents, notes = survey_tables(root)
-    assert notes == []  # not labelled synthetic: it is the user's own ingested file
-    assert respondents["firm_id"].nunique() == survey_source(root).needs["firm_id"].nunique()
-    assert len(needs) == len(survey_source(root).needs)
+    analysis = analyse_region(RunParameters(root=str(root)))
+    assert not analysis.survey.synthetic  # not labelled synthetic: it is the user's own ingested file
+    assert not any("sintetici" in n and "Bisogni e imprese" in n for n in analysis.transfer_inputs.notes)
+    firms = analysis.transfer_inputs.criteria.firms
+    assert firms["firms"].sum() == survey_source(root).needs["firm_id"].nunique()
+    assert len(analysis.respondents) == len(survey_source(root).needs)
     assert not (root / "data" / "raw" / "demo").exists()  # the demo survey was never written

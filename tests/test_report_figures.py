@@ -7,8 +7,8 @@ import re
 
 import pandas as pd
 
+from wecare_analysis.formatting import format_it
 from wecare_analysis.report.document import NEEDS_COLUMNS, NEEDS_SHEET, key_findings
-from wecare_analysis.report.formatting import format_it
 
 
 def _findings_text(notebook) -> list[str]:
@@ -37,6 +37,6 @@ def test_key_findings_figures_match_published_table(planted_report: dict) -> Non
         assert set(quoted) <= published, (sentence, quoted)
     # the sentences are exactly those the published table yields
     province = table.loc[table["Gruppo"] == "Tutti", "Territorio"].iloc[0]
-    assert [f.text for f in key_findings(table, province)] == sentences
+    assert [f.text for f in key_findings(table, province, region="Piemonte")] == sentences
     html = (out / "report.html").read_text(encoding="utf-8")
     assert all(re.sub(r"[«»]", "", s)[:40] in re.sub(r"[«»]|&laquo;|&raquo;", "", html) for s in sentences)

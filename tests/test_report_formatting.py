@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from wecare_analysis.report.formatting import format_it, format_percent_it
+from wecare_analysis.formatting import format_it, format_percent_it
 from wecare_analysis.report.maps import class_labels
 from wecare_analysis.report.pyramid import age_class_shares
 

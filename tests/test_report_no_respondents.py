@@ -40,9 +40,9 @@ def test_region_respondents_keeps_the_region_provinces():
 
 
 def test_territory_findings_quote_the_territory_table(project_root):
+    from wecare_analysis.formatting import format_it
     from wecare_analysis.report import document as doc
     from wecare_analysis.report import territory_profile as tp
-    from wecare_analysis.report.formatting import format_it
 
     ctx = tp.province_context("BI", 2023, "01", project_root)
     findings = doc.territory_findings(ctx)
@@ -63,7 +63,7 @@ def test_territory_findings_quote_the_territory_table(project_root):
 
 
 def test_report_of_a_region_without_respondents(aosta_root, tmp_path):
-    from wecare_analysis.report.formatting import format_it
+    from wecare_analysis.formatting import format_it
     from wecare_analysis.territory import load_territory
 
     _, text, out = execute_notebook("00_province_report.ipynb", aosta_root, tmp_path, province="AO",

@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from wecare_analysis.pipeline.overview_run import run_regional_overview
 from wecare_analysis.report import service_offer as so
-from wecare_analysis.report.overview import OVERVIEW_SIGLA, run_regional_overview
+from wecare_analysis.report.overview import OVERVIEW_SIGLA
 
 
 def test_run_regional_overview(project_root: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ def _pdf_pages_and_sizes(pdf) -> tuple[int, set[tuple[float, float]]]:
 
 def _estimates() -> pd.DataFrame:
     rows = []
-    for territory, base in (("BI", 0.30), (doc.REGION_LABEL, 0.20)):
+    for territory, base in (("BI", 0.30), ("Piemonte", 0.20)):
         for (gv, g), shift in {("all", "all"): 0, ("sex", "F"): 0.1, ("sex", "M"): -0.1,
                                ("role", "employee"): 0.05, ("role", "owner"): -0.15}.items():
             for i, var in enumerate(["need_health_prevention", "need_eldercare", "need_housing"]):
@@ -37,10 +37,10 @@ def _estimates() -> pd.DataFrame:
 
 
 def test_needs_table_and_key_findings_by_hand() -> None:
-    table = doc.needs_table(_estimates(), ["BI", doc.REGION_LABEL], {"BI": "Biella"})
+    table = doc.needs_table(_estimates(), ["BI", "Piemonte"], {"BI": "Biella"})
     row = table[(table["Territorio"] == "Biella") & (table["Gruppo"] == "Donne")].iloc[0]
     assert row["Area di bisogno"] == "Salute e prevenzione" and row["Stima (%)"] == pytest.approx(40.0)
-    findings = doc.key_findings(table, "Biella")
+    findings = doc.key_findings(table, "Biella", region="Piemonte")
     assert len(findings) == 5
     assert findings[0].text == ("Il bisogno più segnalato è «Salute e prevenzione»: lo indica il 30,0% "
                                 "(IC 95%: 26,0–34,0%) dei rispondenti.")
@@ -53,9 +53,9 @@ def test_needs_table_and_key_findings_by_hand() -> None:
 
 
 def test_key_findings_name_the_region_with_its_preposition() -> None:
-    from wecare_analysis.report.formatting import region_with_preposition
+    from wecare_analysis.formatting import region_with_preposition
 
-    table = doc.needs_table(_estimates(), ["BI", doc.REGION_LABEL], {"BI": "Biella", doc.REGION_LABEL: "Lombardia"})
+    table = doc.needs_table(_estimates(), ["BI", "Piemonte"], {"BI": "Biella", "Piemonte": "Lombardia"})
     assert set(table["Territorio"]) == {"Biella", "Lombardia"}
     finding = doc.key_findings(table, "Biella", region="Lombardia")[3]
     assert finding.text.startswith("Rispetto alla Lombardia la differenza maggiore")
@@ -71,10 +71,10 @@ def test_suppressed_rows_do_not_make_findings() -> None:
     est = _estimates().astype({"n_label": object})
     est.loc[est["group"] == "owner", ["estimate", "ci_low", "ci_high"]] = np.nan
     est.loc[est["group"] == "owner", ["suppressed", "n_label"]] = [True, "< 5"]
-    table = doc.needs_table(est, ["BI", doc.REGION_LABEL], {"BI": "Biella"})
-    texts = [f.text for f in doc.key_findings(table, "Biella")]
+    table = doc.needs_table(est, ["BI", "Piemonte"], {"BI": "Biella"})
+    texts = [f.text for f in doc.key_findings(table, "Biella", region="Piemonte")]
     assert len(texts) == 4 and not any("titolari" in t for t in texts)
-    assert "4 di 5" in doc.findings_markdown(doc.key_findings(table, "Biella"))
+    assert "4 di 5" in doc.findings_markdown(doc.key_findings(table, "Biella", region="Piemonte"))
 
 
 def test_methods_text_names_sources_and_demo_label(tmp_path) -> None:
@@ -90,7 +90,6 @@ def test_methods_text_names_sources_and_demo_label(tmp_path) -> None:
                  "2.000 simulazioni"):
         assert part in shown
     assert "MRP" not in shown and "MRP" in doc.methods_markdown(survey, 2023, 5, sections=("small_area",))
-    assert doc.optional_module("report.no_such_theme") is None
     assert "Sezione non disponibile" in doc.unavailable_markdown("Buone pratiche")
 
 
@@ -165,8 +164,8 @@ def test_opendata_bundle_and_dictionary(tmp_path) -> None:
 def test_needs_by_province_and_ranking() -> None:
     est = _estimates()
     est = pd.concat([est, est[est["territory"] == "BI"].assign(territory="VB", estimate=lambda d: d["estimate"] + .1)])
-    wide = ov.needs_by_province(est)
-    assert list(wide.columns) == ["Area di bisogno", "BI", "VB", doc.REGION_LABEL]
+    wide = ov.needs_by_province(est, "Piemonte")
+    assert list(wide.columns) == ["Area di bisogno", "BI", "VB", "Piemonte"]
     assert wide.iloc[0]["Area di bisogno"] == "Salute e prevenzione" and wide.iloc[0]["VB"] == pytest.approx(40.0)
     rank = ov.needs_ranking(wide)
     top = rank[rank["Posizione"] == 1]
@@ -181,7 +180,7 @@ def test_needs_by_province_and_ranking() -> None:
     assert (first["Provincia con la quota più alta"], first["Stima (%)"], first["IC 95% (%)"],
             first["Piemonte (%)"], first["Sopra il valore regionale"]) == ("VB", 40.0, "36,0–44,0", 20.0, "sì")
     noisy = est.assign(ci_low=lambda d: d["estimate"] - 0.25)
-    assert set(ov.highest_need_table(noisy)["Sopra il valore regionale"]) == {"non distinguibile"}
+    assert set(ov.highest_need_table(noisy, "Piemonte")["Sopra il valore regionale"]) == {"non distinguibile"}
 
 
 def test_province_comparison_sums(piedmont) -> None:

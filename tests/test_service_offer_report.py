@@ -9,8 +9,8 @@ import pyogrio
 import pytest
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.formatting import format_it
 from wecare_analysis.report import service_offer as so
-from wecare_analysis.report.formatting import format_it
 from wecare_analysis.services.sources import demo_services_path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import os
 import sys
 from pathlib import Path
@@ -51,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="XLSForm of --survey with a 'wecare' column (a questionnaire that is not the shipped one)")
     chosen.add_argument("--mapping", default=None, metavar="MAP",
                         help="mapping file of --survey (kind,source,concept,level,note; see `wecare survey map`)")
+    p.add_argument("--min-cell", type=int, default=None, metavar="K",
+                   help="disclosure threshold: smallest published cell (default $WECARE_MIN_CELL, else 5)")
     p.add_argument("--no-pdf", action="store_true", help="skip report.pdf (HTML only)")
     p.add_argument("--overview", action=argparse.BooleanOptionalAction, default=None,
                    help="regional overview reports/<REGION>/ (default: when every province of a region runs)")
@@ -87,15 +90,19 @@ def _ingest_chosen_survey(args: argparse.Namespace, region: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from wecare_analysis import pipeline
+    from wecare_analysis.analysis import RunParameters
     from wecare_analysis.territory import normalise_region
 
     region = normalise_region(args.region)
-    _ingest_chosen_survey(args, region)
     if args.category is not None:
         from wecare_analysis.services.ingest import CATEGORY_ENV, check_category
 
         check_category(args.category)
         os.environ[CATEGORY_ENV] = args.category  # read by every validation of the list, kernels included
+    _ingest_chosen_survey(args, region)
+    # the chosen export is ingested once, here: every report reads the ingested survey (data/processed/survey/,
+    # a declared input of the run, so --resume sees a new one) and never ingests it again
+    parameters = replace(RunParameters.from_cli(args), survey_path=None, form_path=None, mapping_path=None)
     notebooks = pipeline.resolve_notebooks(args.notebooks, args.root)
     provinces = pipeline.resolve_provinces(args.province, args.year, region, args.root)
     results = pipeline.run_all(provinces, args.year, region, args.root, jobs=args.jobs,
@@ -104,7 +111,8 @@ def _run(args: argparse.Namespace) -> int:
                                progress=not args.no_progress, fresh_kernels=args.fresh_kernels,
                                overview=args.overview, pdf=not args.no_pdf, notebooks=notebooks,
                                user_files={"services_path": args.services, "mef_path": args.mef,
-                                           "third_sector_path": args.third_sector, "ahp_path": args.ahp})
+                                           "third_sector_path": args.third_sector, "ahp_path": args.ahp},
+                               parameters=parameters)
     print(pipeline.results_json(results) if args.json else pipeline.summary_table(results))
     failed = [r.province for r in results if r.status == "failed"]
     if failed:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
 from wecare_analysis.pipeline import state
@@ -27,6 +28,7 @@ from wecare_analysis.pipeline.province_run import (
     OVERVIEW_NOTEBOOKS,
     ProvinceResult,
     RunSpec,
+    run_parameters,
     run_province,
 )
 from wecare_analysis.pipeline.user_files import check_user_files
@@ -107,8 +109,8 @@ def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
     written and ingested now) and the demo services, which are the default service list.
     Province runs then only read them: no two runs race to create the same file.
     """
+    from wecare_analysis.analysis.needs import survey_source
     from wecare_analysis.demo.services import write_demo_services
-    from wecare_analysis.report.document import survey_source
     from wecare_analysis.services.sources import demo_services_path
 
     survey_source(root, year, region, None)
@@ -158,6 +160,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
             progress: bool = True, notebooks: tuple[str, ...] = NOTEBOOKS, fresh_kernels: bool = False,
             overview: bool | None = None, pdf: bool = True,
             user_files: dict[str, str | Path | None] | None = None,
+            parameters: RunParameters | None = None, min_cell: int | None = None,
             executor: Callable[[list[RunSpec], int], Iterable[ProvinceResult]] | None = None,
             ) -> list[ProvinceResult]:
     """Run ``provinces`` and return their results in input order.
@@ -187,6 +190,10 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         synthetic demo services; ``mef_path``, ``third_sector_path``: optional criteria files;
         ``ahp_path``: stakeholders' pairwise comparisons), checked once
         (:func:`~wecare_analysis.pipeline.user_files.check_user_files`) and given to every notebook.
+    parameters
+        The run's :class:`~wecare_analysis.analysis.RunParameters` (``wecare run`` builds them once from
+        its options); else built from the arguments above, with ``min_cell`` (the disclosure threshold,
+        default ``$WECARE_MIN_CELL`` or 5). Injected into every notebook.
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:8786``); workers must see the same
         project folder and have the package installed.
@@ -205,26 +212,34 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         prepare_shared_inputs(cat.root, year, region)
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
-        inputs = state.input_digests(cat, year, region, [path for _, path in files])
+        base = replace(parameters or RunParameters(region=region, year=year, provinces=tuple(provinces),
+                                                   min_cell=min_cell), root=str(cat.root), **dict(files))
         # every province runs on its own region's layer (a national run is 20 regional ones side by side)
         own_region = province_regions(provinces, layer)
         for code in sorted(set(own_region.values()) - {region}):
             terr.load_territory(year, code, cat.root)
         candidates = [RunSpec(p, year, own_region[p], str(cat.root), "", cell_timeout, notebook_timeout,
-                              notebooks, fresh_kernels, pdf=pdf, user_files=files) for p in provinces]
+                              notebooks, fresh_kernels, pdf=pdf, user_files=files,
+                              parameters=base.for_region(own_region[p])) for p in provinces]
         for code, name in overview_regions(provinces, layer, overview):
             terr.load_territory(year, code, cat.root)
             candidates.append(RunSpec(region_report_id(name), year, code, str(cat.root), "", cell_timeout,
                                       notebook_timeout, OVERVIEW_NOTEBOOKS, fresh_kernels, kind="region",
                                       title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                                      user_files=files))
+                                      user_files=files, parameters=base.for_region(code)))
         specs, results = [], {}
         for spec in candidates:
-            fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs)
+            inputs = state.input_digests(cat, spec.parameters)  # exactly what this report reads
+            fixed = {k: v for k, v in run_parameters(spec, Path()).items() if k != "output_dir"}
+            fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs,
+                                                fixed)
             if resume and state.is_up_to_date(cat, spec.province, fingerprint):
                 results[spec.province] = ProvinceResult(spec.province, "skipped", 0.0, error="")
                 continue
-            specs.append(replace(spec, fingerprint=fingerprint))
+            reason = state.rerun_reason(cat, spec.province, spec.notebooks, inputs, fixed) if resume else ""
+            if reason:
+                sys.stderr.write(f"wecare: {spec.province} runs again: {reason}\n")
+            specs.append(replace(spec, fingerprint=fingerprint, reason=reason))
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)

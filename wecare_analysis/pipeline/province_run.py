@@ -19,11 +19,12 @@ import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from wecare_analysis import __version__
+from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.pipeline import kernels, state
@@ -72,6 +73,8 @@ class RunSpec:
     title: str = ""
     pdf: bool = True
     user_files: tuple[tuple[str, str], ...] = ()  # (notebook parameter, absolute path) of the user's inputs
+    parameters: RunParameters | None = None  # the run's parameters for this report's region (injected)
+    reason: str = ""  # why the report runs (``--resume``: the input that changed), written to its log
 
 
 class NotebookTimeout(Exception):
@@ -81,10 +84,15 @@ class NotebookTimeout(Exception):
 def run_parameters(spec: RunSpec, output_dir: Path) -> dict[str, object]:
     """Parameters injected into every notebook of a run (a regional overview has no province; the user's
     files, e.g. ``services_path``, only when the run has them)."""
-    params: dict[str, object] = {"year": spec.year, "region": spec.region, "root": spec.root,
-                                 "output_dir": str(output_dir)}
-    params |= dict(spec.user_files)
-    return params if spec.kind == "region" else {"province": spec.province, **params}
+    return spec_parameters(spec).notebook_parameters(None if spec.kind == "region" else spec.province, output_dir)
+
+
+def spec_parameters(spec: RunSpec) -> RunParameters:
+    """The :class:`RunParameters` of ``spec``: its own, with the spec's year, region and root (the report's), or
+    built from its plain fields when it carries none."""
+    if spec.parameters is not None:
+        return replace(spec.parameters, year=spec.year, region=spec.region, root=spec.root)
+    return RunParameters(region=spec.region, year=spec.year, root=spec.root, **dict(spec.user_files))
 
 
 def kernel_environment() -> None:
@@ -170,7 +178,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "report": spec.province, "kind": spec.kind, "status": "ok", "fingerprint": spec.fingerprint,
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
-            "inputs": state.input_digests(cat, spec.year, spec.region, [path for _, path in spec.user_files]),
+            "inputs": state.input_digests(cat, spec_parameters(spec)),
             "versions": {"wecare-analysis": __version__, "code": code_digest(), "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -178,7 +186,8 @@ def run_province(spec: RunSpec) -> ProvinceResult:
         }
         write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         publish_directory(staging, cat.report_dir(spec.province))
-        write_text_atomic(log_path, f"{spec.province}: ok in {seconds} s\n{json.dumps(timings, indent=2)}\n")
+        why = f"{spec.province}: ran because {spec.reason}\n" if spec.reason else ""
+        write_text_atomic(log_path, f"{why}{spec.province}: ok in {seconds} s\n{json.dumps(timings, indent=2)}\n")
         result = ProvinceResult(spec.province, "ok", seconds, manifest["outputs"], log=str(log_path))
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):

@@ -15,13 +15,16 @@ import json
 import os
 import shutil
 import socket
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from wecare_analysis import __version__
+from wecare_analysis.analysis.datasets import REPORT_DATASETS
+from wecare_analysis.analysis.datasets import input_digests as declared_digests
+from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_LOCKED, WecareError
@@ -39,43 +42,67 @@ def runs_dir(cat: Catalog) -> Path:
     return folder
 
 
-#: Files a shapefile is made of besides the ``.shp`` (its attributes, index, projection, encoding).
-SHAPEFILE_SIDECARS = (".dbf", ".shx", ".prj", ".cpg")
+def input_digests(cat: Catalog, params: RunParameters) -> dict[str, str]:
+    """Hashes of exactly the inputs a report of ``params`` reads, from the declared datasets.
 
-
-def input_digests(cat: Catalog, year: int, region: str, user_files: Iterable[str | os.PathLike[str]] = ()
-                  ) -> dict[str, str]:
-    """Hashes of every input a province run reads.
-
-    The territory layer's own inputs (from its build manifest), every file under
-    ``data/raw/`` (user inputs), every manifest under ``data/processed/`` and the
-    user's files given to the run wherever they are (with a shapefile's sidecar files).
+    The territory layer's own inputs (from its build manifest) and every file the region
+    analysis's datasets declare (:func:`~wecare_analysis.analysis.datasets.input_digests`: the
+    processed territory of this year and region, the ingested survey, the services, the
+    optional inputs). Other years', other regions' and unrelated files are not inputs.
     """
     digests: dict[str, str] = {}
-    for given in user_files:
-        main = Path(given).resolve()
-        parts = [main] + ([main.with_suffix(s) for s in SHAPEFILE_SIDECARS] if main.suffix.lower() == ".shp" else [])
-        digests |= {f"file:{part}": file_digest(part) for part in parts if part.is_file()}
-    territory_manifest = cat.territory_manifest(year, region)
+    territory_manifest = cat.territory_manifest(params.year, params.region)
     if territory_manifest.is_file():
         digests.update(json.loads(territory_manifest.read_text(encoding="utf-8")).get("inputs", {}))
-    for folder in (cat.raw, cat.processed):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and (folder == cat.raw or path.name.endswith("manifest.json")) \
-                    and not path.name.startswith(".") and path.name != "README.md":
-                digests[str(path.relative_to(cat.root))] = file_digest(path)
-    return digests
+    return digests | declared_digests(REPORT_DATASETS, params)
+
+
+def fingerprint_payload(province: str, year: int, region: str, notebooks: dict[str, str],
+                        inputs: dict[str, str], parameters: dict[str, object] | None = None) -> dict[str, object]:
+    """What a report's fingerprint hashes: parameters, notebook hashes, inputs, code."""
+    return {"province": province, "year": year, "region": region, "version": __version__, "code": code_digest(),
+            "notebooks": notebooks, "inputs": inputs, "parameters": parameters or {}}
 
 
 def run_fingerprint(cat: Catalog, province: str, year: int, region: str, notebooks: tuple[str, ...],
-                    inputs: dict[str, str]) -> str:
+                    inputs: dict[str, str], parameters: dict[str, object] | None = None) -> str:
     """Hash of everything that determines a province's report: parameters, notebooks, inputs, code
     (package version and :func:`~wecare_analysis.provenance.code_digest`)."""
-    payload = {"province": province, "year": year, "region": region, "version": __version__, "code": code_digest(),
-               "notebooks": {n: file_digest(cat.notebooks / n) for n in notebooks}, "inputs": inputs}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    payload = fingerprint_payload(province, year, region, {n: file_digest(cat.notebooks / n) for n in notebooks},
+                                  inputs, parameters)
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _changed(old: dict, new: dict, what: str) -> list[str]:
+    out = [f"{what} changed: {k}" for k in sorted(set(old) & set(new)) if old[k] != new[k]]
+    out += [f"new {what}: {k}" for k in sorted(set(new) - set(old))]
+    out += [f"{what} no longer read: {k}" for k in sorted(set(old) - set(new))]
+    return out
+
+
+def rerun_reason(cat: Catalog, province: str, notebooks: tuple[str, ...], inputs: dict[str, str],
+                 parameters: dict[str, object]) -> str:
+    """Why the report of ``province`` is not up to date (English, one line): no published report, a failed
+    or damaged one, or the inputs, parameters, notebooks or code that changed since it was published."""
+    path = cat.report_dir(province) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "no published report"
+    if manifest.get("status") != "ok":
+        return "the published report is not complete"
+    missing = [n for n in manifest.get("outputs", []) if not (cat.report_dir(province) / n).is_file()]
+    if missing:
+        return f"published output missing: {missing[0]}"
+    reasons = _changed(manifest.get("inputs", {}), inputs, "input")
+    old_params = manifest.get("parameters", {})
+    reasons += [f"parameter changed: {k}" for k in sorted(parameters)
+                if k in old_params and old_params[k] != parameters[k]]
+    reasons += _changed(manifest.get("notebooks", {}), {n: file_digest(cat.notebooks / n) for n in notebooks},
+                        "notebook")
+    if manifest.get("versions", {}).get("code") != code_digest():
+        reasons.append("the package's code changed")
+    return "; ".join(reasons) or "the fingerprint changed"
 
 
 def is_up_to_date(cat: Catalog, province: str, fingerprint: str) -> bool:

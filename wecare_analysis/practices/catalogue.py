@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.codebook import load_codebook
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 YEAR_UNKNOWN = "non indicato nel testo"
@@ -103,7 +104,6 @@ def _fail(path: Path, where: str, message: str) -> None:
 
 
 def _codebook_areas() -> list[str]:
-    from wecare_analysis.survey.codebook import load_codebook
 
     return list(load_codebook().need_area_codes)
 

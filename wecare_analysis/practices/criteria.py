@@ -60,8 +60,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.errors import InputError
+from wecare_analysis.formatting import format_it, format_percent_it, label
 from wecare_analysis.practices.catalogue import Catalogue, Practice
-from wecare_analysis.report.formatting import format_it, format_percent_it, label
+from wecare_analysis.services.taxonomy import load_taxonomy
+from wecare_analysis.survey.codebook import load_codebook
 
 OK, NOT_REQUIRED, NEUTRAL, UNAVAILABLE = "ok", "non richiesto", "neutro", "non disponibile"
 NEUTRAL_SCORE = 0.5
@@ -201,7 +204,6 @@ def _row(p: Practice, r: str, crit: str, status: str, value: float = np.nan, ref
 
 def need_prevalence_rows(cat: Catalogue, inp: CriteriaInputs, provinces: list[str]) -> list[dict]:
     """Rows of ``need_prevalence`` (see the module docstring)."""
-    from wecare_analysis.survey.codebook import load_codebook
 
     labels = {code: short_label(text) for code, text, _index in load_codebook().need_areas}
     rows = []
@@ -478,7 +480,6 @@ def criteria_table(catalogue: Catalogue, inputs: CriteriaInputs, taxonomy=None) 
     Scores relative to the region (``beneficiary_share``, ``third_sector``) compare the provinces of
     ``inputs.territory``: pass the whole region even to assess one province.
     """
-    from wecare_analysis.services.taxonomy import load_taxonomy
 
     taxonomy = taxonomy or load_taxonomy()
     t = inputs.territory
@@ -506,7 +507,6 @@ def score_matrix(table: pd.DataFrame, province: str) -> pd.DataFrame:
     """Practice × criterion scores of one province (practices in table order; criteria in :data:`CRITERIA` order)."""
     mine = table[table["province_sigla"] == province]
     if mine.empty:
-        from wecare_analysis.errors import InputError
 
         raise InputError(f"province {province!r} is not in the criteria table; provinces: "
                          f"{', '.join(sorted(table['province_sigla'].unique()))}.")

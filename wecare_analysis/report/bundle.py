@@ -32,9 +32,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from wecare_analysis import gaps
 from wecare_analysis.atomic import atomic_path
+from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, min_cell, suppression_label
+from wecare_analysis.formatting import INDICATOR_DECIMALS, code_digits, code_text, is_code_column, label
+from wecare_analysis.practices.assess import Assessment
+from wecare_analysis.report import service_offer as so
+from wecare_analysis.report import territory_profile as tp
+from wecare_analysis.report import transferability as tr
+from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
-from wecare_analysis.report.formatting import INDICATOR_DECIMALS, code_digits, code_text, is_code_column
+from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
 #: Phrase of the definitions replaced by the year of the data when the bundle knows it.
@@ -80,10 +88,21 @@ BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
     ("IC 95%", "Intervallo di confidenza al 95% della stima (scala logit, varianza per linearizzazione).",
      "Indagine Wecare"),
     ("Rispondenti", "Numero non ponderato di rispondenti della cella.", "Indagine Wecare"),
-    ("< 5", "Cella con meno di 5 rispondenti: non pubblicata (soglia di riservatezza).", "Controllo statistico"),
-    ("n.p.", ("Stima non pubblicata: poggia su meno di 5 rispondenti con il bisogno (o senza), oppure "
-              "permetterebbe di ricalcolare dai totali una cella oscurata."), "Controllo statistico"),
 )
+
+
+def disclosure_definitions(k: int | None = None) -> tuple[tuple[str, str, str], ...]:
+    """The definitions of the suppressed cells for threshold ``k`` (default :func:`~wecare_analysis.disclosure.min_cell`).
+
+    >>> disclosure_definitions(10)[0][:2]
+    ('< 10', 'Cella con meno di 10 rispondenti: non pubblicata (soglia di riservatezza).')
+    """
+    k = min_cell(k)
+    return ((suppression_label(k), f"Cella con meno di {k} rispondenti: non pubblicata (soglia di riservatezza).",
+             "Controllo statistico"),
+            (COMPLEMENTARY_LABEL, (f"Stima non pubblicata: poggia su meno di {k} rispondenti con il bisogno (o "
+                                   "senza), oppure permetterebbe di ricalcolare dai totali una cella oscurata."),
+             "Controllo statistico"))
 
 #: Descriptions of the identifying and classifying headers of the published tables, for
 #: ``dizionario_dati.csv`` only (they need no entry in "Definizioni e fonti").
@@ -139,9 +158,12 @@ def with_year(text: str, year: int | None) -> str:
     return text if year is None else text.replace(YEAR_PHRASE, str(year))
 
 
-def definitions_table(extra: list[tuple[str, str, str]] | None = None, year: int | None = None) -> pd.DataFrame:
-    """The "Definizioni e fonti" sheet: ``Voce, Definizione, Fonte`` (``year``: see :func:`with_year`)."""
-    rows = [(term, with_year(text, year), source) for term, text, source in list(BASE_DEFINITIONS) + list(extra or [])]
+def definitions_table(extra: list[tuple[str, str, str]] | None = None, year: int | None = None,
+                      k: int | None = None) -> pd.DataFrame:
+    """The "Definizioni e fonti" sheet: ``Voce, Definizione, Fonte`` (``year``: see :func:`with_year`; ``k``: the
+    disclosure threshold, :func:`disclosure_definitions`)."""
+    base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k))
+    rows = [(term, with_year(text, year), source) for term, text, source in base + list(extra or [])]
     return pd.DataFrame(rows, columns=["Voce", "Definizione", "Fonte"])
 
 
@@ -154,7 +176,7 @@ def number_format(header: str, series: pd.Series) -> str | None:
 
     The rule, in order:
 
-    1. identifier columns (:func:`~wecare_analysis.report.formatting.is_code_column`: a header with the word
+    1. identifier columns (:func:`~wecare_analysis.formatting.is_code_column`: a header with the word
        "Codice"/"code", "ISTAT", "sigla" or "CAP") are text, ``"@"``: the writer stores them as zero-padded
        strings (ISTAT municipality ``"004001"``, province ``"004"``, region ``"01"``), never with a
        thousands separator;
@@ -298,20 +320,24 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
                  definitions: tuple[tuple[str, str, str], ...] = (),
                  descriptions: Mapping[str | tuple[str, str], str] | None = None,
                  year: int | None = None,
-                 row_formats: Mapping[str, Sequence[str | None]] | None = None) -> list[Path]:
+                 row_formats: Mapping[str, Sequence[str | None]] | None = None,
+                 k: int | None = None) -> list[Path]:
     """Write ``findings.xlsx``, ``layers.gpkg`` and ``opendata/`` into ``output_dir``; return the paths.
 
     ``definitions`` (term, definition, source) are added to :data:`BASE_DEFINITIONS` in the
     workbook's "Definizioni e fonti" sheet and describe the same headers in the data dictionary;
     ``descriptions`` describe further headers in the dictionary only (see :func:`write_opendata`).
     ``year``, the year of the ISTAT population, replaces "dell'anno indicato" in both
-    (:func:`with_year`). ``row_formats``: see :func:`write_findings_xlsx`.
+    (:func:`with_year`). ``row_formats``: see :func:`write_findings_xlsx`. ``k``: the run's disclosure
+    threshold (the definitions of its suppressed cells).
     """
     out = Path(output_dir)
-    written = [write_findings_xlsx(sheets, out / "findings.xlsx", definitions_table(list(definitions), year),
+    definitions = tuple(definitions) + disclosure_definitions(k)
+    written = [write_findings_xlsx(sheets, out / "findings.xlsx", definitions_table(list(definitions[:-2]), year, k),
                                    row_formats),
                write_layers(layers, out / "layers.gpkg")]
-    known: dict[str | tuple[str, str], str] = {term: with_year(text, year) for term, text, _ in definitions}
+    known: dict[str | tuple[str, str], str] = {term: with_year(text, year) for term, text, _
+                                               in tuple(definitions) + disclosure_definitions(k)}
     known |= dict(descriptions or {})
     return written + write_opendata(sheets, out / "opendata", known, year)
 
@@ -400,7 +426,8 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
     """
     out = Path(folder)
     given = dict(descriptions or {})
-    known = ({term: with_year(text, year) for term, text, _ in BASE_DEFINITIONS} | COLUMN_DESCRIPTIONS
+    known = ({term: with_year(text, year) for term, text, _ in BASE_DEFINITIONS + disclosure_definitions()}
+             | COLUMN_DESCRIPTIONS
              | {k: v for k, v in given.items() if isinstance(k, str)})
     written, dictionary = [], []
     for name, df in tables.items():
@@ -432,7 +459,6 @@ def _described(header: str, known: Mapping[str, str]) -> str:
 
 def offer_tables(offer) -> dict[str, pd.DataFrame]:
     """Published service-offer tables of a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`."""
-    from wecare_analysis.report import service_offer as so
 
     return {"Offerta di servizi": so.published(so.access_summary(offer), so.AREA_LABELS),
             "Divari maggiori": so.published(so.largest_gaps(offer, 50))}
@@ -440,7 +466,6 @@ def offer_tables(offer) -> dict[str, pd.DataFrame]:
 
 def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
     """Municipality accessibility and gap layer (long: municipality × category) and the service points."""
-    from wecare_analysis import gaps
 
     local = offer.services[offer.services["municipality_code"].isin(offer.province["municipality_code"])]
     cols = [c for c in ("municipality_code", "category", "category_label", "population", "services",
@@ -454,10 +479,11 @@ def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
                                                   "geometry") if c in points.columns]]}
 
 
-def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, needs: pd.DataFrame | None,
-                    profile: pd.DataFrame | None, offer=None, transfer=None, small_area: pd.DataFrame | None = None,
+def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx: tp.ProvinceContext,
+                    needs: pd.DataFrame | None, profile: pd.DataFrame | None, offer: so.ServiceOfferContext | None = None,
+                    transfer: dict[str, Assessment] | None = None, small_area: pd.DataFrame | None = None,
                     extra_sheets: dict[str, pd.DataFrame] | None = None,
-                    extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> list[Path]:
+                    extra_layers: dict[str, gpd.GeoDataFrame] | None = None, k: int | None = None) -> list[Path]:
     """Write a province's ``findings.xlsx``, ``layers.gpkg``, ``territory.gpkg`` and ``opendata/``.
 
     Nothing is written if ``output_dir`` is None. The "Comuni" sheet carries the municipality code once,
@@ -479,11 +505,8 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     small_area
         Long MRP table per municipality (``municipality_code, variable, prevalence``) or None.
     transfer
-        :func:`~wecare_analysis.report.document.transferability` (assessments first) or None.
+        The transferability assessments to publish (sigla -> ``Assessment``: the province's own) or None.
     """
-    from wecare_analysis.report import territory_profile as tp
-    from wecare_analysis.report.document import NEEDS_SHEET
-    from wecare_analysis.report.formatting import label
 
     if output_dir is None:
         return []
@@ -511,22 +534,20 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
         for column in profile.columns.drop(["Variabile", "Categoria"], errors="ignore"):
             area = f"della provincia di {place}" if column == territory_ctx.sigla else f"della regione {column}"
             descriptions[("Rispondenti", str(column))] = (
-                f"Rispondenti dell'indagine Wecare {area} nella categoria (conteggio non ponderato; «< 5» e "
-                "«n.p.»: celle non pubblicate).")
+                f"Rispondenti dell'indagine Wecare {area} nella categoria (conteggio non ponderato; "
+                f"«{suppression_label(k)}» e «{COMPLEMENTARY_LABEL}»: celle non pubblicate).")
     layers = {"comuni_indicatori": territory_ctx.province}
     if small_area is not None:
         layers["bisogni_piccole_aree"] = small_area_layer(territory_ctx.province, small_area)
     definitions: tuple[tuple[str, str, str], ...] = ()
     if offer is not None:
-        from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 
         sheets |= offer_tables(offer)
         layers |= offer_layers(offer)
         definitions = OFFER_DEFINITIONS
     if transfer is not None:
-        from wecare_analysis.report import transferability as tr
 
-        assessments = transfer[0]
+        assessments = transfer
         sheets["Pratiche trasferibili"] = pd.concat([tr.ranking_table_export(a) for a in assessments.values()],
                                                     ignore_index=True)
         layers["trasferibilita"] = transferability_layer(territory_ctx.boundary,
@@ -534,7 +555,7 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx, ne
     sheets |= extra_sheets or {}
     layers |= extra_layers or {}
     row_formats = {"Territorio": indicator_row_formats(list(comparison["indicator"]))}
-    return (write_bundle(out, sheets, layers, definitions, descriptions, territory_ctx.year, row_formats)
+    return (write_bundle(out, sheets, layers, definitions, descriptions, territory_ctx.year, row_formats, k)
             + [tp.write_territory_gpkg(territory_ctx, out)])
 
 

@@ -14,26 +14,32 @@ suppressed with their complements (:func:`~wecare_analysis.disclosure.suppressed
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import ModuleType
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from wecare_analysis import __version__
-from wecare_analysis.catalog import Catalog
-from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
-from wecare_analysis.practices.robustness import DEFAULT_DRAWS
-from wecare_analysis.report.formatting import format_it, region_with_preposition
-from wecare_analysis.survey.codebook import Codebook, load_codebook
 
-#: Key of the region's rows in the needs estimates (``territory``); published tables show the region's ISTAT name.
-REGION_LABEL = "Piemonte"
+# the survey and its estimates come from the region analysis; these names are read by the notebooks
+from wecare_analysis.analysis.needs import (  # noqa: F401
+    SurveySource,
+    design_estimates,
+    need_labels,
+    region_respondents,
+    survey_source,
+)
+from wecare_analysis.disclosure import min_cell, suppression_label
+from wecare_analysis.formatting import format_indicator, format_it, label, region_with_preposition
+from wecare_analysis.practices.robustness import DEFAULT_DRAWS
+from wecare_analysis.report import territory_profile as tp
+from wecare_analysis.report.territory_profile import ProvinceContext
+from wecare_analysis.survey.codebook import Codebook
+from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile
+
 #: Groups compared in the report: (group variable, code) -> Italian label.
 GROUP_LABELS = {("all", "all"): "Tutti", ("sex", "F"): "Donne", ("sex", "M"): "Uomini",
                 ("role", "employee"): "Dipendenti", ("role", "owner"): "Titolari e soci",
@@ -43,51 +49,12 @@ NEEDS_COLUMNS = {"label": "Area di bisogno", "territory": "Territorio", "group_l
                  "pct": "Stima (%)", "pct_low": "IC 95% inferiore (%)", "pct_high": "IC 95% superiore (%)",
                  "n_label": "Rispondenti"}
 NEEDS_SHEET = "Bisogni"
-#: Age classes used for raking: 65+ respondents (working owners) are raked with the 55-64 class.
-RAKING_AGE_CLASSES = {"18_24": (15, 24), "25_34": (25, 34), "35_44": (35, 44), "45_54": (45, 54),
-                      "55_64": (55, 64)}
 CARE_AREAS = ("childcare_0_2", "childcare_3_5", "childcare_6_14", "eldercare")
 UNAVAILABLE = "Sezione non disponibile"
 #: Why the needs sections are missing when the survey has no respondent in the report's region (Italian).
 NO_RESPONDENTS = "l'indagine non ha rispondenti in questa regione"
 #: Sheet of ``findings.xlsx`` with the province-vs-region indicators (quoted by :func:`territory_findings`).
 TERRITORY_SHEET = "Territorio"
-
-
-@dataclass
-class SurveySource:
-    """The tidy needs table and where it comes from."""
-
-    needs: pd.DataFrame
-    path: Path
-    synthetic: bool
-    rows_read: int
-    rows_kept: int
-    rows_quarantined: int
-
-    @property
-    def description(self) -> str:
-        """Italian description of the survey data (named file, or the synthetic-data label)."""
-        if self.synthetic:
-            return "dati sintetici dimostrativi (questionario simulato, nessun rispondente reale)"
-        return f"file di indagine «{self.path.name}»"
-
-
-def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, region: str = "01",
-                  survey_path: str | os.PathLike[str] | None = None) -> SurveySource:
-    """Return the survey to report: ``survey_path`` if given, else the ingested one, else the demo survey.
-
-    The choice is :func:`~wecare_analysis.survey.source.survey_summary`'s, the same for every
-    section (the transferability criteria read the same survey). Respondents outside ``region``
-    are not dropped here: see :func:`region_respondents`.
-    """
-    from wecare_analysis.survey.source import survey_summary
-
-    summary, synthetic = survey_summary(root, year, region, survey_path)
-    path = Path(summary["file"])
-    needs = pd.read_parquet(summary["outputs"]["needs"])
-    return SurveySource(needs, path, synthetic, summary["rows_read"], summary["rows_kept"],
-                        summary["rows_quarantined"])
 
 
 def survey_markdown(survey: SurveySource, k: int | None = None) -> str:
@@ -107,112 +74,15 @@ def survey_markdown(survey: SurveySource, k: int | None = None) -> str:
     return text
 
 
-def weighted_design(needs: pd.DataFrame, year: int = 2023, region: str = "01",
-                    root: str | os.PathLike[str] | None = None):
-    """Stratified cluster design (province strata, firm clusters) raked to ISTAT residents.
-
-    Margins: residents 15-64 by province × sex and by age class
-    (:data:`RAKING_AGE_CLASSES`; respondents 65+ count in 55-64), of the provinces
-    with respondents only. Lonely PSUs are centred on the overall mean (R ``adjust``).
-    """
-    from wecare_analysis.survey.design import survey_design
-    from wecare_analysis.survey.weights import margin_specs, margins_from_population, rake
-    from wecare_analysis.territory import load_territory, population_by_age_sex
-
-    data = raking_columns(needs)
-    terr = load_territory(year, region, root)
-    sigla = pd.Series(terr["province_sigla"].to_numpy(), index=terr["municipality_code"].to_numpy())
-    sigla = sigla[sigla.isin(data["province_sigla"].unique())]
-    margins = margins_from_population(population_by_age_sex(year, region, root), sigla, RAKING_AGE_CLASSES,
-                                      ("province_sigla", "sex", "age_rake"), crossed=True)
-    design = survey_design(len(data), strata=data["province_sigla"], cluster=data["firm_id"],
-                           lonely_psu="adjust")
-    return rake(design, margin_specs(data, margins, source="ISTAT residents"), maxit=50).design
-
-
-def raking_columns(needs: pd.DataFrame) -> pd.DataFrame:
-    """``needs`` with ``age_rake``: the age class, 65+ folded into 55-64 (see :data:`RAKING_AGE_CLASSES`)."""
-    return needs.assign(age_rake=needs["age_class"].replace({"65_plus": "55_64"}))
-
-
-def region_respondents(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.DataFrame:
-    """The respondents of ``needs`` whose province (``province_sigla``) is one of ``territory``'s.
-
-    An empty result means the survey says nothing about this region (the programme surveyed
-    Piedmont only): the needs sections are then replaced by :data:`NO_RESPONDENTS`.
-    """
-    return needs[needs["province_sigla"].isin(pd.unique(territory["province_sigla"]))]
-
-
-def need_labels(book: Codebook | None = None, short: bool = True) -> dict[str, str]:
-    """Italian label of each need column (``need_<area>``); ``short`` drops the parenthesis."""
-    book = book or load_codebook()
-    return {f"need_{code}": (text.split(" (")[0] if short else text) for code, text, _ in book.need_areas}
-
-
-def needs_estimates(needs: pd.DataFrame, design, k: int | None = None,
-                    book: Codebook | None = None) -> pd.DataFrame:
-    """Weighted share of respondents with each need, by province and for the region, overall, by sex, by role.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``territory`` (sigla or :data:`REGION_LABEL`), ``group_var`` ('all', 'sex',
-        'role'), ``group``, ``variable``, ``label``, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high`` (logit 95 % interval), ``n``, ``suppressed``, ``n_label``;
-        suppressed domains have NaN estimates.
-    """
-    from wecare_analysis.survey.estimate import estimate_means
-
-    variables = [c for c in need_labels(book) if c in needs.columns]
-    blocks = []
-    for group_var in ("all", "sex", "role"):
-        by = [] if group_var == "all" else [group_var]
-        parts = []
-        for territory_by in (["province_sigla"], []):
-            est = estimate_means(needs, variables, design, by=territory_by + by or None)
-            est = est.merge(positive_counts(needs, variables, territory_by + by), on=[*territory_by, *by, "variable"],
-                            how="left", validate="one_to_one")
-            est["territory"] = est["province_sigla"] if territory_by else REGION_LABEL
-            est["group_var"] = group_var
-            est["group"] = est[group_var] if by else "all"
-            parts.append(est)
-        block = pd.concat(parts, ignore_index=True)
-        block = block.assign(ci_low=block["ci_logit_low"], ci_high=block["ci_logit_high"])
-        block = suppressed_estimates(block, "territory", None if group_var == "all" else "group", k)
-        blocks.append(block)
-    out = pd.concat(blocks, ignore_index=True)
-    out["label"] = out["variable"].map(need_labels(book))
-    cols = ["territory", "group_var", "group", "variable", "label", "estimate", "se", "ci_low", "ci_high", "n",
-            "suppressed", "n_label"]
-    return out[cols]
-
-
-def positive_counts(needs: pd.DataFrame, variables: list[str], by: list[str]) -> pd.DataFrame:
-    """Unweighted number of respondents with each need (value 1), by domain: the ``n_positive`` of
-    :func:`~wecare_analysis.disclosure.suppressed_estimates`.
-
-    >>> df = pd.DataFrame({"p": ["A", "A", "B"], "y": [1, 0, 1.0]})
-    >>> positive_counts(df, ["y"], ["p"]).to_dict("records")
-    [{'p': 'A', 'variable': 'y', 'n_positive': 1}, {'p': 'B', 'variable': 'y', 'n_positive': 1}]
-    """
-    ones = needs[variables].eq(1).astype(int)
-    if by:
-        wide = ones.groupby([needs[c] for c in by]).sum().reset_index()
-    else:
-        wide = ones.sum().to_frame().T
-    return wide.melt(id_vars=by, var_name="variable", value_name="n_positive")
-
-
 def needs_table(estimates: pd.DataFrame, territories: list[str],
                 names: dict[str, str] | None = None) -> pd.DataFrame:
     """The published needs table (Italian headers, percentages with one decimal) of ``territories``.
 
-    ``names`` maps a sigla to the name shown (e.g. ``{"BI": "Biella"}``; the region's
-    rows, :data:`REGION_LABEL`, to the region's ISTAT name). Suppressed rows have empty
-    estimates and ``'< 5'`` or ``'n.p.'`` as respondents.
+    ``names`` maps a sigla to the name shown (e.g. ``{"BI": "Biella"}``; the region's rows
+    already carry its ISTAT name). Suppressed rows have empty estimates and ``'< k'`` or
+    ``'n.p.'`` as respondents.
     """
-    names = {REGION_LABEL: REGION_LABEL, **(names or {})}
+    names = names or {}
     sel = estimates[estimates["territory"].isin(territories)].copy()
     sel["territory"] = sel["territory"].map(lambda t: names.get(t, t))
     sel["group_label"] = [GROUP_LABELS.get((v, g), g) for v, g in zip(sel["group_var"], sel["group"])]
@@ -271,8 +141,8 @@ def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str, in
     return Finding(f"{intro} «{area}»: {group_a.lower()} {ta}, {group_b.lower()} {tb}.", qa + qb)
 
 
-def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None,
-                 region: str = REGION_LABEL) -> list[Finding]:
+def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, *,
+                 region: str) -> list[Finding]:
     """The five key findings of ``place`` (a territory name of ``table``, from :func:`needs_table`).
 
     ``region`` is the name the region's rows carry in ``table`` (its ISTAT name,
@@ -324,8 +194,6 @@ def territory_findings(ctx) -> list[Finding]:
     as a share of residents; 4. children 0-2, potential users of nurseries, as a share;
     5. density. The region's figure is quoted only when the region has other provinces.
     """
-    from wecare_analysis.report import territory_profile as tp
-    from wecare_analysis.report.formatting import format_indicator, label
 
     table = tp.comparison_table(ctx).set_index("indicator")
     place, region = ctx.province_name, ctx.region_name
@@ -448,17 +316,10 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
     return "\n".join(lines)
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """Import ``wecare_analysis.<name>`` if that part of the package exists, else None."""
-    try:
-        return importlib.import_module(f"wecare_analysis.{name}")
-    except ImportError:
-        return None
-
-
-def unavailable_markdown(title: str, reason: str = "le funzioni di questo tema non sono ancora disponibili") -> str:
-    """Italian note shown in place of a section that cannot be produced."""
-    return f"## {title}\n\n*{UNAVAILABLE}: {reason}.*"
+def unavailable_markdown(title: str, reason: str = "le funzioni di questo tema non sono ancora disponibili",
+                         level: int = 2) -> str:
+    """Italian note shown in place of a section that cannot be produced, under a heading of ``level``."""
+    return f"{'#' * level} {title}\n\n*{UNAVAILABLE}: {reason}.*"
 
 
 # --- figures and sections -------------------------------------------------------------------------------------
@@ -494,8 +355,6 @@ def needs_chart(table: pd.DataFrame, series: list[tuple[str, str]], title: str):
 
 def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None) -> pd.DataFrame:
     """Suppressed respondent profile (counts as published) of one province and the region, Italian labels."""
-    from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile
-
     profile = respondent_profile(needs, k=k)
     columns = [c for c in (sigla, TOTAL_LABEL) if c in profile.columns]
     table = profile[columns].reset_index()
@@ -534,21 +393,10 @@ def display_table(df: pd.DataFrame, decimals: int = 1):
     return df.style.format(fmt).hide(axis="index")
 
 
-def territory_summary(ctx) -> str:
-    """The territory profile paragraph of :func:`~wecare_analysis.report.territory_profile.title_markdown`,
-    without its own title (the report has one)."""
-    from wecare_analysis.report import territory_profile as tp
-
-    return "## Profilo del territorio\n\n" + tp.title_markdown(ctx).split("\n\n", 1)[1]
-
-
-def offer_context(province: str, year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                  services_path: str | os.PathLike[str] | None = None):
-    """The service-offer context of the province, or None when that part of the package is missing."""
-    so = optional_module("report.service_offer")
-    if so is None or not hasattr(so, "service_offer_context"):
-        return None
-    return so.service_offer_context(province, year, region, root, services_path)
+def territory_summary(ctx: ProvinceContext) -> str:
+    """The territory profile section of the report: its own heading and
+    :func:`~wecare_analysis.report.territory_profile.summary_markdown`."""
+    return "## Profilo del territorio\n\n" + tp.summary_markdown(ctx)
 
 
 def input_notes(services_path: str | os.PathLike[str] | None) -> tuple[bool, tuple[str, ...]]:
@@ -557,50 +405,3 @@ def input_notes(services_path: str | os.PathLike[str] | None) -> tuple[bool, tup
         return False, ("Servizi: dati sintetici dimostrativi (nessun elenco di servizi fornito).",)
     osm = Path(services_path).suffix.lower() in {".geojson", ".json", ".osm", ".pbf"}
     return osm, (f"Servizi: file fornito dall'utente «{Path(services_path).name}».",)
-
-
-class Transferability(NamedTuple):
-    """What the reports show of transferability: the assessments (sigla -> ``Assessment``), the practice
-    catalogue, and the inputs the criteria read (``TransferabilityInputs``: what each optional file gave)."""
-
-    assessments: dict
-    catalogue: object
-    inputs: object
-
-
-def transferability(province: str | None, year: int = 2023, region: str = "01",
-                    root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
-                    offer=None, mef_path: str | os.PathLike[str] | None = None,
-                    third_sector_path: str | os.PathLike[str] | None = None,
-                    ahp_path: str | os.PathLike[str] | None = None) -> Transferability | None:
-    """Transferability of the practices in ``province`` (every province of the region when None), or None
-    when that part of the package is missing.
-
-    The offer side is the service-offer gap table of ``offer`` when given (user services flow
-    through), else the package's demo services. ``mef_path`` (MEF IRPEF by municipality) and
-    ``third_sector_path`` (a 5×1000-style register) feed their criteria, which are otherwise "non
-    disponibile"; ``ahp_path`` (stakeholders' pairwise comparisons) replaces the equal weights.
-    """
-    if optional_module("practices.assess") is None or optional_module("report.transferability") is None:
-        return None
-    from wecare_analysis.cache import shared_result
-    from wecare_analysis.practices import load_catalogue
-    from wecare_analysis.practices.assess import assess_province, load_ahp, transferability_inputs
-    from wecare_analysis.survey.ingest import default_output_dir
-
-    catalogue = load_catalogue()
-    access = None if offer is None else offer.gaps
-    access_key = None if access is None else int(pd.util.hash_pandas_object(access).sum())
-    # region-level inputs, the same for every province: computed once, then shared
-    inputs = shared_result(
-        root, "transferability_inputs", {"year": year, "region": str(region), "survey_path": str(survey_path),
-                                         "access": access_key, "catalogue": [p.id for p in catalogue.practices],
-                                         "mef_path": str(mef_path), "third_sector_path": str(third_sector_path)},
-        lambda: transferability_inputs(catalogue, year, region, root, mef_path, third_sector_path,
-                                       survey_path=survey_path, access=access),
-        files=[survey_path, mef_path, third_sector_path, default_output_dir(root) / "validation.json",
-               Catalog(root).territory(year, "all" if str(region).lower() == "all" else f"{int(region):02d}")])
-    ahp = load_ahp(ahp_path)
-    provinces = [province] if province else sorted(inputs.criteria.territory["province_sigla"].unique())
-    return Transferability({p: assess_province(p, catalogue, inputs.criteria, ahp) for p in provinces}, catalogue,
-                           inputs)

@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
-from wecare_analysis.report.formatting import (
+from wecare_analysis.formatting import (
     INDICATOR_DECIMALS,
     code_digits,
     code_text,
@@ -99,7 +99,7 @@ TEXT_FORMAT = "@"
 def _indicator_format(column: str, series: pd.Series) -> str | None:
     """Number format of an indicator column: thousands separated, with the indicator's decimals.
 
-    Identifier columns (:func:`~wecare_analysis.report.formatting.is_code_column`, e.g. ``municipality_code``)
+    Identifier columns (:func:`~wecare_analysis.formatting.is_code_column`, e.g. ``municipality_code``)
     are text (``"@"``): :func:`write_workbook` writes them zero-padded, without thousands separators.
     """
     if is_code_column(column, label(column)):
@@ -123,7 +123,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
     column_format
         ``(column, values) → Excel number format`` or None for no format. A column whose format is
         :data:`TEXT_FORMAT` (``"@"``) is written as text: numeric codes become strings, zero-padded to the
-        width of their kind (:func:`~wecare_analysis.report.formatting.code_digits`: ISTAT municipality 6,
+        width of their kind (:func:`~wecare_analysis.formatting.code_digits`: ISTAT municipality 6,
         province 3, region 2 digits), so that Excel neither drops the zeros nor groups the thousands.
     header
         Maps a column name to the header written (e.g. its Italian label).
@@ -164,7 +164,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
 
 
 def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
-    """Write indicator tables: Italian headers (:func:`~wecare_analysis.report.formatting.label`) and
+    """Write indicator tables: Italian headers (:func:`~wecare_analysis.formatting.label`) and
     thousands-separated numbers with each indicator's decimals (Excel shows the reader's separators)."""
     return write_workbook(sheets, target, _indicator_format, header=label)
 

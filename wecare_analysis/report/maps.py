@@ -15,7 +15,7 @@ from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 
-from wecare_analysis.report.formatting import INDICATOR_DECIMALS, format_it, label
+from wecare_analysis.formatting import INDICATOR_DECIMALS, format_it, label
 
 #: Polygons are simplified for drawing with a tolerance of the map extent / this number (about
 #: 45 m for the Turin province, well under a pixel of a 300-dpi figure); data are never simplified.

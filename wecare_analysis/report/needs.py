@@ -1,33 +1,14 @@
 """Needs estimates for the needs notebook (part 2) and the province report: tables, charts, map, summary.
 
-:func:`needs_estimates` is the entry point other modules consume; it returns
-:class:`NeedsEstimates`, tidy tables with English column names:
-
-- ``province`` / ``region``: design-based weighted prevalence of each need area
-  (:func:`wecare_analysis.report.document.needs_estimates`: stratified cluster
-  design raked to ISTAT residents, logit 95 % intervals), columns
-  ``province_sigla`` (``region``: ``territory``), ``need_area``, ``variable``,
-  ``label``, ``prevalence``, ``se``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``,
-  ``n_label``. Domains under the disclosure threshold have NaN estimates
-  (:func:`wecare_analysis.disclosure.suppressed_estimates`).
-- ``groups``: the same estimates by sex and role (the long table of
-  :func:`~wecare_analysis.report.document.needs_estimates`: ``territory, group_var,
-  group, variable, label, estimate, se, ci_low, ci_high, n, suppressed, n_label``).
-- ``municipality``: MRP prevalence per municipality × need
-  (:func:`wecare_analysis.survey.small_area.small_area_estimates`): ``municipality_code,
-  name, province_sigla, need_area, variable, label, prevalence, se, ci_low, ci_high, n,
-  n_label, population``. Model-based estimates are published for every municipality
-  (they borrow strength from the whole survey and the ISTAT cells); respondent
-  counts under the threshold read ``'< 5'``.
-- ``province_mrp``: MRP prevalence per province × need (same columns as
-  ``municipality`` without the municipality ones).
+The estimates are the region analysis's (:class:`wecare_analysis.analysis.needs.NeedsEstimates`,
+computed once by :func:`wecare_analysis.analysis.analyse_region`); this module renders them.
+:func:`province_needs` puts one province in view.
 
 Everything a reader sees (labels, numbers) is Italian with Italian number formats.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -35,9 +16,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from wecare_analysis.disclosure import min_cell, suppression_label
+from wecare_analysis.analysis.needs import NeedsEstimates
+from wecare_analysis.analysis.region import RegionAnalysis
+from wecare_analysis.errors import InputError
+from wecare_analysis.formatting import format_it, format_percent_it, region_with_preposition
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.formatting import format_it, format_percent_it, region_with_preposition
+from wecare_analysis.report.maps import choropleth, class_labels
 
 #: Colours of the compared series (first: the province or first group).
 SERIES_COLOURS = ("#b2182b", "#4d4d4d")
@@ -46,65 +30,6 @@ MAP_COLUMN = "Quota stimata (%)"
 MRP_COLUMNS = {"name": "Comune", "label": "Area di bisogno", "pct": "Stima MRP (%)",
                "pct_low": "Intervallo 95% inferiore (%)", "pct_high": "Intervallo 95% superiore (%)",
                "n_label": "Rispondenti"}
-
-
-@dataclass
-class NeedsEstimates:
-    """Tidy needs estimates (see the module docstring for the columns)."""
-
-    province: pd.DataFrame
-    region: pd.DataFrame
-    groups: pd.DataFrame
-    municipality: pd.DataFrame
-    province_mrp: pd.DataFrame
-    sigmas: pd.DataFrame
-
-
-def _design_block(groups: pd.DataFrame, territory_col: str) -> pd.DataFrame:
-    block = groups[groups["group_var"] == "all"].rename(columns={"estimate": "prevalence",
-                                                                 "territory": territory_col})
-    block = block.assign(need_area=block["variable"].str.removeprefix("need_"))
-    return block[[territory_col, "need_area", "variable", "label", "prevalence", "se", "ci_low", "ci_high", "n",
-                  "suppressed", "n_label"]].reset_index(drop=True)
-
-
-def needs_estimates(needs: pd.DataFrame, design, territory: pd.DataFrame, population: pd.DataFrame,
-                    k: int | None = None, draws: int = 400, seed: int = 0) -> NeedsEstimates:
-    """Design-based and MRP needs estimates of a survey (tables in the module docstring).
-
-    Parameters
-    ----------
-    needs
-        Tidy respondent table (:func:`wecare_analysis.survey.tidy.needs_table`).
-    design
-        Its survey design (:func:`wecare_analysis.report.document.weighted_design`).
-    territory, population
-        Municipality layer and residents by age × sex (:mod:`wecare_analysis.territory`).
-    k
-        Disclosure threshold (default :func:`wecare_analysis.disclosure.min_cell`).
-    draws, seed
-        Posterior draws of the MRP and their seed.
-    """
-    from wecare_analysis.survey.small_area import small_area_estimates
-
-    k = min_cell(k)
-    groups = doc.needs_estimates(needs, design, k=k)
-    is_region = groups["territory"] == doc.REGION_LABEL
-    province = _design_block(groups[~is_region], "province_sigla")
-    region = _design_block(groups[is_region], "territory")
-    labels = doc.need_labels()
-    variables = [v for v in labels if v in needs.columns]
-    mrp = small_area_estimates(needs, territory, population, variables, weights=design.weights, draws=draws,
-                               seed=seed)
-    names = territory.set_index("municipality_code")["name"]
-    muni = mrp.municipality.assign(name=lambda t: t["municipality_code"].map(names),
-                                   label=lambda t: t["variable"].map(labels))
-    small = (muni["n"] > 0) & (muni["n"] < k)
-    muni["n_label"] = muni["n"].astype(object).where(~small, suppression_label(k))
-    cols = ["municipality_code", "name", "province_sigla", "need_area", "variable", "label", "prevalence", "se",
-            "ci_low", "ci_high", "n", "n_label", "population"]
-    prov_mrp = mrp.province.assign(label=lambda t: t["variable"].map(labels))
-    return NeedsEstimates(province, region, groups, muni[cols], prov_mrp, mrp.fit.sigma_means())
 
 
 @dataclass
@@ -131,40 +56,19 @@ class NeedsContext:
         return str(self.territory["region_name"].iloc[0])
 
 
-def province_needs(province: str, year: int = 2023, region: str = "01",
-                   root: str | os.PathLike[str] | None = None, survey_path: str | os.PathLike[str] | None = None,
-                   k: int | None = None, draws: int = 400) -> NeedsContext:
-    """Survey (given, ingested or demo: :func:`~wecare_analysis.report.document.survey_source`), weights and
-    :func:`needs_estimates` for ``province`` (sigla or name)."""
-    from wecare_analysis.cache import shared_result
-    from wecare_analysis.catalog import Catalog
-    from wecare_analysis.survey.ingest import default_output_dir
-    from wecare_analysis.territory import load_territory, normalise_region, population_by_age_sex
-
-    territory = load_territory(year, region, root)
-    provinces = territory[["province_sigla", "province_name"]].drop_duplicates()
+def province_needs(analysis: RegionAnalysis, province: str) -> NeedsContext:
+    """The needs of ``province`` (sigla or name) in the region analysis (its survey, weights, estimates)."""
+    provinces = analysis.territory[["province_sigla", "province_name"]].drop_duplicates()
     match = provinces[(provinces["province_sigla"].str.upper() == str(province).upper())
                       | (provinces["province_name"].str.lower() == str(province).lower())]
     if match.empty:
-        from wecare_analysis.errors import InputError
-
         raise InputError(f"province {province!r} unknown; expected one of "
                          f"{', '.join(sorted(provinces['province_sigla']))}.")
-
-    def compute() -> tuple[bool, int, NeedsEstimates]:
-        survey = doc.survey_source(root, year, region, survey_path)
-        design = doc.weighted_design(survey.needs, year, region, root)
-        est = needs_estimates(survey.needs, design, territory, population_by_age_sex(year, region, root), k, draws)
-        return survey.synthetic, len(survey.needs), est
-
-    # the same for every province of the region (MRP over all municipalities): computed once, then shared
-    synthetic, respondents, est = shared_result(
-        root, "needs_estimates", {"year": year, "region": str(region), "survey_path": str(survey_path),
-                                  "k": min_cell(k), "draws": draws},
-        compute, files=[survey_path, default_output_dir(root) / "validation.json",
-                        Catalog(root).territory(year, normalise_region(region))])
+    if analysis.needs is None:
+        raise InputError(f"the survey has no respondent in {analysis.region_name}: no needs estimates.")
     sigla, name = match.iloc[0]
-    return NeedsContext(sigla, name, synthetic, respondents, est, territory)
+    return NeedsContext(sigla, name, analysis.survey.synthetic, len(analysis.survey.needs), analysis.needs,
+                        analysis.territory)
 
 
 def interval_text(value: float, low: float, high: float) -> str:
@@ -181,16 +85,18 @@ def interval_text(value: float, low: float, high: float) -> str:
 
 
 def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all",
-                     region: str = doc.REGION_LABEL) -> pd.DataFrame:
+                     region: str | None = None) -> pd.DataFrame:
     """Long table ``label, series, pct, lo, hi`` (percent) of the series compared in a chart.
 
     ``group_var='all'``: province vs region (the series named ``region``); ``'sex'``: women
     vs men of the province; ``'role'``: employees vs owners of the province.
     """
     g = est.groups
+    key = str(est.region["territory"].iloc[0])  # the region's rows carry its ISTAT name
+    region = region or key
     if group_var == "all":
-        sel = g[(g["group_var"] == "all") & g["territory"].isin([sigla, doc.REGION_LABEL])]
-        series = sel["territory"].map({sigla: name, doc.REGION_LABEL: region})
+        sel = g[(g["group_var"] == "all") & g["territory"].isin([sigla, key])]
+        series = sel["territory"].map({sigla: name, key: region})
         order = [name, region]
     else:
         codes = {"sex": ["F", "M"], "role": ["employee", "owner"]}[group_var]
@@ -205,7 +111,7 @@ def comparison_frame(est: NeedsEstimates, sigla: str, name: str, group_var: str 
 
 
 def prevalence_chart(est: NeedsEstimates, sigla: str, name: str, group_var: str = "all",
-                     title: str | None = None, region: str = doc.REGION_LABEL) -> Figure:
+                     title: str | None = None, region: str | None = None) -> Figure:
     """Seaborn dot-and-interval chart of :func:`comparison_frame` (areas sorted by the first series)."""
     import matplotlib.pyplot as plt
     import seaborn.objects as so
@@ -246,7 +152,6 @@ def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name:
     """Choropleths of the MRP prevalence of the ``n`` top needs of the province (small multiples)."""
     import matplotlib.pyplot as plt
 
-    from wecare_analysis.report.maps import choropleth, class_labels
 
     areas = top_needs(est, sigla, n)
     if areas.empty:  # no published provincial estimate: map the areas with the highest MRP prevalence
@@ -279,15 +184,16 @@ def mrp_table(est: NeedsEstimates, sigla: str, need_area: str, n: int = 10) -> p
 
 
 def summary_markdown(est: NeedsEstimates, sigla: str, name: str, synthetic: bool = False, n: int = 3,
-                     region: str = doc.REGION_LABEL) -> str:
+                     region: str | None = None) -> str:
     """Short Italian summary of the top needs of the province with their 95 % intervals, from the numbers.
 
     ``region`` is the region's ISTAT name, quoted with its preposition ("in Piemonte", "nel Lazio").
     """
+    region = region or str(est.region["territory"].iloc[0])
     top = top_needs(est, sigla, n)
     head = "*Dati sintetici dimostrativi: nessun rispondente reale.*\n\n" if synthetic else ""
     if top.empty:
-        return head + (f"Nessuna stima pubblicabile per {name}: meno di {min_cell()} rispondenti "
+        return head + (f"Nessuna stima pubblicabile per {name}: meno di {est.min_cell} rispondenti "
                        "in ogni area di bisogno.")
     whole = est.region.set_index("need_area")
     items = []

@@ -1,26 +1,25 @@
 """Regional overview: provinces compared, needs ranked across provinces, and its run entry point.
 
 The notebook ``09_regional_overview`` composes these functions;
-:func:`run_regional_overview` executes it with papermill and publishes
-``reports/PIEMONTE/`` (``report.html``, ``report.pdf``, ``findings.xlsx``,
-``layers.gpkg``, ``figures/``, ``opendata/``, ``manifest.json``) atomically.
+:func:`wecare_analysis.pipeline.overview_run.run_regional_overview` executes it with papermill and
+publishes ``reports/PIEMONTE/`` (``report.html``, ``report.pdf``, ``findings.xlsx``, ``layers.gpkg``,
+``figures/``, ``opendata/``, ``manifest.json``) atomically.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from wecare_analysis import territory as terr
-from wecare_analysis.catalog import Catalog
+from wecare_analysis.analysis.region import RegionAnalysis
+from wecare_analysis.formatting import format_it, label
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.document import NEEDS_COLUMNS, REGION_LABEL
-from wecare_analysis.report.formatting import format_it, label
+from wecare_analysis.report.document import NEEDS_COLUMNS
+from wecare_analysis.report.maps import choropleth
 
 #: Folder of the regional overview under ``reports/``.
 OVERVIEW_SIGLA = "PIEMONTE"
@@ -47,15 +46,10 @@ class OverviewContext:
     estimates: pd.DataFrame | None
 
 
-def overview_context(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                     survey_path: str | os.PathLike[str] | None = None, k: int | None = None) -> OverviewContext:
-    """Territory, survey and needs estimates of the region's own respondents (``k``: disclosure threshold)."""
-    territory = terr.load_territory(year, region, root)
-    survey = doc.survey_source(root, year, region, survey_path)
-    respondents = doc.region_respondents(survey.needs, territory)
-    estimates = None if respondents.empty else doc.needs_estimates(
-        respondents, doc.weighted_design(respondents, year, region, root), k=k)
-    return OverviewContext(territory, str(territory["region_name"].iloc[0]), survey, estimates)
+def overview_context(analysis: RegionAnalysis) -> OverviewContext:
+    """Territory, survey and needs estimates of the region's own respondents, from the region analysis."""
+    estimates = analysis.needs.groups if analysis.needs is not None else None
+    return OverviewContext(analysis.territory, analysis.region_name, analysis.survey, estimates)
 
 
 def province_layer(territory: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -93,7 +87,6 @@ def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: st
     import matplotlib.pyplot as plt
     from matplotlib.patheffects import withStroke
 
-    from wecare_analysis.report.maps import choropleth
 
     nrows = int(np.ceil(len(columns) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.0 * ncols, panel_height * nrows), squeeze=False)
@@ -114,7 +107,7 @@ def small_multiples(layer: gpd.GeoDataFrame, columns: tuple[str, ...], title: st
     return fig
 
 
-def needs_by_province(estimates: pd.DataFrame, region_name: str = REGION_LABEL) -> pd.DataFrame:
+def needs_by_province(estimates: pd.DataFrame, region_name: str) -> pd.DataFrame:
     """Wide table of the published needs: one row per need area, one column per province and the region.
 
     Values are percentages with one decimal; a suppressed cell shows its label
@@ -125,10 +118,9 @@ def needs_by_province(estimates: pd.DataFrame, region_name: str = REGION_LABEL) 
     values = [round(100 * e, 1) if not s else lab
               for e, s, lab in zip(overall["estimate"], overall["suppressed"], overall["n_label"])]
     wide = overall.assign(value=values).pivot(index="label", columns="territory", values="value")
-    provinces = [c for c in wide.columns if c != REGION_LABEL]
-    wide = wide[provinces + [REGION_LABEL]]
-    order = pd.to_numeric(wide[REGION_LABEL], errors="coerce").sort_values(ascending=False).index
-    wide = wide.rename(columns={REGION_LABEL: region_name})
+    provinces = [c for c in wide.columns if c != region_name]
+    wide = wide[provinces + [region_name]]
+    order = pd.to_numeric(wide[region_name], errors="coerce").sort_values(ascending=False).index
     return wide.loc[order].rename_axis(NEEDS_COLUMNS["label"]).reset_index().rename_axis(None, axis=1)
 
 
@@ -154,7 +146,7 @@ def needs_ranking(wide: pd.DataFrame) -> pd.DataFrame:
             .drop(columns="_order").reset_index(drop=True))
 
 
-def highest_need_table(estimates: pd.DataFrame, region_name: str = REGION_LABEL) -> pd.DataFrame:
+def highest_need_table(estimates: pd.DataFrame, region_name: str) -> pd.DataFrame:
     """For each need area, the province with the highest published share, with its uncertainty.
 
     One row per area, in decreasing order of the regional share (the order of
@@ -170,15 +162,15 @@ def highest_need_table(estimates: pd.DataFrame, region_name: str = REGION_LABEL)
     Examples
     --------
     >>> est = pd.DataFrame({"group_var": "all", "label": "Asilo", "suppressed": False,
-    ...                     "territory": ["TO", "BI", REGION_LABEL], "estimate": [.30, .45, .32],
+    ...                     "territory": ["TO", "BI", "Piemonte"], "estimate": [.30, .45, .32],
     ...                     "ci_low": [.27, .34, .30], "ci_high": [.33, .56, .34]})
     >>> row = highest_need_table(est, "Piemonte").astype(object).iloc[0]
     >>> row.replace(NO_BREAK_DASH, "–", regex=True).tolist()
     ['Asilo', 'BI', 45.0, '34,0–56,0', 32.0, 'sì']
     """
     overall = estimates[(estimates["group_var"] == "all") & ~estimates["suppressed"]].reset_index(drop=True)
-    region = overall[overall["territory"] == REGION_LABEL].set_index("label")["estimate"]
-    provinces = overall[(overall["territory"] != REGION_LABEL) & overall["estimate"].notna()]
+    region = overall[overall["territory"] == region_name].set_index("label")["estimate"]
+    provinces = overall[(overall["territory"] != region_name) & overall["estimate"].notna()]
     top = provinces.loc[provinces.groupby("label")["estimate"].idxmax()].set_index("label")
     top = top.loc[[a for a in region.sort_values(ascending=False).index if a in top.index]]
     above = top["ci_low"] > region.reindex(top.index)
@@ -212,39 +204,10 @@ def needs_heatmap(wide: pd.DataFrame, title: str):
     return fig
 
 
-def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None,
-                          pdf: bool = True, user_files: dict[str, str | os.PathLike[str] | None] | None = None
-                          ) -> Path:
-    """Execute ``09_regional_overview`` and publish ``reports/<REGION>/`` atomically; return that folder.
-
-    ``user_files`` are the user's inputs by notebook parameter (``services_path``, ``mef_path``,
-    ``third_sector_path``, ``ahp_path``), checked as ``wecare run`` checks them
-    (:func:`~wecare_analysis.pipeline.user_files.check_user_files`).
-
-    A thin call of the pipeline's own run (the same staging, HTML/PDF rendering,
-    manifest and atomic publication as a province); ``wecare run`` does the same
-    after the provinces of a whole region. On failure the previous folder is
-    untouched and a :class:`~wecare_analysis.errors.WecareError` says why.
-    """
-    from wecare_analysis.errors import WecareError
-    from wecare_analysis.pipeline import OVERVIEW_NOTEBOOKS, RunSpec, region_report_id, run_province
-    from wecare_analysis.pipeline.user_files import check_user_files
-
-    cat = Catalog(root)
-    name = str(terr.load_territory(year, region, cat.root)["region_name"].iloc[0])
-    spec = RunSpec(region_report_id(name), year, region, str(cat.root), "", notebooks=OVERVIEW_NOTEBOOKS,
-                   kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
-                   user_files=tuple(check_user_files(user_files or {}, year, region, cat.root).items()))
-    result = run_province(spec)
-    if result.status != "ok":
-        raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)
-    return cat.report_dir(spec.province)
-
-
 def practice_transfer(assessments: dict) -> pd.DataFrame:
     """Where each practice transfers best: TOPSIS score per province and the best province, Italian headers.
 
-    Input: sigla -> ``Assessment`` (:func:`~wecare_analysis.report.document.transferability`).
+    Input: sigla -> ``Assessment`` (:attr:`wecare_analysis.analysis.RegionAnalysis.assessments`).
 
     Examples
     --------

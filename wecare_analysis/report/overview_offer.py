@@ -16,7 +16,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.formatting import format_it
+from wecare_analysis.report.overview import small_multiples
 from wecare_analysis.report.service_offer import (
     AREA_LABELS,
     KEY_CATEGORIES,
@@ -97,7 +98,6 @@ def access_ratio_layer(layer: gpd.GeoDataFrame, table: pd.DataFrame,
 
 def access_ratio_maps(layer: gpd.GeoDataFrame, offer: RegionalOffer) -> Figure:
     """Small multiples of :func:`access_ratio_layer`: access relative to the region, one map per category."""
-    from wecare_analysis.report.overview import small_multiples
 
     columns = tuple(c for c in layer.columns if c not in ("province_sigla", "province_name", "geometry"))
     # a category without any service in the region has no ratio: its map is grey and its title says why

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.formatting import format_it
 
 AGE_CLASS_WIDTH = 5
 

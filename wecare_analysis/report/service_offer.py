@@ -22,27 +22,26 @@ from matplotlib.patches import Patch
 from wecare_analysis import gaps
 from wecare_analysis import territory as terr
 from wecare_analysis.access import population_weighted_mean
+from wecare_analysis.analysis.datasets import cached
+from wecare_analysis.analysis.offer import CLUSTER_LABELS, ServiceOffer, service_offer
+from wecare_analysis.analysis.parameters import RunParameters
+from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.atomic import write_text_atomic
-from wecare_analysis.cache import shared_result
-from wecare_analysis.catalog import Catalog
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
+from wecare_analysis.formatting import format_it
 from wecare_analysis.report.contexts import ProvinceScope, RegionScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
-from wecare_analysis.report.formatting import format_it
-from wecare_analysis.report.maps import add_north_arrow, add_scale_bar, class_labels, polygon_collection
-from wecare_analysis.services.sources import demo_or_user_services, demo_services_path
+from wecare_analysis.report.maps import (
+    add_north_arrow,
+    add_scale_bar,
+    choropleth,
+    class_labels,
+    polygon_collection,
+)
 from wecare_analysis.services.taxonomy import load_taxonomy
 
 #: Categories of the accessibility and cluster maps.
 KEY_CATEGORIES = ("asilo_nido", "rsa", "farmacia", "ambulatorio")
-#: Italian label of each LISA cluster code of the gap index.
-CLUSTER_LABELS = {
-    "HH": "alto bisogno – bassa offerta",
-    "LL": "basso bisogno – buona offerta",
-    "HL": "divario alto tra comuni a divario basso",
-    "LH": "divario basso tra comuni a divario alto",
-    "ns": "non significativo",
-}
 CLUSTER_COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "ns": "#eeeeee"}
 #: Italian headers of the municipality tables (numeric columns keep English names in code).
 COLUMN_LABELS = {
@@ -129,6 +128,11 @@ class RegionalOffer(RegionScope):
     synthetic: bool
     gaps: pd.DataFrame            # municipality x category: need, access, gap index, LISA cluster
 
+    @classmethod
+    def of(cls, year: int, territory: gpd.GeoDataFrame, offer: ServiceOffer) -> RegionalOffer:
+        """The regional offer of ``territory`` from the analysis's :class:`~wecare_analysis.analysis.offer.ServiceOffer`."""
+        return cls(year, territory, offer.services, offer.validation, offer.synthetic, offer.gaps)
+
     @property
     def source_note(self) -> str:
         """Italian source line of figures and tables."""
@@ -171,29 +175,22 @@ def regional_offer(year: int = 2023, region: str | int = "01", root: str | os.Pa
         The region's municipality layer, when the caller has it already.
     """
     territory = terr.load_territory(year, region, root) if territory is None else territory
-    region_code = f"{int(territory['region_code'].iloc[0]):02d}"
+    params = RunParameters(region=f"{int(territory['region_code'].iloc[0]):02d}", year=year, root=root,
+                           services_path=services_path)
+    if small_area is None and method == "2sfca" and permutations == 999:
+        # the region analysis's offer (a declared dataset): the one every report and criterion reads
+        offer = cached("offer", params, lambda: service_offer(territory, year, root, params.services_path))
+    else:
+        offer = service_offer(territory, year, root, params.services_path, small_area, method, permutations)
+    return RegionalOffer.of(year, territory, offer)
 
-    def compute() -> tuple[gpd.GeoDataFrame, dict, bool, pd.DataFrame]:
-        validation, synthetic = demo_or_user_services(services_path, root, region_code, year, territory)
-        access = gaps.municipality_access(territory, validation.kept, method=method)
-        table = gaps.gap_index(gaps.need_by_category(territory, small_area=small_area), access)
-        clusters = gaps.gap_clusters(table, territory, permutations=permutations)
-        table = table.merge(clusters, on=["municipality_code", "category"], how="left")
-        labels = {c.code: c.label for c in load_taxonomy().categories}
-        names = territory.set_index("municipality_code")["name"]
-        table = table.assign(category_label=table["category"].map(labels),
-                             name=table["municipality_code"].map(names),
-                             cluster_label=table["cluster"].map(CLUSTER_LABELS))
-        return validation.kept, validation.summary(), synthetic, table
 
-    # the same for every report of the region: computed once per input state, then shared
-    small_area_key = None if small_area is None else int(pd.util.hash_pandas_object(small_area).sum())
-    kept, summary, synthetic, table = shared_result(
-        root, "service_offer", {"year": year, "region": region_code, "services_path": str(services_path),
-                                "small_area": small_area_key, "method": method, "permutations": permutations},
-        compute, files=[services_path, demo_services_path(root),
-                        Catalog(root).territory(year, terr.normalise_region(region))])
-    return RegionalOffer(year, territory, kept, summary, synthetic, table)
+def analysis_offer(analysis: RegionAnalysis, sigla: str) -> ServiceOfferContext:
+    """The region analysis's service offer with province ``sigla`` in view (what report 00 shows)."""
+    _, territory, local = terr.select_province(analysis.territory, sigla)
+    return ServiceOfferContext(year=analysis.params.year, territory=territory, services=analysis.offer.services,
+                               validation=analysis.offer.validation, synthetic=analysis.offer.synthetic,
+                               gaps=analysis.offer.gaps, sigla=sigla.upper(), province=local)
 
 
 def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
@@ -250,9 +247,13 @@ def title_markdown(ctx: ServiceOfferContext) -> str:
     When the region has no service at all (e.g. the Piedmont demo services in another region) the
     paragraph says that access is 0 everywhere.
     """
+    return f"# Offerta di servizi e accessibilità: {ctx.province_name} ({ctx.sigla})\n\n" + summary_markdown(ctx)
+
+
+def summary_markdown(ctx: ServiceOfferContext) -> str:
+    """The summary paragraph of :func:`title_markdown`, without its heading (the report has its own)."""
     local = ctx.services[ctx.services["municipality_code"].isin(ctx.province["municipality_code"])]
-    text = (f"# Offerta di servizi e accessibilità: {ctx.province_name} ({ctx.sigla})\n\n"
-            f"Nella provincia si contano **{format_it(len(local))} servizi** di "
+    text = (f"Nella provincia si contano **{format_it(len(local))} servizi** di "
             f"{format_it(local['category'].nunique())} categorie, in "
             f"{format_it(local['municipality_code'].nunique())} comuni su {format_it(len(ctx.province))}. "
             f"{services_read_sentence(ctx.validation, ctx.synthetic, ctx.region_name)}\n\n")
@@ -362,7 +363,6 @@ def _relabel_legend(ax: plt.Axes, classifier: object, lower: float, title: str, 
 
 def access_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CATEGORIES) -> Figure:
     """Choropleths of the services reachable per 1,000 users (2SFCA), one per category."""
-    from wecare_analysis.report.maps import choropleth
 
     boundary = ctx.boundary
     labels = {c.code: c.label for c in load_taxonomy().categories}

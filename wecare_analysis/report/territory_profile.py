@@ -12,9 +12,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from wecare_analysis import territory as terr
+from wecare_analysis.formatting import format_indicator, format_it, label
 from wecare_analysis.report.contexts import ProvinceScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
-from wecare_analysis.report.formatting import format_indicator, format_it, label
+from wecare_analysis.report.maps import choropleth
 from wecare_analysis.report.pyramid import population_pyramid
 
 #: Indicators mapped by default, and those compared in the province-vs-region table.
@@ -50,13 +51,12 @@ def province_context(province: str, year: int = 2023, region: str | int = "01",
     return ProvinceContext(sigla=sigla, year=year, territory=territory, province=local, population=population)
 
 
-def title_markdown(ctx: ProvinceContext) -> str:
-    """Italian heading and one-paragraph summary of the province (figures from the layer)."""
+def summary_markdown(ctx: ProvinceContext) -> str:
+    """One-paragraph Italian summary of the province (figures from the layer) and its source line, no heading."""
     prov = terr.province_indicators(ctx.province).iloc[0]
     reg = terr.region_indicators(ctx.territory).iloc[0]
     share = prov["residents"] / reg["residents"]
     return (
-        f"# Profilo territoriale: {ctx.province_name} ({ctx.sigla})\n\n"
         f"La provincia conta **{format_it(prov['residents'])} residenti** in "
         f"{format_it(prov['n_municipalities'])} comuni ({format_it(100 * share, 1)}% della popolazione "
         f"regionale, {ctx.region_name}). L'indice di vecchiaia è **{format_it(prov['old_age_index'], 1)}** "
@@ -67,9 +67,13 @@ def title_markdown(ctx: ProvinceContext) -> str:
     )
 
 
+def title_markdown(ctx: ProvinceContext) -> str:
+    """Italian heading and :func:`summary_markdown` of the province."""
+    return f"# Profilo territoriale: {ctx.province_name} ({ctx.sigla})\n\n" + summary_markdown(ctx)
+
+
 def indicator_maps(ctx: ProvinceContext, indicators: tuple[str, ...] = MAP_INDICATORS) -> Figure:
     """One choropleth per indicator for the municipalities of the province."""
-    from wecare_analysis.report.maps import choropleth
 
     boundary = ctx.boundary
     fig, axes = plt.subplots(1, len(indicators), figsize=(5.2 * len(indicators), 6))

@@ -16,9 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from wecare_analysis.formatting import format_it, format_percent_it
+from wecare_analysis.practices.ahp import AHPResult
+from wecare_analysis.practices.assess import TransferabilityInputs
 from wecare_analysis.practices.catalogue import Catalogue
 from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, OK, UNAVAILABLE, figure_text, score_text
-from wecare_analysis.report.formatting import format_it, format_percent_it
+from wecare_analysis.report.document import display_table
+from wecare_analysis.report.exports import write_workbook
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -302,7 +306,6 @@ def styled_table(table: pd.DataFrame) -> Styler:
 
     Built on :func:`wecare_analysis.report.document.display_table`; every cell is left-aligned and wraps.
     """
-    from wecare_analysis.report.document import display_table
 
     return (display_table(table.reset_index(drop=True))
             .set_properties(**{"white-space": "normal", "text-align": "left", "vertical-align": "top"})
@@ -353,7 +356,6 @@ def write_transferability_tables(assessment, optional_inputs, output_dir) -> Pat
     Ranking and weights are numeric (:func:`ranking_table_export`, :func:`weights_table_export`); the
     criteria keep value and reference as text with their units (units differ by criterion).
     """
-    from wecare_analysis.report.exports import write_workbook
 
     criteria = criteria_table_it(assessment).assign(Punteggio=assessment.province_criteria["score"].to_numpy())
     return write_workbook({"Graduatoria": ranking_table_export(assessment), "Criteri": criteria,
@@ -362,20 +364,19 @@ def write_transferability_tables(assessment, optional_inputs, output_dir) -> Pat
                           Path(output_dir) / "trasferibilita.xlsx", _excel_format)
 
 
-def input_notes(transfer) -> tuple[str, ...]:
+def input_notes(inputs: TransferabilityInputs, ahp: AHPResult | None) -> tuple[str, ...]:
     """Italian lines of "Metodi e fonti" on the user's files of the transferability criteria.
 
     One line per optional file given (what it gave: status and rows), and one on the criteria
     weights when they come from stakeholders' pairwise comparisons (AHP, with the consistency
-    ratio). ``transfer``: :func:`~wecare_analysis.report.document.transferability`.
+    ratio). ``inputs`` and ``ahp``: the region analysis's (:class:`~wecare_analysis.analysis.RegionAnalysis`).
     """
     lines = []
-    for o in transfer.inputs.optional:
+    for o in inputs.optional:
         if o.path:
             lines.append(f"{OPTIONAL_INPUT_NAMES.get(o.name, o.name)}: file fornito «{Path(o.path).name}», "
                          f"{o.status}; righe lette {format_it(o.rows_read)}, usate {format_it(o.rows_kept)}, "
                          f"in quarantena {format_it(o.rows_quarantined)}.")
-    ahp = next(iter(transfer.assessments.values())).ahp if transfer.assessments else None
     if ahp is not None:
         lines.append("Pesi dei criteri di trasferibilità: confronti a coppie (AHP) forniti, rapporto di consistenza "
                      f"{format_it(ahp.cr, 2)}" + (" (sopra 0,10: giudizi poco coerenti)." if ahp.inconsistent

@@ -1,0 +1,143 @@
+"""``analyse_region(params) -> RegionAnalysis``: the region-level results every report renders.
+
+Computed once per region and input state (each part is a declared dataset of
+:mod:`wecare_analysis.analysis.datasets`, cached in ``data/processed/cache/``) and read by
+every province report, the regional overview, notebooks 01–05 and the recipes alike:
+
+- the territory layer (ISTAT municipalities with their indicators);
+- the survey read and its weighted design (:mod:`wecare_analysis.analysis.needs`);
+- the needs estimates, design-based and small-area, with their disclosure flags;
+- the service offer: services, 2SFCA accessibility, gaps and LISA clusters (:mod:`wecare_analysis.analysis.offer`);
+- the transferability inputs (the same estimates and the same offer), criteria and the assessment of every province.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from wecare_analysis import territory as terr
+from wecare_analysis.analysis.datasets import cached
+from wecare_analysis.analysis.needs import (
+    NeedsEstimates,
+    SurveySource,
+    estimate_needs,
+    province_prevalence,
+    region_population,
+    region_respondents,
+    survey_notes,
+    survey_source,
+    weighted_design,
+)
+from wecare_analysis.analysis.offer import ServiceOffer, criteria_access, service_offer
+from wecare_analysis.analysis.parameters import RunParameters
+from wecare_analysis.practices import load_catalogue
+from wecare_analysis.practices.ahp import AHPResult
+from wecare_analysis.practices.assess import (
+    Assessment,
+    TransferabilityInputs,
+    assess_province,
+    load_ahp,
+    transferability_inputs,
+)
+from wecare_analysis.practices.catalogue import Catalogue
+from wecare_analysis.survey.design import SurveyDesign
+
+#: Posterior draws of the small-area (MRP) estimates.
+MRP_DRAWS = 400
+
+
+@dataclass
+class RegionAnalysis:
+    """The region-level results of a run (see the module docstring).
+
+    ``design`` and ``needs`` are None when the survey has no respondent in the region (the
+    programme surveyed Piedmont): the needs sections then say so, and the survey criteria of
+    transferability are "non disponibile".
+    """
+
+    params: RunParameters
+    territory: gpd.GeoDataFrame
+    survey: SurveySource
+    respondents: pd.DataFrame
+    design: SurveyDesign | None
+    needs: NeedsEstimates | None
+    offer: ServiceOffer
+    catalogue: Catalogue
+    transfer_inputs: TransferabilityInputs
+    ahp: AHPResult | None
+    assessments: dict[str, Assessment]
+
+    @property
+    def region_name(self) -> str:
+        """ISTAT name of the region (the name its rows carry in the estimates)."""
+        return str(self.territory["region_name"].iloc[0])
+
+    @property
+    def surveyed(self) -> bool:
+        """Whether the survey has respondents in the region."""
+        return self.needs is not None
+
+    @property
+    def min_cell(self) -> int:
+        """The disclosure threshold of every published cell."""
+        return int(self.params.min_cell)
+
+    @property
+    def provinces(self) -> list[str]:
+        """Sigle of the region's provinces, in ISTAT order."""
+        return terr.province_sigle(self.territory)
+
+    def assessment(self, sigla: str) -> Assessment:
+        """The transferability assessment of province ``sigla``."""
+        return self.assessments[sigla.upper()]
+
+
+def _needs_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: SurveySource
+                ) -> tuple[SurveyDesign | None, NeedsEstimates | None]:
+    respondents = region_respondents(survey.needs, territory)
+    if respondents.empty:
+        return None, None
+    population = region_population(params.year, params.region, params.root)
+    design = weighted_design(respondents, territory, population)
+    return design, estimate_needs(respondents, design, territory, population, params.min_cell, MRP_DRAWS)
+
+
+def _transfer_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: SurveySource,
+                   design: SurveyDesign | None, offer: ServiceOffer, catalogue: Catalogue) -> TransferabilityInputs:
+    respondents = region_respondents(survey.needs, territory)
+    prevalence = firms = None
+    if design is not None:
+        prevalence = province_prevalence(respondents, design)
+        firms = pd.read_parquet(survey.respondents_file, columns=["firm_id", "province_sigla", "welfare_forms"])
+        firms = firms[firms["province_sigla"].isin(pd.unique(territory["province_sigla"]))]
+    return transferability_inputs(catalogue, territory, prevalence, firms, criteria_access(offer), params.year,
+                                  params.mef_path, params.third_sector_path, tuple(survey_notes(survey)))
+
+
+def analyse_region(params: RunParameters) -> RegionAnalysis:
+    """The region analysis of ``params`` (its region, year, survey, services, optional inputs, threshold).
+
+    Every part is computed at most once per state of its declared inputs and shared by every
+    report of the run (:func:`~wecare_analysis.analysis.datasets.cached`).
+
+    Examples
+    --------
+    >>> analysis = analyse_region(RunParameters(region="01"))            # doctest: +SKIP
+    >>> analysis.needs.groups.query("territory == 'BI' and group_var == 'all'")  # doctest: +SKIP
+    """
+    territory = terr.load_territory(params.year, params.region, params.root)
+    survey = survey_source(params.root, params.year, params.region, params.survey_path)  # ingests it if needed
+    design, needs = cached("needs", params, lambda: _needs_part(params, territory, survey))
+    offer = cached("offer", params, lambda: service_offer(territory, params.year, params.root, params.services_path))
+    catalogue = load_catalogue()
+    inputs = cached("transfer_inputs", params,
+                    lambda: _transfer_part(params, territory, survey, design, offer, catalogue))
+    ahp = load_ahp(params.ahp_path)
+    assessments = cached("assessments", params, lambda: {
+        sigla: assess_province(sigla, catalogue, inputs.criteria, ahp)
+        for sigla in sorted(territory["province_sigla"].unique())})
+    return RegionAnalysis(params, territory, survey, region_respondents(survey.needs, territory), design, needs,
+                          offer, catalogue, inputs, ahp, assessments)
