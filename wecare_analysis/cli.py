@@ -34,6 +34,7 @@ from wecare_analysis.errors import (
     EXIT_INTERRUPTED,
     EXIT_UNUSABLE,
     WecareError,
+    interrupt_on_sigterm,
     os_error_message,
 )
 
@@ -77,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE
     try:
-        return int(args.func(args) or 0)
+        with interrupt_on_sigterm():
+            return int(args.func(args) or 0)
     except WecareError as err:
         return _fail(args, err.message, err.exit_code)
     except KeyboardInterrupt:

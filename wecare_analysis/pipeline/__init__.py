@@ -21,7 +21,7 @@ import pandas as pd
 
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
-from wecare_analysis.pipeline import state
+from wecare_analysis.pipeline import integrity, lifecycle, staging, state
 from wecare_analysis.pipeline.province_run import (
     NOTEBOOKS,
     OVERVIEW_NOTEBOOKS,
@@ -117,18 +117,9 @@ def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
 
 
 def _local_pool(specs: list[RunSpec], jobs: int) -> Iterable[ProvinceResult]:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from wecare_analysis.pipeline.pool import run_on_local_pool
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_province, spec): spec for spec in specs}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                spec = pending.pop(fut)
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker is one failed province
-                    yield ProvinceResult(spec.province, "failed", 0.0, error=f"worker crashed: {exc!r}")
+    return run_on_local_pool(specs, jobs)
 
 
 def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult]:
@@ -144,12 +135,17 @@ def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult
     with client:
         futures = {client.submit(run_province, spec, pure=False, key=f"wecare-{spec.province}-{os.getpid()}"):
                    spec for spec in specs}
-        for fut in as_completed(futures):
-            spec = futures[fut]
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker is one failed province
-                yield ProvinceResult(spec.province, "failed", 0.0, error=f"cluster task failed: {exc!r}")
+        try:
+            for fut in as_completed(futures):
+                spec = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker is one failed province
+                    yield ProvinceResult(spec.province, "failed", 0.0, error=f"cluster task failed: {exc!r}")
+        except BaseException:  # Ctrl-C: queued and running tasks are cancelled
+            with lifecycle.ignoring_interrupts():
+                client.cancel(list(futures), force=True)
+            raise
 
 
 def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
@@ -199,7 +195,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
 
     cat = Catalog(root)
     with state.run_lock(cat):
-        state.remove_stale_staging(cat)
+        staging.remove_stale_staging(cat)
         layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
         files = tuple(check_user_files(user_files or {}, year, region, cat.root).items())  # before other work
         prepare_shared_inputs(cat.root, year, region)
@@ -221,19 +217,32 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         specs, results = [], {}
         for spec in candidates:
             fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs)
-            if resume and state.is_up_to_date(cat, spec.province, fingerprint):
+            if resume and state.is_up_to_date(cat, spec.province, fingerprint) \
+                    and integrity.report_is_intact(cat.report_dir(spec.province)):
                 results[spec.province] = ProvinceResult(spec.province, "skipped", 0.0, error="")
                 continue
-            specs.append(replace(spec, fingerprint=fingerprint))
+            specs.append(replace(spec, fingerprint=fingerprint, owner=lifecycle.run_owner()))
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)
+            for spec in specs:
+                state.write_status(cat, spec.province, "queued")
             bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
-            for result in backend(specs, jobs):
-                results[result.province] = result
-                bar.set_postfix_str(f"{result.province} {result.status}")
-                bar.update(1)
+            stream = backend(specs, jobs)
+            try:
+                for result in stream:
+                    results[result.province] = result
+                    state.write_status(cat, result.province, result.status, result.error)  # a dead worker too
+                    bar.set_postfix_str(f"{result.province} {result.status}")
+                    bar.update(1)
+            except BaseException as exc:
+                with lifecycle.ignoring_interrupts():
+                    getattr(stream, "close", lambda: None)()  # stops the pool's workers and kernels
+                    bar.close()
+                    lifecycle.record_unfinished(cat, [s.province for s in specs if s.province not in results], exc)
+                raise
             bar.close()
+            staging.remove_stale_staging(cat)
     return [results[spec.province] for spec in candidates]
 
 
