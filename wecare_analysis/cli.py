@@ -29,6 +29,7 @@ import traceback
 from collections.abc import Sequence
 
 from wecare_analysis import __version__
+from wecare_analysis.commands.validators import check_project_root
 from wecare_analysis.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -78,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE
     try:
+        check_project_root(args)
         with interrupt_on_sigterm():
             return int(args.func(args) or 0)
     except WecareError as err:

@@ -17,6 +17,7 @@ code   meaning
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import threading
@@ -87,7 +88,9 @@ def os_error_message(err: OSError, action: str = "read/write") -> str:
                FileExistsError: "a file with that name already exists where a folder is needed",
                FileNotFoundError: "no such file or folder",
                PermissionError: "permission denied"}
-    reason = next((text for kind, text in reasons.items() if isinstance(err, kind)), None)
+    by_code = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "read-only file system"}
+    reason = next((text for kind, text in reasons.items() if isinstance(err, kind)), by_code.get(err.errno))
     reason = reason or err.strerror or str(err)
     where = err.filename if err.filename is not None else "a file"
     return f"cannot {action} {where}: {reason}"

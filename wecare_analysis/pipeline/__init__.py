@@ -129,7 +129,7 @@ def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult
         raise InputError("--scheduler needs the 'distributed' package (pip install distributed).") from exc
     try:
         client = Client(address, timeout="10s")
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
         raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}. Start one with "
                          f"'dask scheduler' and workers with 'dask worker {address}'.") from None
     with client:
@@ -146,6 +146,15 @@ def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult
             with lifecycle.ignoring_interrupts():
                 client.cancel(list(futures), force=True)
             raise
+
+
+class RunResults(list):
+    """The results of :func:`run_all` in input order, with ``partial_inputs``: a line for each user
+    file some of whose rows were left out (quarantined, or outside the region), which makes the run partial."""
+
+    def __init__(self, results: Iterable[ProvinceResult], partial_inputs: list[str]) -> None:
+        super().__init__(results)
+        self.partial_inputs = partial_inputs
 
 
 def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
@@ -197,7 +206,8 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     with state.run_lock(cat):
         staging.remove_stale_staging(cat)
         layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
-        files = tuple(check_user_files(user_files or {}, year, region, cat.root).items())  # before other work
+        partial: list[str] = []
+        files = tuple(check_user_files(user_files or {}, year, region, cat.root, partial).items())  # first
         prepare_shared_inputs(cat.root, year, region)
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
@@ -243,7 +253,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
                 raise
             bar.close()
             staging.remove_stale_staging(cat)
-    return [results[spec.province] for spec in candidates]
+    return RunResults((results[spec.province] for spec in candidates), partial)
 
 
 def summary_table(results: list[ProvinceResult]) -> str:
