@@ -234,3 +234,14 @@ def test_corrupted_outputs_are_rebuilt_by_resume(root, runs):
     assert _rows(resumed.stdout) == {"VB": "ok", "BI": "skipped"}
     assert integrity.report_problems(vb) == [] and (vb / "report.html").stat().st_size > 1000
     assert (bi / "manifest.json").read_text() == before_bi
+
+
+def test_run_with_quarantined_service_rows_exits_1(root, runs, tmp_path):
+    from test_cli_robustness import _services_csv
+
+    services = _services_csv(tmp_path / "servizi.csv", extra="s99,farmacia,Farmacia senza coordinate,,\n")
+    done = runs.run("--province", "VB", "--services", str(services))
+    assert done.returncode == 1, done.stderr  # as the README says: some rows quarantined
+    assert _rows(done.stdout) == {"VB": "ok"}
+    assert "servizi.csv: 1 rows quarantined, 0 outside the region, of 21" in done.stderr
+    assert (tmp_path / "servizi.csv.quarantine.csv").is_file()
