@@ -110,6 +110,17 @@ class Runs:
             time.sleep(0.05)
         raise AssertionError("the run never started its kernels")
 
+    def wait_for_figures(self, proc: subprocess.Popen, count: int, timeout: float = 90) -> list[psutil.Process]:
+        """Wait until a staging folder holds ``count`` PNG figures (the recipe of issue 18)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            self.tree(proc)  # remembered for the teardown
+            if any(len(list(folder.glob("figures/*.png"))) >= count
+                   for folder in (self.root / "reports").glob(".staging-*")):
+                return self.tree(proc)
+            time.sleep(0.05)
+        raise AssertionError(f"no staging folder reached {count} figures")
+
     def close(self) -> None:
         for proc in self.procs:
             with contextlib.suppress(OSError):
@@ -165,8 +176,7 @@ def _published(root: Path) -> list[Path]:
 
 def test_kill_9_of_the_parent_then_another_run(root, runs):
     proc = runs.start("--province", "AT", "BI", "--jobs", "2")
-    tree = runs.wait_for_kernels(proc, 2)
-    time.sleep(1.0)  # the notebooks are writing their staging folders
+    tree = runs.wait_for_figures(proc, 4)  # the notebooks are writing their staging folders
     os.kill(proc.pid, signal.SIGKILL)  # the parent alone, as `kill -9 PID`
     proc.communicate()
     assert _wait_gone(tree, 5) == [], "workers or kernels outlived their run"

@@ -157,6 +157,38 @@ class RunResults(list):
         self.partial_inputs = partial_inputs
 
 
+def _dispatch(cat: Catalog, specs: list[RunSpec], start: Callable[[], Iterable[ProvinceResult]],
+              progress: bool) -> dict[str, ProvinceResult]:
+    """Run ``specs`` (``start()`` yields their results), recording every outcome in ``reports/.runs/``.
+
+    Each report is ``queued`` first; a result made by the parent (a dead worker) is recorded too. On
+    Ctrl-C, SIGTERM or an error the backend is closed (its workers and kernels stopped), the reports
+    not finished are recorded and the staging folders of dead owners removed before re-raising.
+    """
+    from tqdm.auto import tqdm
+
+    for spec in specs:
+        state.write_status(cat, spec.province, "queued")
+    results: dict[str, ProvinceResult] = {}
+    bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
+    stream = start()
+    try:
+        for result in stream:
+            results[result.province] = result
+            state.write_status(cat, result.province, result.status, result.error)
+            bar.set_postfix_str(f"{result.province} {result.status}")
+            bar.update(1)
+    except BaseException as exc:
+        with lifecycle.ignoring_interrupts():
+            getattr(stream, "close", lambda: None)()
+            bar.close()
+            lifecycle.record_unfinished(cat, [s.province for s in specs if s.province not in results], exc)
+        raise
+    bar.close()
+    staging.remove_stale_staging(cat)
+    return results
+
+
 def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
             jobs: int | None = None, cell_timeout: int | None = None, notebook_timeout: int | None = None,
             resume: bool = False, only_failed: bool = False, scheduler: str | None = None,
@@ -198,8 +230,6 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     executor
         Replace the local pool (tests).
     """
-    from tqdm.auto import tqdm
-
     from wecare_analysis import territory as terr
 
     cat = Catalog(root)
@@ -235,24 +265,7 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)
-            for spec in specs:
-                state.write_status(cat, spec.province, "queued")
-            bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
-            stream = backend(specs, jobs)
-            try:
-                for result in stream:
-                    results[result.province] = result
-                    state.write_status(cat, result.province, result.status, result.error)  # a dead worker too
-                    bar.set_postfix_str(f"{result.province} {result.status}")
-                    bar.update(1)
-            except BaseException as exc:
-                with lifecycle.ignoring_interrupts():
-                    getattr(stream, "close", lambda: None)()  # stops the pool's workers and kernels
-                    bar.close()
-                    lifecycle.record_unfinished(cat, [s.province for s in specs if s.province not in results], exc)
-                raise
-            bar.close()
-            staging.remove_stale_staging(cat)
+            results |= _dispatch(cat, specs, lambda: backend(specs, jobs), progress)
     return RunResults((results[spec.province] for spec in candidates), partial)
 
 
