@@ -21,10 +21,11 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_INTERRUPTED
-from wecare_analysis.pipeline import staging
+from wecare_analysis.pipeline import staging, state
 
 #: Seconds between two checks of the worker's watchdog.
 WATCHDOG_SECONDS = 0.2
@@ -74,7 +75,7 @@ def ensure_run_alive(cat: Catalog, owner: str) -> None:
 def _lock_held(cat: Catalog) -> bool:
     from filelock import FileLock, Timeout
 
-    lock = FileLock(str(cat.reports / ".wecare-run.lock"), timeout=0)
+    lock = FileLock(str(cat.reports / state.LOCK_NAME), timeout=0)
     try:
         lock.acquire()
     except Timeout:
@@ -170,7 +171,7 @@ def stop_pool(pool: object, grace: float = STOP_GRACE_SECONDS) -> None:
 
 
 @contextlib.contextmanager
-def ignoring_interrupts() -> object:
+def ignoring_interrupts() -> Iterator[None]:
     """Ignore SIGINT while cleaning up after one (a second Ctrl-C must not cut the clean-up short)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -186,8 +187,6 @@ def record_unfinished(cat: Catalog, unfinished: list[str], exc: BaseException) -
     """After a run stopped by ``exc`` (Ctrl-C, SIGTERM, an error): record the reports not finished as
     ``interrupted`` or ``failed`` (so that ``--only-failed`` runs them) and remove the staging folders
     whose owners are gone."""
-    from wecare_analysis.pipeline import state
-
     interrupted = isinstance(exc, KeyboardInterrupt)
     status = "interrupted" if interrupted else "failed"
     reason = "the run was interrupted (Ctrl-C or SIGTERM)" if interrupted else f"the run stopped: {exc}"
