@@ -54,7 +54,7 @@ def services_run(project_root: Path, tmp_path_factory: pytest.TempPathFactory) -
                      "--ahp", str(practices / "ahp_categories.csv")])
     finally:
         os.chdir(cwd)
-    assert code == 0
+    assert code == 1  # 2 service rows quarantined, 1 outside the region: a partial run (README, issue 18)
     assert not any(elsewhere.iterdir())  # every check read the run's root, nothing was built in the cwd
     return root, csv, len(rows)
 

@@ -3,6 +3,11 @@
 Every output of the workbench goes through these helpers: the content is written
 to a temporary sibling, flushed to disk, then renamed over the target with
 :func:`os.replace`, which POSIX guarantees to be atomic within a file system.
+
+A target that is not a regular file is never replaced: a FIFO or a character
+device (``/dev/stdout``, ``/dev/null``, a named pipe) is written into once the
+content is complete; a symbolic link keeps pointing where it did, and the file it
+points to is replaced atomically; a block device or a socket is refused (exit 2).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import contextlib
 import ctypes
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -28,18 +34,36 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def is_stream(target: str | os.PathLike[str]) -> bool:
+    """True when ``target`` (links followed) is a FIFO or a character device: written into, never replaced."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
 def prepare_target(target: str | os.PathLike[str]) -> Path:
-    """Check that a file can be written at ``target`` and create its folder; return it as a Path.
+    """Check that a file can be written at ``target`` and create its folder; return the path to write.
+
+    That is ``target`` itself, or for a symbolic link the file it points to (the link is kept).
 
     Raises
     ------
     InputError
-        (exit code 2) naming the path when ``target`` is a folder, when a part of
-        its folder path is a file, or when the folder cannot be created.
+        (exit code 2) naming the path when ``target`` is a folder, a block device or a
+        socket, when a part of its folder path is a file, or when the folder cannot be created.
     """
     target = Path(target)
     if target.is_dir():
         raise InputError(f"cannot write {target}: it is a folder; give a file name.")
+    if is_stream(target):
+        return target
+    if target.exists() and not target.is_file():
+        raise InputError(f"cannot write {target}: it is a special file (a block device or a socket), not a "
+                         "regular file; give a file name.")
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -71,32 +95,58 @@ def atomic_path(target: str | os.PathLike[str], suffix: str | None = None) -> It
     >>> out.read_text()
     'a\\n1\\n'
     """
-    target = prepare_target(target)
+    given = Path(target)
+    target = prepare_target(given)
+    stream = is_stream(target)
     suffix = suffix if suffix is not None else "".join(target.suffixes)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{suffix}",
+                                        dir=None if stream else target.parent)
     except OSError as err:
-        raise InputError(f"cannot write {target}: {os_error_message(err, 'write').split(': ', 1)[-1]}.") from None
+        raise InputError(f"cannot write {given}: {_reason(err)}.") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as pyogrio refuse an existing file
     try:
-        yield tmp
-        if tmp.is_file():
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
         try:
-            os.replace(tmp, target)
+            yield tmp
+        except OSError as err:  # the writer could not write the temporary file (e.g. the disk is full)
+            if err.filename not in (None, str(tmp), tmp):
+                raise
+            raise InputError(f"cannot write {given}: {_reason(err)}.") from None
+        try:
+            if stream:
+                _write_into(tmp, target)
+            else:
+                _replace(tmp, target)
         except OSError as err:
-            raise InputError(f"cannot write {target}: {os_error_message(err, 'write').split(': ', 1)[-1]}.") \
-                from None
-        _fsync_dir(target.parent)
+            raise InputError(f"cannot write {given}: {_reason(err)}.") from None
     finally:
         if tmp.exists():
             if tmp.is_dir():
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 tmp.unlink()
+
+
+def _reason(err: OSError) -> str:
+    """The reason part of :func:`~wecare_analysis.errors.os_error_message` (``no space left on device``...)."""
+    return os_error_message(err, "write").split(": ", 1)[-1]
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    """Flush ``tmp`` to disk and rename it onto ``target``."""
+    if tmp.is_file():
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+def _write_into(tmp: Path, target: Path) -> None:
+    """Copy the complete ``tmp`` into the FIFO or device ``target`` (opening a FIFO waits for its reader)."""
+    with open(tmp, "rb") as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
 
 
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:

@@ -29,11 +29,13 @@ import traceback
 from collections.abc import Sequence
 
 from wecare_analysis import __version__
+from wecare_analysis.commands.validators import check_project_root
 from wecare_analysis.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_UNUSABLE,
     WecareError,
+    interrupt_on_sigterm,
     os_error_message,
 )
 
@@ -79,7 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_UNUSABLE
     try:
-        return int(args.func(args) or 0)
+        check_project_root(args)
+        with interrupt_on_sigterm():
+            return int(args.func(args) or 0)
     except WecareError as err:
         return _fail(args, err.message, err.exit_code)
     except KeyboardInterrupt:

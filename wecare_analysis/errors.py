@@ -16,7 +16,12 @@ code   meaning
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 EXIT_OK = 0
@@ -83,7 +88,27 @@ def os_error_message(err: OSError, action: str = "read/write") -> str:
                FileExistsError: "a file with that name already exists where a folder is needed",
                FileNotFoundError: "no such file or folder",
                PermissionError: "permission denied"}
-    reason = next((text for kind, text in reasons.items() if isinstance(err, kind)), None)
+    by_code = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+               errno.EROFS: "read-only file system"}
+    reason = next((text for kind, text in reasons.items() if isinstance(err, kind)), by_code.get(err.errno))
     reason = reason or err.strerror or str(err)
     where = err.filename if err.filename is not None else "a file"
     return f"cannot {action} {where}: {reason}"
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM acts as Ctrl-C (main thread only): it raises KeyboardInterrupt, so a
+    command stopped by ``kill`` cleans up like an interrupted one and exits with :data:`EXIT_INTERRUPTED`."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

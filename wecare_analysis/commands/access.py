@@ -13,7 +13,9 @@ radius times 1000 (metres, or any cost scaled likewise). OUT has ``id,access``,
 one row per demand id in input order: 0 where nothing is reachable within R;
 for ``nearest`` the cost in metres to the nearest supply point within R (0 where
 there is none, reported on stderr). Semantics are those of PySAL ``access``:
-see :mod:`wecare_analysis.access`.
+see :mod:`wecare_analysis.access`. A demand point that reaches only supply points
+whose catchment holds no demand at all has an undefined access (S/0): its cell is
+left empty, never ``inf``, the points are named on stderr and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from wecare_analysis.errors import InputError
+from wecare_analysis.commands.validators import finite_float
+from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, InputError
 
 METHODS = ("2sfca", "e2sfca", "gravity", "nearest")
 
@@ -37,13 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--demand", required=True, type=Path, help="CSV id,x,y,demand (EPSG:32632) or id,lon,lat,demand")
     p.add_argument("--supply", required=True, type=Path, help="CSV id,x,y,capacity or id,lon,lat,capacity")
     p.add_argument("--method", required=True, choices=METHODS)
-    p.add_argument("--radius-km", required=True, type=float, help="catchment radius R (cost <= R km is reachable)")
+    p.add_argument("--radius-km", required=True, type=finite_float, help="catchment radius R (cost <= R km is reachable)")
     p.add_argument("--bands", default="5,10,20", help="e2sfca distance bands, km (default 5,10,20)")
     p.add_argument("--band-weights", default="1,0.68,0.22", help="e2sfca weights of the bands (default 1,0.68,0.22)")
-    p.add_argument("--alpha", type=float, default=-1.0, help="gravity exponent (default -1)")
-    p.add_argument("--min-km", type=float, default=1.0, help="gravity minimum distance, km (default 1)")
+    p.add_argument("--alpha", type=finite_float, default=-1.0, help="gravity exponent (default -1)")
+    p.add_argument("--min-km", type=finite_float, default=1.0, help="gravity minimum distance, km (default 1)")
     p.add_argument("--cost", type=Path, help="CSV origin,dest,cost (metres) replacing straight-line distance")
-    p.add_argument("--detour", type=float, default=1.0,
+    p.add_argument("--detour", type=finite_float, default=1.0,
                    help="factor applied to straight-line distance (default 1: straight line; roads ~1.3)")
     p.add_argument("--out", type=Path, help="output CSV id,access (default: standard output)")
     p.set_defaults(func=run)
@@ -111,10 +114,17 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"wecare: note: {missing} demand points have no supply within {args.radius_km:g} km; "
                              "their access is written as 0.\n")
         result = np.nan_to_num(result, nan=0.0, posinf=np.inf)
+    undefined = ~np.isfinite(result)
+    if undefined.any():
+        ids = ", ".join(map(str, demand["id"][undefined].head(5)))
+        sys.stderr.write(f"wecare: note: {int(undefined.sum())} demand points (e.g. {ids}) reach only supply points "
+                         "whose catchment holds no demand: their access (capacity / 0) is undefined and is left "
+                         "empty.\n")
+        result = np.where(undefined, np.nan, result)
     out = pd.DataFrame({"id": demand["id"], "access": result})
     if args.out is None:
         out.to_csv(sys.stdout, index=False)
     else:
         with atomic_path(args.out) as tmp:
             out.to_csv(tmp, index=False)
-    return 0
+    return EXIT_PARTIAL if undefined.any() else EXIT_OK

@@ -8,6 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.commands.validators import (
+    MAX_RESPONDENTS,
+    add_init_option,
+    non_negative_int,
+    respondents_count,
+)
 from wecare_analysis.errors import EXIT_OK, InputError
 
 
@@ -47,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add ``demo-data``."""
     demo = sub.add_parser("demo-data", help="write the synthetic survey (and other demo layers) with its truth")
     demo.add_argument("--out", default=None, help="output folder (default data/raw/demo/)")
-    demo.add_argument("--respondents", type=int, default=3000, help="number of respondents (default 3000)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--respondents", type=respondents_count, default=3000,
+                      help=f"number of respondents, 1 to {MAX_RESPONDENTS:,} (default 3000)")
+    demo.add_argument("--seed", type=non_negative_int, default=0, help="random seed, 0 or more (default 0)")
     demo.add_argument("--root", default=os.environ.get("WECARE_ROOT"), help="project root")
+    add_init_option(demo)
     demo.set_defaults(func=_demo_data)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.commands.validators import add_init_option, input_file
 from wecare_analysis.errors import EXIT_OK, EXIT_UNUSABLE, InputError
 
 
@@ -104,10 +105,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     val = survey_sub.add_parser(
         "validate", help="validate an export, write the clean table and quarantine.csv",
         description="Exit codes: 0 all rows kept; 1 some rows quarantined; 2 file unusable.")
-    val.add_argument("path", help="CSV, XLSX or SPSS .sav export (KoboToolbox, ODK, LimeSurvey, ...)")
+    val.add_argument("path", type=input_file, help="CSV, XLSX or SPSS .sav export (KoboToolbox, ODK, LimeSurvey, ...)")
     val.add_argument("--json", action="store_true", help="print one JSON summary object on stdout")
     val.add_argument("--out", default=None, help="output folder (default data/processed/survey/)")
     val.add_argument("--root", default=None, help="project root (default $WECARE_ROOT or the current folder)")
+    add_init_option(val)
     val.add_argument("--year", type=int, default=2023, help="ISTAT municipality list year (default 2023)")
     val.add_argument("--form", default=None, metavar="FORM.xlsx",
                      help="the XLSForm the survey was deployed from, with a 'wecare' column (replaces the codebook)")

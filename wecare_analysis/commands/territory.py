@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from wecare_analysis.commands.validators import add_init_option
 from wecare_analysis.errors import EXIT_OK
 
 
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--year", type=int, default=2023)
     b.add_argument("--region", default="01", help="ISTAT region code or 'all' (default 01, Piemonte)")
     b.add_argument("--root", default=None)
+    add_init_option(b)
     b.add_argument("--json", action="store_true", help="print the manifest as JSON")
     b.set_defaults(func=_build)
 

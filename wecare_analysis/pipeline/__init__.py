@@ -22,7 +22,7 @@ import pandas as pd
 from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import InputError
-from wecare_analysis.pipeline import state
+from wecare_analysis.pipeline import integrity, lifecycle, staging, state
 from wecare_analysis.pipeline.province_run import (
     NOTEBOOKS,
     OVERVIEW_NOTEBOOKS,
@@ -119,18 +119,9 @@ def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
 
 
 def _local_pool(specs: list[RunSpec], jobs: int) -> Iterable[ProvinceResult]:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from wecare_analysis.pipeline.pool import run_on_local_pool
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        pending = {pool.submit(run_province, spec): spec for spec in specs}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                spec = pending.pop(fut)
-                try:
-                    yield fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker is one failed province
-                    yield ProvinceResult(spec.province, "failed", 0.0, error=f"worker crashed: {exc!r}")
+    return run_on_local_pool(specs, jobs)
 
 
 def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult]:
@@ -140,18 +131,64 @@ def _dask_cluster(specs: list[RunSpec], address: str) -> Iterable[ProvinceResult
         raise InputError("--scheduler needs the 'distributed' package (pip install distributed).") from exc
     try:
         client = Client(address, timeout="10s")
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
         raise InputError(f"cannot reach the Dask scheduler at {address}: {exc}. Start one with "
                          f"'dask scheduler' and workers with 'dask worker {address}'.") from None
     with client:
         futures = {client.submit(run_province, spec, pure=False, key=f"wecare-{spec.province}-{os.getpid()}"):
                    spec for spec in specs}
-        for fut in as_completed(futures):
-            spec = futures[fut]
-            try:
-                yield fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker is one failed province
-                yield ProvinceResult(spec.province, "failed", 0.0, error=f"cluster task failed: {exc!r}")
+        try:
+            for fut in as_completed(futures):
+                spec = futures[fut]
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker is one failed province
+                    yield ProvinceResult(spec.province, "failed", 0.0, error=f"cluster task failed: {exc!r}")
+        except BaseException:  # Ctrl-C: queued and running tasks are cancelled
+            with lifecycle.ignoring_interrupts():
+                client.cancel(list(futures), force=True)
+            raise
+
+
+class RunResults(list):
+    """The results of :func:`run_all` in input order, with ``partial_inputs``: a line for each user
+    file some of whose rows were left out (quarantined, or outside the region), which makes the run partial."""
+
+    def __init__(self, results: Iterable[ProvinceResult], partial_inputs: list[str]) -> None:
+        super().__init__(results)
+        self.partial_inputs = partial_inputs
+
+
+def _dispatch(cat: Catalog, specs: list[RunSpec], start: Callable[[], Iterable[ProvinceResult]],
+              progress: bool) -> dict[str, ProvinceResult]:
+    """Run ``specs`` (``start()`` yields their results), recording every outcome in ``reports/.runs/``.
+
+    Each report is ``queued`` first; a result made by the parent (a dead worker) is recorded too. On
+    Ctrl-C, SIGTERM or an error the backend is closed (its workers and kernels stopped), the reports
+    not finished are recorded and the staging folders of dead owners removed before re-raising.
+    """
+    from tqdm.auto import tqdm
+
+    for spec in specs:
+        state.write_status(cat, spec.province, "queued")
+    results: dict[str, ProvinceResult] = {}
+    bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
+    stream = start()
+    try:
+        for result in stream:
+            results[result.province] = result
+            state.write_status(cat, result.province, result.status, result.error)
+            bar.set_postfix_str(f"{result.province} {result.status}")
+            bar.update(1)
+    except BaseException as exc:
+        with lifecycle.ignoring_interrupts():
+            getattr(stream, "close", lambda: None)()
+            bar.close()
+            lifecycle.record_unfinished(cat, [s.province for s in specs if s.province not in results], exc)
+        raise
+    bar.close()
+    staging.remove_stale_staging(cat)
+    return results
 
 
 def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: str | Path | None = None,
@@ -200,15 +237,14 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     executor
         Replace the local pool (tests).
     """
-    from tqdm.auto import tqdm
-
     from wecare_analysis import territory as terr
 
     cat = Catalog(root)
     with state.run_lock(cat):
-        state.remove_stale_staging(cat)
+        staging.remove_stale_staging(cat)
         layer = terr.load_territory(year, region, cat.root).drop(columns="geometry")
-        files = tuple(check_user_files(user_files or {}, year, region, cat.root).items())  # before other work
+        partial: list[str] = []
+        files = tuple(check_user_files(user_files or {}, year, region, cat.root, partial).items())  # first
         prepare_shared_inputs(cat.root, year, region)
         if only_failed:
             provinces = state.failed_provinces(cat, provinces)
@@ -233,23 +269,22 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
             fixed = {k: v for k, v in run_parameters(spec, Path()).items() if k != "output_dir"}
             fingerprint = state.run_fingerprint(cat, spec.province, year, spec.region, spec.notebooks, inputs,
                                                 fixed)
+            reason = ""
             if resume and state.is_up_to_date(cat, spec.province, fingerprint):
-                results[spec.province] = ProvinceResult(spec.province, "skipped", 0.0, error="")
-                continue
-            reason = state.rerun_reason(cat, spec.province, spec.notebooks, inputs, fixed) if resume else ""
+                if integrity.report_is_intact(cat.report_dir(spec.province)):
+                    results[spec.province] = ProvinceResult(spec.province, "skipped", 0.0, error="")
+                    continue
+                reason = "its published files do not match their manifest (size or SHA-256)"
+            elif resume:
+                reason = state.rerun_reason(cat, spec.province, spec.notebooks, inputs, fixed)
             if reason:
                 sys.stderr.write(f"wecare: {spec.province} runs again: {reason}\n")
-            specs.append(replace(spec, fingerprint=fingerprint, reason=reason))
+            specs.append(replace(spec, fingerprint=fingerprint, reason=reason, owner=lifecycle.run_owner()))
         if specs:
             jobs = max(1, min(jobs or os.cpu_count() or 1, len(specs)))
             backend = (lambda s, _: _dask_cluster(s, scheduler)) if scheduler else (executor or _local_pool)
-            bar = tqdm(total=len(specs), desc="Province", unit="prov", disable=not progress, file=sys.stderr)
-            for result in backend(specs, jobs):
-                results[result.province] = result
-                bar.set_postfix_str(f"{result.province} {result.status}")
-                bar.update(1)
-            bar.close()
-    return [results[spec.province] for spec in candidates]
+            results |= _dispatch(cat, specs, lambda: backend(specs, jobs), progress)
+    return RunResults((results[spec.province] for spec in candidates), partial)
 
 
 def summary_table(results: list[ProvinceResult]) -> str:

@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +26,8 @@ from wecare_analysis import __version__
 from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.atomic import publish_directory, write_text_atomic
 from wecare_analysis.catalog import Catalog
-from wecare_analysis.pipeline import kernels, state
+from wecare_analysis.pipeline import integrity, kernels, lifecycle, state
+from wecare_analysis.pipeline.staging import discard_staging, new_staging
 from wecare_analysis.provenance import code_digest
 
 #: Notebooks run for every province, in order; the first one becomes ``report.html`` (and ``report.pdf``).
@@ -75,6 +75,7 @@ class RunSpec:
     user_files: tuple[tuple[str, str], ...] = ()  # (notebook parameter, absolute path) of the user's inputs
     parameters: RunParameters | None = None  # the run's parameters for this report's region (injected)
     reason: str = ""  # why the report runs (``--resume``: the input that changed), written to its log
+    owner: str = ""  # the run that must still hold the run lock at publication (lifecycle.run_owner)
 
 
 class NotebookTimeout(Exception):
@@ -166,8 +167,8 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     started = time.perf_counter()
     runs = state.runs_dir(cat)
     log_path = runs / f"{spec.province}.log"
-    staging = cat.reports / f"{state.STAGING_PREFIX}{spec.province}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+    state.write_status(cat, spec.province, "running")
+    staging = new_staging(cat, spec.province)
     try:
         timings = _execute(spec, staging, cat)
         write_report_editions(staging / spec.notebooks[0], staging,
@@ -183,9 +184,10 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "outputs": outputs + ["manifest.json"],
+            "files": integrity.file_records(staging),
         }
         write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-        publish_directory(staging, cat.report_dir(spec.province))
+        _publish(staging, manifest, cat, spec)
         why = f"{spec.province}: ran because {spec.reason}\n" if spec.reason else ""
         write_text_atomic(log_path, f"{why}{spec.province}: ok in {seconds} s\n{json.dumps(timings, indent=2)}\n")
         result = ProvinceResult(spec.province, "ok", seconds, manifest["outputs"], log=str(log_path))
@@ -200,9 +202,19 @@ def run_province(spec: RunSpec) -> ProvinceResult:
         result = ProvinceResult(spec.province, "failed", round(time.perf_counter() - started, 3),
                                 error=message, log=str(log_path))
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_staging(staging)
     state.write_status(cat, result.province, result.status, result.error)
     return result
+
+
+def _publish(folder: Path, manifest: dict, cat: Catalog, spec: RunSpec) -> None:
+    """Swap ``folder`` in place of the report if its run still holds the lock and it matches its manifest."""
+    lifecycle.ensure_run_alive(cat, spec.owner)
+    problems = integrity.verify_files(folder, manifest["files"])
+    if problems:
+        raise integrity.ReportMismatch(f"the staging folder {folder.name} changed after its manifest was "
+                                       f"written: {'; '.join(problems[:5])}")
+    publish_directory(folder, cat.report_dir(spec.province))
 
 
 def _short_error(exc: BaseException) -> str:

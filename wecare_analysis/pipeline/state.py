@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,10 +27,10 @@ from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_LOCKED, WecareError
+from wecare_analysis.pipeline.staging import STAGING_PREFIX  # noqa: F401 - where it used to live
 from wecare_analysis.provenance import code_digest
 from wecare_analysis.territory.sources import file_sha256 as file_digest
 
-STAGING_PREFIX = ".staging-"
 LOCK_NAME = ".wecare-run.lock"
 
 
@@ -124,29 +123,27 @@ def write_status(cat: Catalog, province: str, status: str, error: str = "") -> N
     write_text_atomic(runs_dir(cat) / f"{province}.json", json.dumps(record, ensure_ascii=False))
 
 
+#: Last statuses of an attempt that did not publish: failed, or cut short by a kill or an interruption.
+UNFINISHED = ("failed", "queued", "running", "interrupted")
+
+
 def failed_provinces(cat: Catalog, candidates: list[str]) -> list[str]:
-    """Those of ``candidates`` whose last attempt failed (or never published a report)."""
+    """Those of ``candidates`` whose last attempt failed, was cut short (:data:`UNFINISHED`) or never
+    published a report."""
     out = []
     for province in candidates:
         path = runs_dir(cat) / f"{province}.json"
         status = json.loads(path.read_text(encoding="utf-8")).get("status") if path.is_file() else None
-        if status == "failed" or (status is None and not cat.report_dir(province).is_dir()):
+        if status in UNFINISHED or (status is None and not cat.report_dir(province).is_dir()):
             out.append(province)
     return out
 
 
 def remove_stale_staging(cat: Catalog) -> list[Path]:
-    """Delete staging folders left by a killed run (call it while holding the run lock)."""
-    stale = [p for p in cat.reports.glob(f"{STAGING_PREFIX}*") if p.is_dir()]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
-    for backup in cat.reports.glob(".*.old"):
-        target = backup.with_name(backup.name[1:-4])
-        if target.exists():
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(backup, target)
-    return stale
+    """Delete the staging folders of dead owners (see :mod:`wecare_analysis.pipeline.staging`)."""
+    from wecare_analysis.pipeline.staging import remove_stale_staging as remove
+
+    return remove(cat)
 
 
 @contextlib.contextmanager

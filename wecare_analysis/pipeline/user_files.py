@@ -31,9 +31,9 @@ def _note(message: str) -> None:
     sys.stderr.write(f"wecare: {message}\n")
 
 
-def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
+def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> str | None:
     """Validate and place the services; quarantine the rows that cannot be placed (``PATH.quarantine.csv``)
-    and list those outside the region (``PATH.outside.csv``).
+    and list those outside the region (``PATH.outside.csv``); return what was left out (None: nothing).
 
     Raises
     ------
@@ -60,12 +60,16 @@ def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFra
                          f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region); "
                          f"the reports would show access 0 everywhere.{hint} Fix the file or run without "
                          "--services.")
+    if result.rows_quarantined or result.rows_outside_region:
+        return (f"{path.name}: {result.rows_quarantined} rows quarantined, {result.rows_outside_region} outside "
+                f"the region, of {result.rows_read}")
+    return None
 
 
-def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFrame], None]:
+def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFrame], str | None]:
     """A check of an optional criteria file: read it, quarantine its bad rows next to it
     (``PATH.quarantine.csv``), say what it gave."""
-    def check(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
+    def check(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> str | None:
         from wecare_analysis.practices.optional_inputs import UNUSABLE, write_quarantine
 
         result = reader(path, territory, year)
@@ -74,6 +78,7 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFr
         quarantine = write_quarantine(result, target=quarantine_path(path))
         _note(f"{path.name}: {result.status}; {result.rows_kept} of {result.rows_read} rows used"
               + (f", {result.rows_quarantined} quarantined ({quarantine})" if quarantine else "") + ".")
+        return f"{path.name}: {result.rows_quarantined} rows quarantined" if result.rows_quarantined else None
     return check
 
 
@@ -89,7 +94,7 @@ def check_ahp(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -
     _note(f"{path.name}: criteria weights from {source}.")
 
 
-def _checks() -> dict[str, Callable[[Path, int, str, gpd.GeoDataFrame], None]]:
+def _checks() -> dict[str, Callable[[Path, int, str, gpd.GeoDataFrame], str | None]]:
     from wecare_analysis.practices.optional_inputs import read_mef_irpef, read_third_sector
 
     return {"services_path": check_services, "mef_path": _check_optional(read_mef_irpef),
@@ -97,9 +102,11 @@ def _checks() -> dict[str, Callable[[Path, int, str, gpd.GeoDataFrame], None]]:
 
 
 def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int, region: str,
-                     root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+                     root: str | os.PathLike[str] | None = None, partial: list[str] | None = None
+                     ) -> dict[str, str]:
     """Check every given file (see the module docstring) against the territory of ``region`` in ``root``;
-    return ``parameter -> absolute path`` of those given.
+    return ``parameter -> absolute path`` of those given. A line for each file with rows left out
+    (quarantined, or services outside the region) is appended to ``partial``.
 
     Raises
     ------
@@ -121,6 +128,8 @@ def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int,
             raise InputError(f"{path}: {USER_FILES[parameter]} not found.")
         if territory is None:
             territory = load_territory(year, region, root)
-        checks[parameter](path, year, region, territory)
+        note = checks[parameter](path, year, region, territory)
+        if note and partial is not None:
+            partial.append(note)
         out[parameter] = str(path)
     return out
