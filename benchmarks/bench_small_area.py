@@ -2,7 +2,7 @@
 
 For each seed, draws the synthetic demo survey (:mod:`wecare_analysis.demo.survey`,
 3,000 respondents), rakes it to ISTAT residents as the province report does
-(:func:`wecare_analysis.report.document.weighted_design`), and compares with the
+(:func:`wecare_analysis.analysis.needs.weighted_design`), and compares with the
 planted municipal truth (``truth_needs.csv`` level ``municipality``, computed here
 in memory by :func:`~wecare_analysis.demo.survey.population_truth`), over the
 municipalities with respondents and all need areas:
@@ -49,14 +49,14 @@ def seed_errors(seed: int, n_respondents: int, draws: int, terr, territory, popu
                 root=None) -> dict[str, object]:
     """Errors of direct and MRP municipal estimates for one seed (long table) and the MRP time."""
     from wecare_analysis.demo.survey import simulate_survey
-    from wecare_analysis.report.document import weighted_design
+    from wecare_analysis.analysis.needs import weighted_design
     from wecare_analysis.survey.estimate import estimate_means
     from wecare_analysis.survey.small_area import small_area_estimates
 
     _, people = simulate_survey(n_respondents, seed=seed, terr=terr)
     needs = demo_needs_table(people, terr)
     variables = [c for c in needs.columns if c.startswith("need_")]
-    design = weighted_design(needs, root=root)
+    design = weighted_design(needs, territory, population)
     direct = estimate_means(needs, variables, design, by=["municipality_code"])
     by_prov = estimate_means(needs, variables, design, by=["province_sigla"])
     sigla = needs.groupby("municipality_code")["province_sigla"].first()
