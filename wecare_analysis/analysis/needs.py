@@ -17,6 +17,8 @@ One estimate path for every report, notebook and criterion:
 
 from __future__ import annotations
 
+import html
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,9 +74,22 @@ class SurveySource:
     @property
     def description(self) -> str:
         """Italian description of the survey data (named file, or the synthetic-data label)."""
+        record = self.record
+        ident = ""
+        if record:
+            day = ".".join(reversed(str(record.get("modified", "")).split("-")))
+            ident = f" (SHA-256 {record.get('sha256', '')}; file del {day.replace('.', '/')})"
         if self.synthetic:
-            return "dati sintetici dimostrativi (questionario simulato, nessun rispondente reale)"
-        return f"file di indagine «{self.path.name}»"
+            return f"dati sintetici dimostrativi (questionario simulato, nessun rispondente reale){ident}"
+        return f"file di indagine «{html.escape(self.path.name)}»{ident}"
+
+    @property
+    def record(self) -> dict | None:
+        """The survey's ``survey.manifest.json`` (file, SHA-256, date, rows), beside its ``validation.json``."""
+        if not self.summary:
+            return None
+        path = Path(self.summary["outputs"]["needs"]).parent / "survey.manifest.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, region: str = "01",
