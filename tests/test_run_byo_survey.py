@@ -28,6 +28,9 @@ def test_run_with_own_form_reports_from_that_survey(project_root, tmp_path):
     html = (report / "report.html").read_text(encoding="utf-8")
     # the survey has no welfare_forms question: the report says so
     assert "non ha rilevato «Quali forme di welfare sono già presenti in impresa»" in html
+    # the weights say which margins they could not use, and why
+    assert "I pesi non usano il sesso: 1 rispondente non lo ha indicato." in html
+    assert "I pesi non usano la classe di età: i rispondenti di alcune province" in html
     manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["survey"]["file"] == survey.name
     assert manifest["survey"]["sha256"] == hashlib.sha256(survey.read_bytes()).hexdigest()

@@ -61,6 +61,7 @@ class SurveySource:
     rows_quarantined: int
     respondents_file: Path | None = None  # firm-level table (``firm_id, province_sigla, welfare_forms``…)
     summary: dict | None = None  # its ``validation.json`` (concepts found and missing, age bands, hash)
+    raking_notes: tuple[str, ...] = ()  # Italian notes on the margins its weights could not use
 
     @property
     def concepts_missing(self) -> set[str]:
@@ -313,6 +314,9 @@ def design_estimates(needs: pd.DataFrame, design: SurveyDesign, region_name: str
     (R ``svymean``/``svyciprop(method="logit")``); domains under ``k`` respondents (or with fewer
     than ``k`` with or without the need) are suppressed with their complements.
 
+    A grouping the questionnaire did not ask (no ``sex`` or ``role`` column) has no rows ("non
+    rilevato": :func:`~wecare_analysis.report.document.missing_concept_notes`).
+
     Returns
     -------
     pandas.DataFrame
@@ -321,8 +325,9 @@ def design_estimates(needs: pd.DataFrame, design: SurveyDesign, region_name: str
         ``ci_low``, ``ci_high``, ``n``, ``suppressed``, ``n_label``; suppressed domains have NaN estimates.
     """
     variables = [c for c in need_labels(book) if c in needs.columns]
+    groupings = ["all"] + [g for g in ("sex", "role") if g in needs.columns and needs[g].notna().any()]
     blocks = [suppressed_estimates(_group_block(needs, design, variables, g, region_name), "territory",
-                                   None if g == "all" else "group", k) for g in ("all", "sex", "role")]
+                                   None if g == "all" else "group", k) for g in groupings]
     out = pd.concat(blocks, ignore_index=True)
     out["label"] = out["variable"].map(need_labels(book))
     return out[ESTIMATE_COLUMNS]

@@ -150,5 +150,7 @@ def analyse_region(params: RunParameters) -> RegionAnalysis:
     assessments = cached("assessments", params, lambda: {
         sigla: assess_province(sigla, catalogue, inputs.criteria, ahp)
         for sigla in sorted(territory["province_sigla"].unique())})
+    if needs is not None:
+        survey = replace(survey, raking_notes=needs.raking_notes)
     return RegionAnalysis(params, territory, survey, region_respondents(survey.needs, territory), design, needs,
                           offer, catalogue, inputs, ahp, assessments)

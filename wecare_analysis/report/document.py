@@ -322,6 +322,7 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
               "ISTAT di 15-64 anni per provincia, sesso e classe d'età (i rispondenti di 65 anni e più sono "
               "calibrati con la classe 55-64); varianza per linearizzazione, intervalli al 95% su scala logit, "
               "come il pacchetto R survey (svymean, svyciprop)."),
+              *(f"- {note}" for note in (survey.raking_notes if survey is not None else ())),
               *(METHOD_NOTES[name] for name in sections),
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
