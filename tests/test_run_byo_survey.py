@@ -51,3 +51,54 @@ def test_run_with_own_form_reports_from_that_survey(project_root, tmp_path):
                 & (sheet["Area di bisogno"] == "Servizi per bambini 0-2 anni")]
     assert len(row) == 1
     assert row["Stima (%)"].iloc[0] == pytest.approx(expected, abs=0.05)
+
+
+def test_survey_without_sex_and_role_is_weighted_on_what_it_has(project_root, tmp_path):
+    """The Google-Forms survey read with a mapping that leaves sex and role out ('-'): weights on province
+    (and age where feasible), no estimates by sex or role, and the report's notes say "non rilevato"."""
+    from wecare_analysis.analysis.needs import (
+        SurveySource,
+        estimate_needs,
+        mrp_age_classes,
+        raked_design,
+        region_population,
+        survey_margins,
+    )
+    from wecare_analysis.report.document import methods_markdown
+    from wecare_analysis.survey.ingest import ingest_survey
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed", dirs_exist_ok=True)
+    mapping = pd.read_csv(BYO / "conciliazione_google_mapping.csv", dtype=str, keep_default_na=False)
+    asked = mapping["kind"].eq("column") & mapping["concept"].isin(["sex", "role"])
+    mapping.loc[asked, "concept"] = "-"
+    mapping = mapping[~(mapping["kind"].eq("value") & mapping["concept"].isin(["sex", "role"]))]
+    mapping.to_csv(tmp_path / "map.csv", index=False)
+    summary = ingest_survey(BYO / "conciliazione_google.csv", root=root, mapping=tmp_path / "map.csv")
+    assert {"sex", "role"} <= set(summary["concepts_missing"])
+    needs = pd.read_parquet(summary["outputs"]["needs"])
+    territory, population = load_territory(2023, "01", root), region_population(2023, "01", root)
+    margins, notes = survey_margins(needs, territory, population, summary, root=root)
+    assert "sex" not in "".join(margins["variable"]) and "province_sigla" in set(margins["variable"])
+    assert "I pesi non usano il sesso: il questionario non lo ha rilevato." in notes
+    design, notes = raked_design(needs, territory, population, margins, notes)
+    # the weights meet the province totals of ISTAT residents 15-64 of the provinces with respondents
+    pop = population[population["age"].between(15, 64)].merge(territory[["municipality_code", "province_sigla"]])
+    residents = pop.groupby("province_sigla")["residents"].sum()
+    weighted = pd.Series(design.weights).groupby(needs["province_sigla"].to_numpy()).sum()
+    assert weighted.to_dict() == pytest.approx(residents[weighted.index].to_dict(), rel=1e-3)
+    est = estimate_needs(needs, design, territory, population, draws=50, age_classes=mrp_age_classes(summary))
+    assert set(est.groups["group_var"]) == {"all"}
+    survey = SurveySource(needs, Path(summary["file"]), False, summary["rows_read"], summary["rows_kept"],
+                          summary["rows_quarantined"], None, summary, tuple(notes))
+    text = methods_markdown(survey)
+    assert "Il questionario non ha rilevato «Sesso» (non calcolati: stime per donne e uomini)." in text
+    assert "I pesi non usano il sesso: il questionario non lo ha rilevato." in text
+    assert summary["survey_sha256"] in text and "conciliazione_google.csv" in text
+
+
+def test_survey_file_name_is_escaped_in_the_report():
+    from wecare_analysis.analysis.needs import SurveySource
+
+    survey = SurveySource(pd.DataFrame(), Path("/x/<img src=x onerror=alert(1)>.csv"), False, 1, 1, 0)
+    assert "<img" not in survey.description and "&lt;img src=x onerror=alert(1)&gt;.csv" in survey.description
