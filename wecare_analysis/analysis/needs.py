@@ -144,8 +144,7 @@ def survey_margins(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.
         return None, []
     kept, notes = raking_margins(needs, summary, year, region, None if root is None else str(root))
     variables = set(kept["variable"])
-    sigla = pd.Series(territory["province_sigla"].to_numpy(), index=territory["municipality_code"].to_numpy())
-    sigla = sigla[sigla.isin(needs["province_sigla"].unique())]
+    sigla = _respondent_provinces(needs, territory)
     ages = raking_age_classes(summary) if "age_class" in variables else None
     margins = margins_from_population(population, sigla, ages, ("province_sigla", "sex", "age_class"),
                                       crossed="sex" in variables)
@@ -241,16 +240,15 @@ def raked_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.Da
             drop = next((v for v in ("age_class", "province_sigla:sex") if v in set(margins["variable"])), None)
             if drop is None:
                 raise
-        label = "la classe di età" if drop == "age_class" else "il sesso"
-        notes.append(f"I pesi non usano {label}: i rispondenti di alcune province non coprono tutte le classi "
-                     "e i totali ISTAT non si possono raggiungere (pesi per sola provincia"
-                     f"{'' if drop != 'age_class' or 'province_sigla:sex' not in set(margins['variable']) else ' e sesso'}).")
-        if drop == "age_class":
-            margins = margins[margins["variable"] != "age_class"]
-        else:
+        margins = margins[margins["variable"] != drop]
+        if drop == "province_sigla:sex":  # province alone, residents 15-64
             margins = margins_from_population(population, _respondent_provinces(needs, territory), None,
                                               ("province_sigla", "sex", "age_class"))
             margins = margins[margins["variable"] == "province_sigla"]
+        label = "la classe di età" if drop == "age_class" else "il sesso"
+        left = "provincia e sesso" if "province_sigla:sex" in set(margins["variable"]) else "sola provincia"
+        notes.append(f"I pesi non usano {label}: i rispondenti di alcune province non coprono tutte le classi "
+                     f"e i totali ISTAT non si possono raggiungere (pesi per {left}).")
 
 
 def _respondent_provinces(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.Series:
