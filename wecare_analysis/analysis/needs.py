@@ -17,6 +17,8 @@ One estimate path for every report, notebook and criterion:
 
 from __future__ import annotations
 
+import html
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ import pandas as pd
 
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
+from wecare_analysis.errors import InputError
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import estimate_means
@@ -57,13 +60,37 @@ class SurveySource:
     rows_kept: int
     rows_quarantined: int
     respondents_file: Path | None = None  # firm-level table (``firm_id, province_sigla, welfare_forms``…)
+    summary: dict | None = None  # its ``validation.json`` (concepts found and missing, age bands, hash)
+    raking_notes: tuple[str, ...] = ()  # Italian notes on the margins its weights could not use
+
+    @property
+    def concepts_missing(self) -> set[str]:
+        """Codebook question names the questionnaire did not ask (empty for the shipped questionnaire)."""
+        return set((self.summary or {}).get("concepts_missing", []))
+
+    def asked(self, concept: str) -> bool:
+        """Whether the questionnaire asked ``concept`` (a codebook question name)."""
+        return concept not in self.concepts_missing
 
     @property
     def description(self) -> str:
         """Italian description of the survey data (named file, or the synthetic-data label)."""
+        record = self.record
+        ident = ""
+        if record:
+            day = ".".join(reversed(str(record.get("modified", "")).split("-")))
+            ident = f" (SHA-256 {record.get('sha256', '')}; file del {day.replace('.', '/')})"
         if self.synthetic:
-            return "dati sintetici dimostrativi (questionario simulato, nessun rispondente reale)"
-        return f"file di indagine «{self.path.name}»"
+            return f"dati sintetici dimostrativi (questionario simulato, nessun rispondente reale){ident}"
+        return f"file di indagine «{html.escape(self.path.name)}»{ident}"
+
+    @property
+    def record(self) -> dict | None:
+        """The survey's ``survey.manifest.json`` (file, SHA-256, date, rows), beside its ``validation.json``."""
+        if not self.summary:
+            return None
+        path = Path(self.summary["outputs"]["needs"]).parent / "survey.manifest.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, region: str = "01",
@@ -76,7 +103,7 @@ def survey_source(root: str | os.PathLike[str] | None = None, year: int = 2023, 
     summary, synthetic = survey_summary(root, year, region, survey_path)
     needs = pd.read_parquet(summary["outputs"]["needs"])
     return SurveySource(needs, Path(summary["file"]), synthetic, summary["rows_read"], summary["rows_kept"],
-                        summary["rows_quarantined"], Path(summary["outputs"]["respondents"]))
+                        summary["rows_quarantined"], Path(summary["outputs"]["respondents"]), summary)
 
 
 def survey_notes(survey: SurveySource) -> list[str]:
@@ -89,13 +116,89 @@ def raking_columns(needs: pd.DataFrame) -> pd.DataFrame:
     return needs.assign(age_rake=needs["age_class"].replace({"65_plus": "55_64"}))
 
 
-def weighted_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame) -> SurveyDesign:
+def codebook_margins(needs: pd.DataFrame) -> bool:
+    """Whether ``needs`` can be raked as the shipped questionnaire is: sex and the codebook's age classes
+    answered by every respondent (then :func:`weighted_design` is that of the programme's survey)."""
+    shipped = set(RAKING_AGE_CLASSES) | {"65_plus"}
+    return ({"sex", "age_class"} <= set(needs.columns) and bool(needs[["sex", "age_class"]].notna().all().all())
+            and set(needs["age_class"].unique()) <= shipped)
+
+
+def survey_margins(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
+                   summary: dict | None, year: int = 2023, region: str = "01",
+                   root: str | os.PathLike[str] | None = None) -> tuple[pd.DataFrame | None, list[str]]:
+    """Raking margins of ``needs`` and the Italian notes on what they leave out.
+
+    ``(None, [])`` for the shipped questionnaire (``summary`` None, or sex and the codebook's age
+    classes answered by every respondent: :func:`weighted_design`'s own margins). Otherwise the
+    variables :func:`~wecare_analysis.survey.concepts.raking_margins` keeps (province always; sex and
+    age only when asked and stated by every respondent) with its notes. A stated non-response
+    ("Preferisco non rispondere") leaves that margin out for everyone: nothing is imputed and no
+    respondent is dropped. The totals are those of the shipped survey's margins: ISTAT residents of
+    working age of the provinces with respondents, province × sex crossed when sex is kept, by the
+    survey's own age bands (:func:`raking_age_classes`).
+    """
+    from wecare_analysis.survey.concepts import raking_margins
+
+    if summary is None or codebook_margins(needs):
+        return None, []
+    kept, notes = raking_margins(needs, summary, year, region, None if root is None else str(root))
+    variables = set(kept["variable"])
+    sigla = _respondent_provinces(needs, territory)
+    ages = raking_age_classes(summary) if "age_class" in variables else None
+    margins = margins_from_population(population, sigla, ages, ("province_sigla", "sex", "age_class"),
+                                      crossed="sex" in variables)
+    keep = {"province_sigla:sex" if "sex" in variables else "province_sigla"} | ({"age_class"} & variables)
+    return margins[margins["variable"].isin(keep)].reset_index(drop=True), notes
+
+
+def raking_age_classes(summary: dict) -> dict[str, tuple[int, int]]:
+    """The survey's age bands (:func:`~wecare_analysis.survey.concepts.age_band_edges`) on residents 15-64.
+
+    As for the shipped survey (:data:`RAKING_AGE_CLASSES`): the youngest band starts at 15 and a band
+    reaching past 64 ends at 64 (working age); a band wholly past 64 ends at 67 (the oldest
+    working owners, :data:`~wecare_analysis.survey.small_area.OLDER_WORKER_AGES`).
+
+    >>> raking_age_classes({"age_bands": ["18_34", "35_54", "55_plus"]})
+    {'18_34': (15, 34), '35_54': (35, 54), '55_plus': (55, 64)}
+    """
+    from wecare_analysis.survey.concepts import age_band_edges
+    from wecare_analysis.survey.small_area import OLDER_WORKER_AGES
+
+    bands = age_band_edges(summary)
+    first = min(lo for lo, _ in bands.values())
+    return {code: (15 if lo == first else lo, min(hi, 64) if lo <= 64 else min(hi, OLDER_WORKER_AGES[1]))
+            for code, (lo, hi) in bands.items()}
+
+
+def mrp_age_classes(summary: dict | None) -> dict[str, tuple[int, int]] | None:
+    """Post-stratification age classes of a questionnaire with its own bands (None: the codebook's).
+
+    The survey's bands (:func:`~wecare_analysis.survey.concepts.age_band_edges`), an open band
+    ending at the oldest working age the shipped survey uses (67,
+    :data:`~wecare_analysis.survey.small_area.OLDER_WORKER_AGES`), not at 100.
+
+    >>> mrp_age_classes({"age_bands": ["18_34", "55_plus"]})
+    {'18_34': (18, 34), '55_plus': (55, 67)}
+    """
+    from wecare_analysis.survey.concepts import age_band_edges
+    from wecare_analysis.survey.small_area import OLDER_WORKER_AGES
+
+    bands = age_band_edges(summary or {})
+    if not bands or set(bands) <= set(RAKING_AGE_CLASSES) | {"65_plus"}:
+        return None
+    return {code: (lo, min(hi, max(OLDER_WORKER_AGES[1], lo))) for code, (lo, hi) in bands.items()}
+
+
+def weighted_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
+                    margins: pd.DataFrame | None = None) -> SurveyDesign:
     """Stratified cluster design (province strata, firm clusters) raked to ISTAT residents.
 
     Margins: residents 15-64 by province × sex × age class (crossed; :data:`RAKING_AGE_CLASSES`,
-    respondents 65+ count in 55-64), of the provinces with respondents only. Lonely PSUs are
-    centred on the overall mean (R ``adjust``). Raking: Deville and Särndal (1992), as R
-    ``survey::rake``.
+    respondents 65+ count in 55-64), of the provinces with respondents only; or ``margins``
+    (``variable,level,total``) for a questionnaire that is not the shipped one (:func:`survey_margins`).
+    Lonely PSUs are centred on the overall mean (R ``adjust``). Raking: Deville and Särndal (1992),
+    as R ``survey::rake``.
 
     Parameters
     ----------
@@ -105,14 +208,52 @@ def weighted_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd
         Municipality layer (``municipality_code``, ``province_sigla``).
     population
         Residents by municipality, single year of age and sex (:func:`~wecare_analysis.territory.population_by_age_sex`).
+    margins
+        None for the shipped questionnaire's margins.
     """
-    data = raking_columns(needs)
-    sigla = pd.Series(territory["province_sigla"].to_numpy(), index=territory["municipality_code"].to_numpy())
-    sigla = sigla[sigla.isin(data["province_sigla"].unique())]
-    margins = margins_from_population(population, sigla, RAKING_AGE_CLASSES, ("province_sigla", "sex", "age_rake"),
-                                      crossed=True)
+    data = needs
+    if margins is None:
+        data = raking_columns(needs)
+        sigla = pd.Series(territory["province_sigla"].to_numpy(), index=territory["municipality_code"].to_numpy())
+        sigla = sigla[sigla.isin(data["province_sigla"].unique())]
+        margins = margins_from_population(population, sigla, RAKING_AGE_CLASSES,
+                                          ("province_sigla", "sex", "age_rake"), crossed=True)
     design = survey_design(len(data), strata=data["province_sigla"], cluster=data["firm_id"], lonely_psu="adjust")
     return rake(design, margin_specs(data, margins, source="ISTAT residents"), maxit=50).design
+
+
+def raked_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
+                 margins: pd.DataFrame | None, notes: list[str]) -> tuple[SurveyDesign, list[str]]:
+    """:func:`weighted_design` on ``margins`` (:func:`survey_margins`), dropping the age margin, then sex,
+    when these respondents cannot meet them (e.g. a province whose few respondents are all young:
+    its residents of the other ages cannot be carried by anyone); one Italian note for each margin dropped.
+
+    The shipped questionnaire (``margins`` None) is raked as :func:`weighted_design` does, with no fallback.
+    """
+    if margins is None:
+        return weighted_design(needs, territory, population), list(notes)
+    notes = list(notes)
+    while True:
+        try:
+            return weighted_design(needs, territory, population, margins), notes
+        except InputError:
+            drop = next((v for v in ("age_class", "province_sigla:sex") if v in set(margins["variable"])), None)
+            if drop is None:
+                raise
+        margins = margins[margins["variable"] != drop]
+        if drop == "province_sigla:sex":  # province alone, residents 15-64
+            margins = margins_from_population(population, _respondent_provinces(needs, territory), None,
+                                              ("province_sigla", "sex", "age_class"))
+            margins = margins[margins["variable"] == "province_sigla"]
+        label = "la classe di età" if drop == "age_class" else "il sesso"
+        left = "provincia e sesso" if "province_sigla:sex" in set(margins["variable"]) else "sola provincia"
+        notes.append(f"I pesi non usano {label}: i rispondenti di alcune province non coprono tutte le classi "
+                     f"e i totali ISTAT non si possono raggiungere (pesi per {left}).")
+
+
+def _respondent_provinces(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.Series:
+    sigla = pd.Series(territory["province_sigla"].to_numpy(), index=territory["municipality_code"].to_numpy())
+    return sigla[sigla.isin(needs["province_sigla"].unique())]
 
 
 def region_respondents(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.DataFrame:
@@ -171,6 +312,9 @@ def design_estimates(needs: pd.DataFrame, design: SurveyDesign, region_name: str
     (R ``svymean``/``svyciprop(method="logit")``); domains under ``k`` respondents (or with fewer
     than ``k`` with or without the need) are suppressed with their complements.
 
+    A grouping the questionnaire did not ask (no ``sex`` or ``role`` column) has no rows ("non
+    rilevato": :func:`~wecare_analysis.report.document.missing_concept_notes`).
+
     Returns
     -------
     pandas.DataFrame
@@ -179,8 +323,9 @@ def design_estimates(needs: pd.DataFrame, design: SurveyDesign, region_name: str
         ``ci_low``, ``ci_high``, ``n``, ``suppressed``, ``n_label``; suppressed domains have NaN estimates.
     """
     variables = [c for c in need_labels(book) if c in needs.columns]
+    groupings = ["all"] + [g for g in ("sex", "role") if g in needs.columns and needs[g].notna().any()]
     blocks = [suppressed_estimates(_group_block(needs, design, variables, g, region_name), "territory",
-                                   None if g == "all" else "group", k) for g in ("all", "sex", "role")]
+                                   None if g == "all" else "group", k) for g in groupings]
     out = pd.concat(blocks, ignore_index=True)
     out["label"] = out["variable"].map(need_labels(book))
     return out[ESTIMATE_COLUMNS]
@@ -221,6 +366,7 @@ class NeedsEstimates:
     province_mrp: pd.DataFrame
     sigmas: pd.DataFrame
     min_cell: int = 5
+    raking_notes: tuple[str, ...] = ()  # Italian notes on the margins a questionnaire could not give
 
 
 def _design_block(groups: pd.DataFrame, territory_col: str) -> pd.DataFrame:
@@ -232,14 +378,15 @@ def _design_block(groups: pd.DataFrame, territory_col: str) -> pd.DataFrame:
 
 
 def estimate_needs(needs: pd.DataFrame, design: SurveyDesign, territory: gpd.GeoDataFrame,
-                   population: pd.DataFrame, k: int | None = None, draws: int = 400, seed: int = 0
-                   ) -> NeedsEstimates:
+                   population: pd.DataFrame, k: int | None = None, draws: int = 400, seed: int = 0,
+                   age_classes: dict[str, tuple[int, int]] | None = None) -> NeedsEstimates:
     """Design-based (:func:`design_estimates`) and MRP (:func:`~wecare_analysis.survey.small_area.small_area_estimates`)
     needs estimates of the region's respondents.
 
     MRP: multilevel logistic regression with province, municipality and firm random effects,
     post-stratified to the ISTAT cells of each municipality (Gelman and Little 1997); ``draws``
-    posterior draws with ``seed``.
+    posterior draws with ``seed``; ``age_classes``: the post-stratification classes of a questionnaire
+    with its own age bands (:func:`mrp_age_classes`; None: the codebook's).
     """
     k = min_cell(k)
     region_name = str(territory["region_name"].iloc[0])
@@ -248,7 +395,7 @@ def estimate_needs(needs: pd.DataFrame, design: SurveyDesign, territory: gpd.Geo
     labels = need_labels()
     variables = [v for v in labels if v in needs.columns]
     mrp = small_area_estimates(needs, territory, population, variables, weights=design.weights, draws=draws,
-                               seed=seed)
+                               seed=seed, age_classes=age_classes)
     names = territory.set_index("municipality_code")["name"]
     muni = mrp.municipality.assign(name=lambda t: t["municipality_code"].map(names),
                                    label=lambda t: t["variable"].map(labels))

@@ -13,7 +13,7 @@ every province report, the regional overview, notebooks 01–05 and the recipes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
@@ -24,12 +24,14 @@ from wecare_analysis.analysis.needs import (
     NeedsEstimates,
     SurveySource,
     estimate_needs,
+    mrp_age_classes,
     province_prevalence,
+    raked_design,
     region_population,
     region_respondents,
+    survey_margins,
     survey_notes,
     survey_source,
-    weighted_design,
 )
 from wecare_analysis.analysis.offer import ServiceOffer, criteria_access, service_offer
 from wecare_analysis.analysis.parameters import RunParameters
@@ -43,6 +45,7 @@ from wecare_analysis.practices.assess import (
     transferability_inputs,
 )
 from wecare_analysis.practices.catalogue import Catalogue
+from wecare_analysis.survey.concepts import non_rilevato
 from wecare_analysis.survey.design import SurveyDesign
 
 #: Posterior draws of the small-area (MRP) estimates.
@@ -101,8 +104,13 @@ def _needs_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: Surv
     if respondents.empty:
         return None, None
     population = region_population(params.year, params.region, params.root)
-    design = weighted_design(respondents, territory, population)
-    return design, estimate_needs(respondents, design, territory, population, params.min_cell, MRP_DRAWS)
+    margins, notes = survey_margins(respondents, territory, population, survey.summary, params.year, params.region,
+                                    params.root)
+    design, notes = raked_design(respondents, territory, population, margins, notes)
+    ages = None if margins is None else mrp_age_classes(survey.summary)
+    estimates = estimate_needs(respondents, design, territory, population, params.min_cell, MRP_DRAWS,
+                               age_classes=ages)
+    return design, replace(estimates, raking_notes=tuple(notes))
 
 
 def _transfer_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: SurveySource,
@@ -111,10 +119,13 @@ def _transfer_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: S
     prevalence = firms = None
     if design is not None:
         prevalence = province_prevalence(respondents, design)
-        firms = pd.read_parquet(survey.respondents_file, columns=["firm_id", "province_sigla", "welfare_forms"])
-        firms = firms[firms["province_sigla"].isin(pd.unique(territory["province_sigla"]))]
+        if survey.asked("welfare_forms"):  # the firms' welfare forms: the "fit" criteria of the practices
+            firms = pd.read_parquet(survey.respondents_file, columns=["firm_id", "province_sigla", "welfare_forms"])
+            firms = firms[firms["province_sigla"].isin(pd.unique(territory["province_sigla"]))]
+    notes = tuple(survey_notes(survey)) + (() if survey.asked("welfare_forms") else (
+        f"Forme di welfare delle imprese: {non_rilevato('welfare_forms')}",))
     return transferability_inputs(catalogue, territory, prevalence, firms, criteria_access(offer), params.year,
-                                  params.mef_path, params.third_sector_path, tuple(survey_notes(survey)))
+                                  params.mef_path, params.third_sector_path, notes)
 
 
 def analyse_region(params: RunParameters) -> RegionAnalysis:
@@ -139,5 +150,7 @@ def analyse_region(params: RunParameters) -> RegionAnalysis:
     assessments = cached("assessments", params, lambda: {
         sigla: assess_province(sigla, catalogue, inputs.criteria, ahp)
         for sigla in sorted(territory["province_sigla"].unique())})
+    if needs is not None:
+        survey = replace(survey, raking_notes=needs.raking_notes)
     return RegionAnalysis(params, territory, survey, region_respondents(survey.needs, territory), design, needs,
                           offer, catalogue, inputs, ahp, assessments)

@@ -161,6 +161,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     its log and failed notebook are kept in ``reports/.runs/``.
     """
     from wecare_analysis.report.editions import write_report_editions
+    from wecare_analysis.survey.source import survey_record
 
     kernel_environment()
     cat = Catalog(spec.root)
@@ -180,6 +181,7 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
             "inputs": state.input_digests(cat, spec_parameters(spec)),
+            "survey": survey_record(spec.root),
             "versions": {"wecare-analysis": __version__, "code": code_digest(), "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -276,6 +276,23 @@ METHOD_NOTES: dict[str, str] = {
 }
 
 
+#: Concepts whose absence changes a section of the report, with the part that is not calculated.
+ANALYSIS_CONCEPTS = {"sex": "stime per donne e uomini", "role": "stime per titolari e dipendenti",
+                     "age_class": "pesi per età e stime per piccole aree per età e sesso",
+                     "welfare_forms": "criteri delle pratiche basati sulle forme di welfare delle imprese",
+                     "size_class": "confronti per dimensione d'impresa"}
+
+
+def missing_concept_notes(survey: SurveySource | None) -> list[str]:
+    """Italian "non rilevato" notes for the analysis concepts the questionnaire did not ask."""
+    from wecare_analysis.survey.concepts import non_rilevato
+
+    if survey is None:
+        return []
+    return [f"{non_rilevato(c).removesuffix(': questa parte non è calcolata.')} (non calcolati: {part})."
+            for c, part in ANALYSIS_CONCEPTS.items() if not survey.asked(c)]
+
+
 def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | None = None,
                      osm_used: bool = False, other_inputs: tuple[str, ...] = (),
                      today: date | None = None, sections: tuple[str, ...] = ()) -> str:
@@ -294,6 +311,7 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
         lines.append(f"- Indagine sui bisogni di welfare: {survey.description}; righe lette "
                      f"{format_it(survey.rows_read)}, tenute {format_it(survey.rows_kept)}, in quarantena "
                      f"{format_it(survey.rows_quarantined)}.")
+    lines += [f"- Non rilevato: {note}" for note in missing_concept_notes(survey)]
     if osm_used:
         lines.append("- Punti di servizio: © contributori di OpenStreetMap, licenza ODbL "
                      "(https://www.openstreetmap.org/copyright).")
@@ -304,6 +322,7 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
               "ISTAT di 15-64 anni per provincia, sesso e classe d'età (i rispondenti di 65 anni e più sono "
               "calibrati con la classe 55-64); varianza per linearizzazione, intervalli al 95% su scala logit, "
               "come il pacchetto R survey (svymean, svyciprop)."),
+              *(f"- {note}" for note in (survey.raking_notes if survey is not None else ())),
               *(METHOD_NOTES[name] for name in sections),
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "

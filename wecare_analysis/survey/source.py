@@ -52,3 +52,19 @@ def survey_summary(root: str | os.PathLike[str] | None = None, year: int = 2023,
             write_demo_survey(demo.parent, root=root)
         summary = ingest_survey(demo, root=root, year=year, region=DEMO_REGION)
     return summary, Path(summary["file"]).resolve() == demo.resolve()
+
+
+def survey_record(root: str | os.PathLike[str] | None = None) -> dict | None:
+    """Which survey the reports of ``root`` read: the ingested ``survey.manifest.json`` (file name, SHA-256,
+    modification date, rows read, kept and quarantined, form or mapping) with ``synthetic`` (the demo survey);
+    None when no survey was ingested yet."""
+    from wecare_analysis.survey.ingest import default_output_dir
+
+    out = default_output_dir(root)
+    manifest, summary = out / "survey.manifest.json", out / "validation.json"
+    if not (manifest.is_file() and summary.is_file()):
+        return None
+    record = json.loads(manifest.read_text(encoding="utf-8"))
+    file = json.loads(summary.read_text(encoding="utf-8"))["file"]
+    record["synthetic"] = Path(file).resolve() == demo_survey_path(root).resolve()
+    return record

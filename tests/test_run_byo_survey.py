@@ -1,0 +1,104 @@
+"""`wecare run --survey EXPORT --form FORM` on a questionnaire that is not the shipped one (issue 14)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from wecare_analysis.cli import main
+from wecare_analysis.territory import load_territory, population_by_age_sex
+
+BYO = Path(__file__).parent / "data" / "survey" / "byo"
+
+
+@pytest.mark.slow
+def test_run_with_own_form_reports_from_that_survey(project_root, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed", dirs_exist_ok=True)
+    survey = BYO / "conciliazione_kobo_labels.xlsx"
+    code = main(["run", "--root", str(root), "--survey", str(survey), "--form", str(BYO / "conciliazione_form.xlsx"),
+                 "--province", "BI", "--no-pdf", "--no-overview", "--jobs", "1"])
+    assert code == 0
+    report = root / "reports" / "BI"
+    html = (report / "report.html").read_text(encoding="utf-8")
+    # the survey has no welfare_forms question: the report says so
+    assert "non ha rilevato «Quali forme di welfare sono già presenti in impresa»" in html
+    # the weights say which margins they could not use, and why
+    assert "I pesi non usano il sesso: 1 rispondente non lo ha indicato." in html
+    assert "I pesi non usano la classe di età: i rispondenti di alcune province" in html
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["survey"]["file"] == survey.name
+    assert manifest["survey"]["sha256"] == hashlib.sha256(survey.read_bytes()).hexdigest()
+    assert manifest["survey"]["rows_kept"] == 30 and manifest["survey"]["synthetic"] is False
+    assert manifest["survey"]["sha256"] in html
+    # hand computation: one respondent did not state sex (no sex margin); the province x age margins cannot be met
+    # (3 Turin respondents, all under 45), so the weights are those of province alone: N_p / n_p, with N_p the
+    # residents 15-64 of the province. Regional share = sum_p N_p * mean_p(y) / sum_p N_p.
+    needs = pd.read_parquet(root / "data" / "processed" / "survey" / "needs.parquet")
+    terr = load_territory(2023, "01", root)
+    pop = population_by_age_sex(2023, "01", root)
+    pop = pop[pop["age"].between(15, 64)].merge(terr[["municipality_code", "province_sigla"]], on="municipality_code")
+    residents = pop.groupby("province_sigla")["residents"].sum()
+    means = needs.groupby("province_sigla")["need_childcare_0_2"].mean()
+    expected = 100 * (means * residents[means.index]).sum() / residents[means.index].sum()
+    sheet = pd.read_excel(report / "findings.xlsx", sheet_name="Bisogni")
+    row = sheet[(sheet["Territorio"] == "Piemonte") & (sheet["Gruppo"] == "Tutti")
+                & (sheet["Area di bisogno"] == "Servizi per bambini 0-2 anni")]
+    assert len(row) == 1
+    assert row["Stima (%)"].iloc[0] == pytest.approx(expected, abs=0.05)
+
+
+def test_survey_without_sex_and_role_is_weighted_on_what_it_has(project_root, tmp_path):
+    """The Google-Forms survey read with a mapping that leaves sex and role out ('-'): weights on province
+    (and age where feasible), no estimates by sex or role, and the report's notes say "non rilevato"."""
+    from wecare_analysis.analysis.needs import (
+        SurveySource,
+        estimate_needs,
+        mrp_age_classes,
+        raked_design,
+        region_population,
+        survey_margins,
+    )
+    from wecare_analysis.report.document import methods_markdown
+    from wecare_analysis.survey.ingest import ingest_survey
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed", dirs_exist_ok=True)
+    mapping = pd.read_csv(BYO / "conciliazione_google_mapping.csv", dtype=str, keep_default_na=False)
+    asked = mapping["kind"].eq("column") & mapping["concept"].isin(["sex", "role"])
+    mapping.loc[asked, "concept"] = "-"
+    mapping = mapping[~(mapping["kind"].eq("value") & mapping["concept"].isin(["sex", "role"]))]
+    mapping.to_csv(tmp_path / "map.csv", index=False)
+    summary = ingest_survey(BYO / "conciliazione_google.csv", root=root, mapping=tmp_path / "map.csv")
+    assert {"sex", "role"} <= set(summary["concepts_missing"])
+    needs = pd.read_parquet(summary["outputs"]["needs"])
+    territory, population = load_territory(2023, "01", root), region_population(2023, "01", root)
+    margins, notes = survey_margins(needs, territory, population, summary, root=root)
+    assert "sex" not in "".join(margins["variable"]) and "province_sigla" in set(margins["variable"])
+    assert "I pesi non usano il sesso: il questionario non lo ha rilevato." in notes
+    design, notes = raked_design(needs, territory, population, margins, notes)
+    # the weights meet the province totals of ISTAT residents 15-64 of the provinces with respondents
+    pop = population[population["age"].between(15, 64)].merge(territory[["municipality_code", "province_sigla"]])
+    residents = pop.groupby("province_sigla")["residents"].sum()
+    weighted = pd.Series(design.weights).groupby(needs["province_sigla"].to_numpy()).sum()
+    assert weighted.to_dict() == pytest.approx(residents[weighted.index].to_dict(), rel=1e-3)
+    est = estimate_needs(needs, design, territory, population, draws=50, age_classes=mrp_age_classes(summary))
+    assert set(est.groups["group_var"]) == {"all"}
+    survey = SurveySource(needs, Path(summary["file"]), False, summary["rows_read"], summary["rows_kept"],
+                          summary["rows_quarantined"], None, summary, tuple(notes))
+    text = methods_markdown(survey)
+    assert "Il questionario non ha rilevato «Sesso» (non calcolati: stime per donne e uomini)." in text
+    assert "I pesi non usano il sesso: il questionario non lo ha rilevato." in text
+    assert summary["survey_sha256"] in text and "conciliazione_google.csv" in text
+
+
+def test_survey_file_name_is_escaped_in_the_report():
+    from wecare_analysis.analysis.needs import SurveySource
+
+    survey = SurveySource(pd.DataFrame(), Path("/x/<img src=x onerror=alert(1)>.csv"), False, 1, 1, 0)
+    assert "<img" not in survey.description and "&lt;img src=x onerror=alert(1)&gt;.csv" in survey.description
