@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.formatting import format_it
 
 SOURCES = {"survey": "indagine", "desk": "sportelli", "focus": "focus group"}
 #: Italian words for |tau|: at least 0.5 strong, 0.3 moderate, 0.1 weak, else none.
