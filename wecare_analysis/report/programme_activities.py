@@ -17,9 +17,16 @@ from dataclasses import dataclass
 import pandas as pd
 
 from wecare_analysis.activities import survey_shares
+from wecare_analysis.activities.indicators import REGION_KEY
 from wecare_analysis.activities.schema import PARTICIPANT_TYPES
 from wecare_analysis.analysis.region import RegionAnalysis
-from wecare_analysis.report.activities_section import CSV_NAMES, SHEETS, ActivitiesSection, activities_section
+from wecare_analysis.report.activities_section import (
+    CSV_NAMES,
+    SHEETS,
+    ActivitiesSection,
+    activities_section,
+    place_names,
+)
 
 #: Caption shown above each table of the section, keyed as :data:`~.activities_section.SHEETS`.
 CAPTIONS = {"meetings": "Incontri e partecipanti per provincia", "desk": "Contatti degli sportelli Info Welfare",
@@ -30,6 +37,9 @@ CAPTIONS = {"meetings": "Incontri e partecipanti per provincia", "desk": "Contat
 SOURCE = "Registri del programma Wecare (incontri, sportelli Info Welfare, focus group)"
 SYNTHETIC_SOURCE = "Dati sintetici dimostrativi: registri simulati del programma Wecare"
 SYNTHETIC_SUFFIX = " Dati sintetici dimostrativi."
+SYNTHETIC_INPUT = ("Attività del programma: dati sintetici dimostrativi (nessun registro di incontri, sportelli o "
+                   "focus group convalidato con «wecare activities validate»).")
+USER_INPUT = "Attività del programma: registri convalidati con «wecare activities validate» (data/processed/activities/)."
 _SURVEY = "Indagine Wecare, stima ponderata pubblicata (soglia di riservatezza applicata)"
 #: (header, definition) of the headers of the section's tables.
 HEADER_DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -40,21 +50,21 @@ HEADER_DEFINITIONS: tuple[tuple[str, str], ...] = (
       for _, lab in PARTICIPANT_TYPES),
     ("Imprese associate CNA", "Imprese associate CNA presenti agli incontri, sommate su tutti gli incontri."),
     ("Nuovi contatti", "Partecipanti agli incontri mai contattati prima dal programma."),
-    ("Contatti", "Contatti registrati dagli sportelli Info Welfare (nessun nome registrato); sotto la soglia di "
-                 "riservatezza non pubblicati."),
+    ("Contatti", ("Contatti registrati dagli sportelli Info Welfare (nessun nome registrato); sotto la soglia di "
+                 "riservatezza non pubblicati.")),
     ("Contatti ogni 1.000 imprese", "1.000 × contatti degli sportelli / imprese attive della provincia."),
     ("Contatti ogni 1.000 addetti", "1.000 × contatti degli sportelli / addetti della provincia."),
     ("Focus group in cui è emerso", "Focus group della regione in cui il tema è emerso (forza da 1 a 3)."),
-    ("Forza totale (0-3 per gruppo)", "Somma sui focus group della forza del tema: 0 non emerso, 1 accennato, "
-                                      "2 discusso, 3 centrale."),
+    ("Forza totale (0-3 per gruppo)", ("Somma sui focus group della forza del tema: 0 non emerso, 1 accennato, "
+                                      "2 discusso, 3 centrale.")),
     ("Forza media dove è emerso", "Forza media del tema nei focus group in cui è emerso (da 1 a 3)."),
-    ("Indagine: quota con il bisogno (%)", "Quota ponderata di rispondenti che indicano il bisogno come importante "
-                                           "(4 o 5 su 5); vuota dove la stima non è pubblicata."),
+    ("Indagine: quota con il bisogno (%)", ("Quota ponderata di rispondenti che indicano il bisogno come importante "
+                                           "(4 o 5 su 5); vuota dove la stima non è pubblicata.")),
     ("Indagine: rango", "Rango dell'area nella quota dell'indagine (1 = la più alta; a pari merito il rango medio)."),
-    ("Sportelli: richieste", "Contatti degli sportelli la cui richiesta riguarda l'area, come pubblicati "
-                             "(sotto la soglia riuniti in «altre aree»)."),
-    ("Sportelli: rango", "Rango dell'area nelle richieste agli sportelli (1 = la più richiesta; un conteggio "
-                         "riunito in «altre aree» conta 0)."),
+    ("Sportelli: richieste", ("Contatti degli sportelli la cui richiesta riguarda l'area, come pubblicati "
+                             "(sotto la soglia riuniti in «altre aree»).")),
+    ("Sportelli: rango", ("Rango dell'area nelle richieste agli sportelli (1 = la più richiesta; un conteggio "
+                         "riunito in «altre aree» conta 0).")),
     ("Focus group: forza totale", "Somma sui focus group della regione della forza del tema (0-3 per gruppo)."),
     ("Focus group: rango", "Rango dell'area nella forza totale dei focus group (1 = la più forte)."),
     ("Fonti", "Le due fonti confrontate."),
@@ -108,17 +118,15 @@ def captioned_tables(section: ActivitiesSection) -> Iterator[tuple[str, pd.DataF
 def input_notes(analysis: RegionAnalysis) -> tuple[str, ...]:
     """The line of the methods' inputs naming the programme records used."""
     if analysis.activities.synthetic:
-        return ("Attività del programma: dati sintetici dimostrativi (nessun registro di incontri, sportelli o "
-                "focus group convalidato con «wecare activities validate»).",)
-    return ("Attività del programma: registri convalidati con «wecare activities validate» "
-            "(data/processed/activities/).",)
+        return (SYNTHETIC_INPUT,)
+    return (USER_INPUT,)
 
 
-def _column_text(key: str, header: str, known: dict[str, str], place_names: dict[str, str]) -> str:
+def _column_text(key: str, header: str, known: dict[str, str], places: dict[str, str]) -> str:
     if header in known:
         return known[header]
-    if key in _AREA_COUNTS and header in place_names:
-        return f"{_AREA_COUNTS[key]}: {place_names[header]} («altre aree»: conteggi sotto la soglia riuniti)."
+    if key in _AREA_COUNTS and header in places:
+        return f"{_AREA_COUNTS[key]}: {places[header]} («altre aree»: conteggi sotto la soglia riuniti)."
     if header == "Area di bisogno":
         return "Area di bisogno di welfare del questionario Wecare."
     return "Provincia (denominazione ISTAT) o regione." if header == "Provincia" else header
@@ -131,10 +139,10 @@ def section_export(section: ActivitiesSection, synthetic: bool, analysis: Region
     definitions = tuple((term, text + suffix, _SURVEY if term.startswith("Indagine") else source)
                         for term, text in HEADER_DEFINITIONS)
     known = dict(HEADER_DEFINITIONS)
-    names = dict(analysis.activities.indicators.provinces)
-    place_names = {**{n: f"provincia di {n}" for n in names.values()},
-                   analysis.region_name: f"regione {analysis.region_name}"}
-    descriptions = {(SHEETS[key], str(h)): _column_text(key, str(h), known, place_names) + suffix
+    headers = place_names(analysis.activities.indicators, analysis.region_name)
+    places = {header: f"regione {analysis.region_name}" if sigla == REGION_KEY else f"provincia di {header}"
+              for sigla, header in headers.items()}
+    descriptions = {(SHEETS[key], str(h)): _column_text(key, str(h), known, places) + suffix
                     for key, table in section.tables.items() for h in table.columns}
     return SectionExport(section.sheets, definitions, descriptions,
                          {SHEETS[key]: CSV_NAMES[key] for key in section.tables})
