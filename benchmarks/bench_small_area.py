@@ -48,8 +48,8 @@ def demo_needs_table(people: dict, terr) -> pd.DataFrame:
 def seed_errors(seed: int, n_respondents: int, draws: int, terr, territory, population, truth: pd.DataFrame,
                 root=None) -> dict[str, object]:
     """Errors of direct and MRP municipal estimates for one seed (long table) and the MRP time."""
-    from wecare_analysis.demo.survey import simulate_survey
     from wecare_analysis.analysis.needs import weighted_design
+    from wecare_analysis.demo.survey import simulate_survey
     from wecare_analysis.survey.estimate import estimate_means
     from wecare_analysis.survey.small_area import small_area_estimates
 

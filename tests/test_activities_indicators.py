@@ -183,20 +183,20 @@ def test_section_text_and_tables(demo) -> None:
     assert no_survey.tables["triangulation"]["Indagine: rango"].isna().all()
 
 
-def test_triangulation_with_the_weighted_survey_estimates_of_the_demo(tmp_path: Path) -> None:
-    """The survey column: the report's design-based estimates of the demo survey, ranked as by hand."""
+def test_triangulation_with_the_weighted_survey_estimates_of_the_demo(project_root: Path) -> None:
+    """The survey column: the region analysis' design-based estimates of the demo survey, ranked as by hand."""
     from wecare_analysis.activities.triangulation import survey_shares
-    from wecare_analysis.report import document as doc
+    from wecare_analysis.analysis import RunParameters, analyse_region
 
-    survey = doc.survey_source(tmp_path)
-    estimates = doc.needs_estimates(survey.needs, doc.weighted_design(survey.needs, 2023, "01", tmp_path))
-    ind, synthetic = activities_source(tmp_path)
-    for place in (doc.REGION_LABEL, "CN"):
+    analysis = analyse_region(RunParameters(region="01", root=str(project_root)))
+    estimates = analysis.needs.groups
+    ind, synthetic = analysis.activities.indicators, analysis.activities.synthetic
+    for place in (analysis.region_name, "CN"):
         rows = estimates[(estimates["group_var"] == "all") & (estimates["territory"] == place)]
         hand = dict(zip(rows["variable"].str.removeprefix("need_"), rows["estimate"]))
         shares = survey_shares(estimates, place)
         assert shares.to_dict() == hand and len(hand) == 18
-        section = activities_section(ind, shares, None if place == doc.REGION_LABEL else place, synthetic)
+        section = activities_section(ind, shares, None if place == analysis.region_name else place, synthetic)
         table = section.tables["triangulation"]
         assert table["Indagine: rango"].tolist() == _hand_ranks([hand[a] for a in AREAS])
         assert table["Indagine: quota con il bisogno (%)"].tolist() == [round(100 * hand[a], 1) for a in AREAS]

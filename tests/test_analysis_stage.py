@@ -160,3 +160,9 @@ def test_report_with_threshold_10_publishes_no_count_under_10(strict, project_ro
         numbers = pd.to_numeric(column, errors="coerce")
         assert not ((numbers > 0) & (numbers < 10)).any(), column.name
         assert not column.astype(str).eq("< 5").any()
+    # issue 17: the desk contacts and the coded free text of "Attività del programma" too
+    for sheet in ("Attività - sportelli", "Attività - richieste", "Attività - testo libero"):
+        cells = sheets[sheet].drop(columns=["Provincia", "Area di bisogno"], errors="ignore")
+        numbers = cells.apply(pd.to_numeric, errors="coerce")
+        assert not ((numbers > 0) & (numbers < 10)).any().any(), sheet
+        assert cells.isin(["in altre aree"]).any().any() or sheet == "Attività - sportelli", sheet

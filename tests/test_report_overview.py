@@ -49,3 +49,11 @@ def test_run_regional_overview(project_root: Path, tmp_path: Path) -> None:
     assert access.xs("CN", level="Sigla")["Servizi"].sum() == in_cuneo.sum()  # every service of the province
     definitions = sheets["Definizioni e fonti"].set_index("Voce")
     assert "2SFCA" in definitions.loc["Servizi raggiungibili per 1.000 utenti (2SFCA)", "Definizione"]
+    # issue 17: the section "Attività del programma" of every province and the region
+    from activities_report_checks import check_section_published
+
+    check_section_published(folder, root, None)
+    meetings = sheets["Attività - incontri"]
+    assert meetings["Provincia"].tolist() == ["Torino", "Vercelli", "Novara", "Cuneo", "Asti", "Alessandria",
+                                              "Biella", "Verbano-Cusio-Ossola", "Piemonte"]
+    assert meetings["Incontri"].tolist() == [4, 1, 2, 3, 1, 2, 1, 1, 15]  # the demo's MEETINGS_PER_PROVINCE

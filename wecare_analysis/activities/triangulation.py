@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wecare_analysis.report.formatting import format_it
+from wecare_analysis.formatting import format_it
 
 SOURCES = {"survey": "indagine", "desk": "sportelli", "focus": "focus group"}
 #: Italian words for |tau|: at least 0.5 strong, 0.3 moderate, 0.1 weak, else none.
@@ -31,7 +31,7 @@ AGREEMENT_WORDS = ((0.5, "forte"), (0.3, "moderata"), (0.1, "debole"))
 
 def survey_shares(estimates: pd.DataFrame, territory: str) -> pd.Series:
     """Weighted share of each need area in ``territory`` (a sigla or the region's label) from the
-    needs estimates of :func:`wecare_analysis.report.document.needs_estimates` (rows with
+    needs estimates of the region analysis, ``RegionAnalysis.needs.groups`` (rows with
     ``group_var == 'all'``; columns ``territory``, ``variable`` = ``need_<area>``, ``estimate``).
     Suppressed domains (NaN) stay NaN.
     """

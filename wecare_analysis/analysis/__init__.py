@@ -12,7 +12,7 @@ from wecare_analysis.analysis.datasets import DATASETS, REPORT_DATASETS, declare
 from wecare_analysis.analysis.needs import NeedsEstimates, SurveySource
 from wecare_analysis.analysis.offer import ServiceOffer
 from wecare_analysis.analysis.parameters import NOTEBOOK_PARAMETERS, RunParameters
-from wecare_analysis.analysis.region import RegionAnalysis, analyse_region
+from wecare_analysis.analysis.region import ProgrammeActivities, RegionAnalysis, analyse_region
 
-__all__ = ["DATASETS", "NOTEBOOK_PARAMETERS", "REPORT_DATASETS", "NeedsEstimates", "RegionAnalysis",
+__all__ = ["DATASETS", "NOTEBOOK_PARAMETERS", "REPORT_DATASETS", "NeedsEstimates", "ProgrammeActivities", "RegionAnalysis",
            "RunParameters", "ServiceOffer", "SurveySource", "analyse_region", "declared_files", "input_digests"]

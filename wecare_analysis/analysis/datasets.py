@@ -18,7 +18,12 @@ dataset                 files                                                   
 ``offer``               territory, services                                         —
 ``transfer_inputs``     territory, survey, offer, the MEF and third-sector files    mef_path, third_sector_path
 ``assessments``         transfer_inputs, the AHP file                               ahp_path
+``activities``          the validated programme records (``data/processed/          year, region, min_cell
+                        activities/``) and the user's free-text dictionary, survey
 ======================  =========================================================  ===============================
+
+``activities`` reads the synthetic demo records when no record was validated; those are written
+from the package's code (part of every cache key), so they are not listed as inputs.
 """
 
 from __future__ import annotations
@@ -61,6 +66,16 @@ def _survey_files(p: RunParameters) -> list[Path]:
             *ingested]
 
 
+def _activities_files(p: RunParameters) -> list[Path]:
+    from wecare_analysis.activities.freetext import USER_DICTIONARY
+    from wecare_analysis.activities.store import processed_dir
+
+    folder = processed_dir(p.root)
+    validated = sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")
+                       and not f.name.endswith(".lock")) if folder.is_dir() else []
+    return [*validated, Catalog(p.root).raw / USER_DICTIONARY]
+
+
 def _services_files(p: RunParameters) -> list[Path]:
     return _with_sidecars(p.services_path) if p.services_path else [demo_services_path(p.root)]
 
@@ -88,9 +103,10 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in (
     Dataset("transfer_inputs", lambda p: _with_sidecars(p.mef_path) + _with_sidecars(p.third_sector_path),
             ("mef_path", "third_sector_path"), ("territory", "survey", "offer")),
     Dataset("assessments", lambda p: _with_sidecars(p.ahp_path), ("ahp_path",), ("transfer_inputs",)),
+    Dataset("activities", _activities_files, ("year", "region", "min_cell"), ("survey",)),
 )}
 #: The datasets a report reads (a province report and a regional overview alike).
-REPORT_DATASETS: tuple[str, ...] = ("needs", "offer", "assessments")
+REPORT_DATASETS: tuple[str, ...] = ("needs", "offer", "assessments", "activities")
 
 
 def _closure(names: Iterable[str]) -> list[Dataset]:

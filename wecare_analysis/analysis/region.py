@@ -8,7 +8,9 @@ every province report, the regional overview, notebooks 01–05 and the recipes 
 - the survey read and its weighted design (:mod:`wecare_analysis.analysis.needs`);
 - the needs estimates, design-based and small-area, with their disclosure flags;
 - the service offer: services, 2SFCA accessibility, gaps and LISA clusters (:mod:`wecare_analysis.analysis.offer`);
-- the transferability inputs (the same estimates and the same offer), criteria and the assessment of every province.
+- the transferability inputs (the same estimates and the same offer), criteria and the assessment of every province;
+- the programme's activities: meetings, info desks, focus groups, coded free text
+  (:class:`ProgrammeActivities`, the user's validated records or else the synthetic demo ones).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from wecare_analysis import territory as terr
+from wecare_analysis.activities import ActivitiesIndicators, activities_source
 from wecare_analysis.analysis.datasets import cached
 from wecare_analysis.analysis.needs import (
     NeedsEstimates,
@@ -52,6 +55,15 @@ from wecare_analysis.survey.design import SurveyDesign
 MRP_DRAWS = 400
 
 
+@dataclass(frozen=True)
+class ProgrammeActivities:
+    """The activity indicators of the region (unsuppressed; the report applies ``indicators.k``) and
+    whether the records are the synthetic demo ones (:func:`~wecare_analysis.activities.activities_source`)."""
+
+    indicators: ActivitiesIndicators
+    synthetic: bool
+
+
 @dataclass
 class RegionAnalysis:
     """The region-level results of a run (see the module docstring).
@@ -72,6 +84,7 @@ class RegionAnalysis:
     transfer_inputs: TransferabilityInputs
     ahp: AHPResult | None
     assessments: dict[str, Assessment]
+    activities: ProgrammeActivities | None = None
 
     @property
     def region_name(self) -> str:
@@ -152,5 +165,7 @@ def analyse_region(params: RunParameters) -> RegionAnalysis:
         for sigla in sorted(territory["province_sigla"].unique())})
     if needs is not None:
         survey = replace(survey, raking_notes=needs.raking_notes)
+    activities = cached("activities", params, lambda: ProgrammeActivities(*activities_source(
+        params.root, params.year, params.region, k=params.min_cell)))
     return RegionAnalysis(params, territory, survey, region_respondents(survey.needs, territory), design, needs,
-                          offer, catalogue, inputs, ahp, assessments)
+                          offer, catalogue, inputs, ahp, assessments, activities)

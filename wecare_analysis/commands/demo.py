@@ -32,9 +32,16 @@ def _services_writer(out: Path, respondents: int, seed: int, root: str | None) -
     return write_demo_services(out, seed=seed, root=root)
 
 
+def _activities_writer(out: Path, respondents: int, seed: int, root: str | None) -> list[Path]:
+    from wecare_analysis.demo.activities import write_demo_activities
+
+    return write_demo_activities(out / "activities", seed=seed)
+
+
 DEMO_WRITERS: list[Callable[[Path, int, int, str | None], list[Path]]] = [
     _survey_writer,
     _services_writer,
+    _activities_writer,
 ]
 
 

@@ -70,8 +70,11 @@ def area_labels() -> dict[str, str]:
     return {**labels, GENERAL_INFO[0]: GENERAL_INFO[1], OTHER_KEY: OTHER_LABEL}
 
 
-def _place_names(ind: ActivitiesIndicators, region_name: str) -> dict[str, str]:
-    return {**dict(ind.provinces), REGION_KEY: region_name}
+def place_names(ind: ActivitiesIndicators, region_name: str) -> dict[str, str]:
+    """Header of each place (sigla or :data:`REGION_KEY`): the province's name, the region's name (with
+    " (regione)" where a province has the same name, as in Valle d'Aosta)."""
+    names = dict(ind.provinces)
+    return {**names, REGION_KEY: region_name + (" (regione)" if region_name in names.values() else "")}
 
 
 def _columns(ind: ActivitiesIndicators, province: str | None) -> list[str]:
@@ -81,7 +84,7 @@ def _columns(ind: ActivitiesIndicators, province: str | None) -> list[str]:
 def meetings_table(ind: ActivitiesIndicators, province: str | None, region_name: str) -> pd.DataFrame:
     """Meetings and attendance per province (Italian headers)."""
     rows = ind.meetings.set_index("province_sigla").loc[_columns(ind, province)].reset_index()
-    rows["province_name"] = rows["province_sigla"].map(_place_names(ind, region_name))
+    rows["province_name"] = rows["province_sigla"].map(place_names(ind, region_name))
     rows["below_minimum"] = rows["below_minimum"].map({True: "sì", False: "no"})
     return rows[list(MEETING_HEADERS)].rename(columns=MEETING_HEADERS)
 
@@ -90,7 +93,7 @@ def desk_table(ind: ActivitiesIndicators, province: str | None, region_name: str
     """Desk contacts per province, suppressed under ``k``, with the rates per 1,000 where a denominator is given."""
     desk = ind.desk.set_index("province_sigla")
     shown = contacts_published(ind)
-    out = pd.DataFrame({"Provincia": [_place_names(ind, region_name)[s] for s in _columns(ind, province)],
+    out = pd.DataFrame({"Provincia": [place_names(ind, region_name)[s] for s in _columns(ind, province)],
                         "Contatti": shown.loc[_columns(ind, province)].to_numpy()})
     for what, header in (("firms", "Contatti ogni 1.000 imprese"), ("workers", "Contatti ogni 1.000 addetti")):
         if f"contacts_per_1000_{what}" in desk:
@@ -110,7 +113,7 @@ def contacts_published(ind: ActivitiesIndicators) -> pd.Series:
 def _area_table(counts: pd.DataFrame, ind: ActivitiesIndicators, province: str | None,
                 region_name: str) -> pd.DataFrame:
     shown = published_counts(counts, ind.k)[_columns(ind, province)]
-    shown.columns = [_place_names(ind, region_name)[c] for c in shown.columns]
+    shown.columns = [place_names(ind, region_name)[c] for c in shown.columns]
     shown.insert(0, "Area di bisogno", shown.index.map(area_labels()))
     return shown.reset_index(drop=True)
 

@@ -321,7 +321,7 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
                  descriptions: Mapping[str | tuple[str, str], str] | None = None,
                  year: int | None = None,
                  row_formats: Mapping[str, Sequence[str | None]] | None = None,
-                 k: int | None = None) -> list[Path]:
+                 k: int | None = None, file_names: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``findings.xlsx``, ``layers.gpkg`` and ``opendata/`` into ``output_dir``; return the paths.
 
     ``definitions`` (term, definition, source) are added to :data:`BASE_DEFINITIONS` in the
@@ -329,7 +329,7 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
     ``descriptions`` describe further headers in the dictionary only (see :func:`write_opendata`).
     ``year``, the year of the ISTAT population, replaces "dell'anno indicato" in both
     (:func:`with_year`). ``row_formats``: see :func:`write_findings_xlsx`. ``k``: the run's disclosure
-    threshold (the definitions of its suppressed cells).
+    threshold (the definitions of its suppressed cells). ``file_names``: see :func:`write_opendata`.
     """
     out = Path(output_dir)
     definitions = tuple(definitions) + disclosure_definitions(k)
@@ -339,7 +339,7 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
     known: dict[str | tuple[str, str], str] = {term: with_year(text, year) for term, text, _
                                                in tuple(definitions) + disclosure_definitions(k)}
     known |= dict(descriptions or {})
-    return written + write_opendata(sheets, out / "opendata", known, year)
+    return written + write_opendata(sheets, out / "opendata", known, year, file_names)
 
 
 def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | None) -> list[Path]:
@@ -413,8 +413,10 @@ def column_type(values: pd.Series, name: str, header: str) -> str:
 
 def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[str],
                    descriptions: Mapping[str | tuple[str, str], str] | None = None,
-                   year: int | None = None) -> list[Path]:
+                   year: int | None = None, file_names: Mapping[str, str] | None = None) -> list[Path]:
     """Write one CSV per table and ``dizionario_dati.csv`` into ``folder``; return the paths.
+
+    A table's file is ``file_names[name]`` when given, else ``<slug(name)>.csv``.
 
     Headers become :func:`slug` names; values are written by :func:`csv_column` (codes as zero-padded
     text, whole numbers without decimals, other numbers to 6 significant digits). The dictionary lists,
@@ -431,7 +433,7 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
              | {k: v for k, v in given.items() if isinstance(k, str)})
     written, dictionary = [], []
     for name, df in tables.items():
-        file = f"{slug(name)}.csv"
+        file = (file_names or {}).get(name) or f"{slug(name)}.csv"
         source = df.drop(columns="geometry", errors="ignore")
         columns = {c: slug(c) for c in source.columns}
         frame = pd.DataFrame({columns[c]: csv_column(source[c], str(c), columns[c]) for c in source.columns},
@@ -483,7 +485,8 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx: tp
                     needs: pd.DataFrame | None, profile: pd.DataFrame | None, offer: so.ServiceOfferContext | None = None,
                     transfer: dict[str, Assessment] | None = None, small_area: pd.DataFrame | None = None,
                     extra_sheets: dict[str, pd.DataFrame] | None = None,
-                    extra_layers: dict[str, gpd.GeoDataFrame] | None = None, k: int | None = None) -> list[Path]:
+                    extra_layers: dict[str, gpd.GeoDataFrame] | None = None, k: int | None = None,
+                    activities=None) -> list[Path]:
     """Write a province's ``findings.xlsx``, ``layers.gpkg``, ``territory.gpkg`` and ``opendata/``.
 
     Nothing is written if ``output_dir`` is None. The "Comuni" sheet carries the municipality code once,
@@ -506,6 +509,9 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx: tp
         Long MRP table per municipality (``municipality_code, variable, prevalence``) or None.
     transfer
         The transferability assessments to publish (sigla -> ``Assessment``: the province's own) or None.
+    activities
+        The exports of the section "Attività del programma"
+        (:func:`~wecare_analysis.report.programme_activities.section_export`) or None.
     """
 
     if output_dir is None:
@@ -552,10 +558,16 @@ def province_bundle(output_dir: str | os.PathLike[str] | None, territory_ctx: tp
                                                     ignore_index=True)
         layers["trasferibilita"] = transferability_layer(territory_ctx.boundary,
                                                          assessments)
+    files: dict[str, str] = {}
+    if activities is not None:
+        sheets |= activities.sheets
+        definitions = tuple(definitions) + activities.definitions
+        descriptions |= activities.descriptions
+        files = activities.file_names
     sheets |= extra_sheets or {}
     layers |= extra_layers or {}
     row_formats = {"Territorio": indicator_row_formats(list(comparison["indicator"]))}
-    return (write_bundle(out, sheets, layers, definitions, descriptions, territory_ctx.year, row_formats, k)
+    return (write_bundle(out, sheets, layers, definitions, descriptions, territory_ctx.year, row_formats, k, files)
             + [tp.write_territory_gpkg(territory_ctx, out)])
 
 

@@ -150,7 +150,8 @@ def _province_hints(province: pd.Series | None, index: pd.Index, gaz: _Gazetteer
         return pd.Series(None, index=index, dtype=object)
     text = province.reindex(index).astype("string").fillna("")
     uniques = pd.unique(text)
-    return text.map({u: gaz.province.get(name_key(u)) for u in uniques})
+    # object dtype: a map of only unknown provinces would be pyarrow's null type, which cannot be filled
+    return text.map({u: gaz.province.get(name_key(u)) for u in uniques}).astype(object)
 
 
 _CODE_CACHE: dict[int, dict[str, tuple[int, str, str]]] = {}
