@@ -91,6 +91,7 @@ def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
     from wecare_analysis.cli import main
     from wecare_analysis.demo.survey import write_demo_survey
     from wecare_analysis.report.document import survey_source
+    from wecare_analysis.survey.source import demo_survey_path
 
     root = tmp_path / "root"
     shutil.copytree(project_root / "data" / "processed", root / "data" / "processed",
@@ -103,4 +104,6 @@ def test_criteria_read_the_ingested_survey_not_the_demo(project_root, tmp_path):
     firms = analysis.transfer_inputs.criteria.firms
     assert firms["firms"].sum() == survey_source(root).needs["firm_id"].nunique()
     assert len(analysis.respondents) == len(survey_source(root).needs)
-    assert not (root / "data" / "raw" / "demo").exists()  # the demo survey was never written
+    # the demo survey was never written (the synthetic programme activities, shown when the user has no
+    # records of their own, are written next to it: they are not a survey)
+    assert not demo_survey_path(root).exists()
