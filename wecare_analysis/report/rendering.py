@@ -109,12 +109,20 @@ def resampled(rendered: RenderedFigure, dpi: float) -> Image.Image:
     return rendered.image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
-def png_bytes(image: Image.Image, dpi: float, compress_level: int = 6) -> bytes:
+def png_bytes(image: Image.Image, dpi: float, compress_level: int = 6, text: dict[str, str] | None = None) -> bytes:
     """``image`` encoded as PNG with its resolution recorded (pHYs chunk).
 
     ``compress_level`` 1 encodes a 300-dpi figure about twice as fast as the default 6
-    for files about 15% larger.
+    for files about 15% larger. ``text``: keyword → value written as UTF-8 text chunks
+    (``iTXt``, e.g. ``Source``), which image viewers and ``PIL.Image.open(...).text`` show.
     """
+    from PIL.PngImagePlugin import PngInfo
+
+    info = None
+    if text:
+        info = PngInfo()
+        for key, value in text.items():
+            info.add_itxt(key, value)
     buffer = io.BytesIO()
-    image.save(buffer, format="png", dpi=(dpi, dpi), compress_level=compress_level)
+    image.save(buffer, format="png", dpi=(dpi, dpi), compress_level=compress_level, pnginfo=info)
     return buffer.getvalue()
