@@ -125,6 +125,11 @@ def _run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"wecare: {len(failed)} province(s) failed: {', '.join(failed)} "
                          f"(logs in reports/.runs/; rerun them with --only-failed).\n")
         return EXIT_PARTIAL
+    partial = [r.province for r in results if r.status == "parziale"]
+    if partial:  # published, but some sections lack their data: the summary lists them
+        sys.stderr.write(f"wecare: {len(partial)} report(s) parziale (sections without data, listed above): "
+                         f"{', '.join(partial)}.\n")
+        return EXIT_PARTIAL
     if getattr(results, "partial_inputs", None):
         sys.stderr.write(f"wecare: partial inputs: {'; '.join(results.partial_inputs)} (see the quarantine "
                          "files next to them).\n")

@@ -32,6 +32,7 @@ from wecare_analysis.pipeline.province_run import (
     run_province,
 )
 from wecare_analysis.pipeline.user_files import check_user_files
+from wecare_analysis.report.availability import PARTIAL
 
 __all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "results_json", "run_all",
            "run_province", "summary_table"]
@@ -288,14 +289,19 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
 
 
 def summary_table(results: list[ProvinceResult]) -> str:
-    """Plain-text closing table: province, status, duration, number of outputs, error."""
+    """Plain-text closing table: province, status, duration, number of outputs, error (or, for a
+    ``parziale`` report, the sections missing), then the missing sections with their reasons."""
     width = max([len("report"), *(len(r.province) for r in results)]) + 2
     lines = [f"{'report':<{width}}{'status':<9}{'seconds':>9}  {'outputs':>7}  error"]
     for r in results:
-        lines.append(f"{r.province:<{width}}{r.status:<9}{r.seconds:>9.1f}  {len(r.outputs):>7}  {r.error}")
-    counts = {s: sum(r.status == s for r in results) for s in ("ok", "skipped", "failed")}
-    lines.append(f"{len(results)} report(s): {counts['ok']} ok, {counts['skipped']} skipped (up to date), "
-                 f"{counts['failed']} failed")
+        missing = getattr(r, "missing", None) or []
+        note = r.error or (f"non disponibile: {', '.join(m.split(': ', 1)[0] for m in missing)}" if missing else "")
+        lines.append(f"{r.province:<{width}}{r.status:<9}{r.seconds:>9.1f}  {len(r.outputs):>7}  {note}")
+    counts = {s: sum(r.status == s for r in results) for s in ("ok", PARTIAL, "skipped", "failed")}
+    lines.append(f"{len(results)} report(s): {counts['ok']} ok, {counts[PARTIAL]} {PARTIAL}, "
+                 f"{counts['skipped']} skipped (up to date), {counts['failed']} failed")
+    for r in results:
+        lines += [f"{r.province} {PARTIAL}: {m}" for m in getattr(r, "missing", None) or []]
     return "\n".join(lines)
 
 

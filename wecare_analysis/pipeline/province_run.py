@@ -29,6 +29,7 @@ from wecare_analysis.catalog import Catalog
 from wecare_analysis.pipeline import integrity, kernels, lifecycle, state
 from wecare_analysis.pipeline.staging import discard_staging, new_staging
 from wecare_analysis.provenance import code_digest
+from wecare_analysis.report.availability import PARTIAL, missing_sections
 
 #: Notebooks run for every province, in order; the first one becomes ``report.html`` (and ``report.pdf``).
 NOTEBOOKS: tuple[str, ...] = ("00_province_report.ipynb",)
@@ -42,7 +43,8 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 @dataclass
 class ProvinceResult:
-    """Outcome of one province run: status is ``"ok"``, ``"failed"`` or ``"skipped"`` (resumed)."""
+    """Outcome of one province run: status is ``"ok"``, ``"parziale"`` (published, some sections without
+    data: ``missing`` names them), ``"failed"`` or ``"skipped"`` (resumed)."""
 
     province: str
     status: str
@@ -50,6 +52,7 @@ class ProvinceResult:
     outputs: list[str] = field(default_factory=list)
     error: str = ""
     log: str = ""
+    missing: list[str] = field(default_factory=list)  # "section: reason" of each section not available
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,11 @@ def run_province(spec: RunSpec) -> ProvinceResult:
                               spec.title or f"Wecare – rapporto provinciale {spec.province}", pdf=spec.pdf)
         outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         seconds = round(time.perf_counter() - started, 3)
+        missing = missing_sections(staging)  # sections the notebook could not produce for want of data
+        status = PARTIAL if missing else "ok"
         manifest = {
-            "report": spec.province, "kind": spec.kind, "status": "ok", "fingerprint": spec.fingerprint,
+            "report": spec.province, "kind": spec.kind, "status": status, "fingerprint": spec.fingerprint,
+            "missing": missing,
             "parameters": {k: v for k, v in run_parameters(spec, staging).items() if k != "output_dir"},
             "notebooks": {n: state.file_digest(cat.notebooks / n) for n in spec.notebooks},
             "inputs": state.input_digests(cat, spec_parameters(spec)),
@@ -191,8 +197,9 @@ def run_province(spec: RunSpec) -> ProvinceResult:
         write_text_atomic(staging / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         _publish(staging, manifest, cat, spec)
         why = f"{spec.province}: ran because {spec.reason}\n" if spec.reason else ""
-        write_text_atomic(log_path, f"{why}{spec.province}: ok in {seconds} s\n{json.dumps(timings, indent=2)}\n")
-        result = ProvinceResult(spec.province, "ok", seconds, manifest["outputs"], log=str(log_path))
+        write_text_atomic(log_path, f"{why}{spec.province}: {status} in {seconds} s\n{json.dumps(timings, indent=2)}\n")
+        result = ProvinceResult(spec.province, status, seconds, manifest["outputs"], log=str(log_path),
+                                missing=[f"{m['section']}: {m['reason']}" for m in missing])
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise

