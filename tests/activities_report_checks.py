@@ -17,6 +17,7 @@ from scipy import stats
 from wecare_analysis.activities.indicators import MERGED_LABEL, REGION_KEY, published_counts
 from wecare_analysis.analysis import RunParameters, analyse_region
 from wecare_analysis.report.activities_section import CSV_NAMES, SHEETS, area_labels
+from wecare_analysis.report.exports import read_workbook
 from wecare_analysis.report.programme_activities import SYNTHETIC_SOURCE
 from wecare_analysis.survey.codebook import load_codebook
 
@@ -28,7 +29,7 @@ def check_section_published(folder: Path, root: Path, province: str | None) -> N
     assert re.search(r"<h2[^>]*>\s*Attività del programma", html), "no section heading"
     assert "Dati sintetici dimostrativi</strong>: incontri, contatti degli sportelli" in html
     assert "Le fonti concordano?" in html
-    sheets = pd.read_excel(folder / "findings.xlsx", sheet_name=None)
+    sheets = read_workbook(folder / "findings.xlsx", sheet_name=None)
     assert set(SHEETS.values()) <= set(sheets), set(SHEETS.values()) - set(sheets)
     definitions = sheets["Definizioni e fonti"].set_index("Voce")
     assert definitions.loc["Contatti", "Fonte"] == SYNTHETIC_SOURCE

@@ -12,6 +12,7 @@ import pytest
 
 from wecare_analysis.analysis import NOTEBOOK_PARAMETERS, RunParameters, analyse_region
 from wecare_analysis.analysis.datasets import declared_files, declared_parameters
+from wecare_analysis.report.exports import read_workbook
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -148,7 +149,7 @@ def test_report_with_threshold_10_publishes_no_count_under_10(strict, project_ro
 
     _, text, out = execute_notebook("00_province_report.ipynb", project_root, tmp_path, province="BI", min_cell=10)
     assert "«< 10»" in text and "< 5" not in text
-    sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    sheets = read_workbook(out / "findings.xlsx", sheet_name=None)
     glossary = sheets["Definizioni e fonti"]
     assert "< 10" in set(glossary["Voce"]) and "< 5" not in set(glossary["Voce"])
     assert "< 5" not in " ".join(definitions_table(k=10)["Definizione"])

@@ -11,6 +11,7 @@ import pytest
 from wecare_analysis import pipeline
 from wecare_analysis.cli import main
 from wecare_analysis.report.activities_section import SHEETS
+from wecare_analysis.report.exports import read_workbook
 
 pytestmark = pytest.mark.slow
 
@@ -58,13 +59,12 @@ def test_report_html_is_italian_offline_without_code(run_root):
 
 def test_gpkg_and_excel_open_with_the_province(run_root):
     import geopandas as gpd
-    import pandas as pd
 
     gpkg = run_root / "reports" / "VB" / "territory.gpkg"
     comuni = gpd.read_file(gpkg, layer="comuni")
     assert len(comuni) == 74 and comuni.crs.to_epsg() == 32632
     assert comuni["residents"].sum() == 153_682
-    sheets = pd.read_excel(run_root / "reports" / "VB" / "findings.xlsx", sheet_name=None)
+    sheets = read_workbook(run_root / "reports" / "VB" / "findings.xlsx", sheet_name=None)
     table = sheets["Territorio"].set_index("Indicatore")
     assert table.loc["Residenti", "Verbano-Cusio-Ossola"] == 153_682
     assert table.loc["Residenti", "Piemonte"] == 4_240_736

@@ -16,6 +16,7 @@ from wecare_analysis import pipeline
 from wecare_analysis.analysis import RunParameters, analyse_region
 from wecare_analysis.cli import main
 from wecare_analysis.pipeline import state
+from wecare_analysis.report.exports import read_workbook
 
 pytestmark = pytest.mark.slow
 PRACTICES = Path(__file__).parent / "data" / "practices"
@@ -70,7 +71,7 @@ def test_user_services_reach_the_report(services_run):
     assert (f"Dal file dei servizi fornito sono state lette {n_good + 3} righe, per l'intera regione (Piemonte): "
             f"{n_good} tenute, 2 in quarantena, 1 fuori regione") in text.replace(".", "")
     assert "servizi dal file fornito" in text and "«servizi_biella.csv»" in text
-    offer = pd.read_excel(folder / "findings.xlsx", sheet_name="Offerta di servizi")
+    offer = read_workbook(folder / "findings.xlsx", sheet_name="Offerta di servizi")
     assert offer["Servizi"].sum() == n_good  # every good row placed in its Biella municipality
     # only Biella has services: its access is far above the region's (which counts the other provinces at 0)
     assert (offer["Accesso rispetto alla regione (%)"].dropna() > 100).all()
@@ -138,7 +139,7 @@ def test_criteria_files_and_ahp_weights_reach_the_report(services_run):
     # the published scores are those of the AHP weights, not of the equal weights
     from wecare_analysis.practices.assess import assess_province
 
-    published = pd.read_excel(folder / "findings.xlsx", sheet_name="Pratiche trasferibili").set_index("Pratica")
+    published = read_workbook(folder / "findings.xlsx", sheet_name="Pratiche trasferibili").set_index("Pratica")
     published["TOPSIS"] = pd.to_numeric(published["TOPSIS"].astype(str).str.replace(",", "."))
     transfer = _analysis(root, csv)  # the report's region analysis: the user's services and files
     equal = assess_province("BI", transfer.catalogue, transfer.transfer_inputs.criteria).ranking.set_index("practice_name")
@@ -169,7 +170,7 @@ def test_user_services_are_the_one_offer_of_report_notebook_04_ranking_and_overv
     assert not analysis.offer.synthetic and analysis.offer.validation["rows_kept"] == n_good
     # the criteria of the ranking read the offer the report publishes
     pd.testing.assert_frame_equal(analysis.transfer_inputs.criteria.access, analysis.offer.gaps)
-    report_offer = pd.read_excel(root / "reports" / "BI" / "findings.xlsx", sheet_name="Offerta di servizi")
+    report_offer = read_workbook(root / "reports" / "BI" / "findings.xlsx", sheet_name="Offerta di servizi")
     assert so.analysis_offer(analysis, "BI").gaps is analysis.offer.gaps
     assert report_offer["Servizi"].sum() == n_good
     # the overview's per-province services: only Biella has any, as in the report
@@ -183,7 +184,7 @@ def test_user_services_are_the_one_offer_of_report_notebook_04_ranking_and_overv
               "ahp_path": str(csv.parent / "ahp_categories.csv")}
     _, text, _ = execute_notebook("04_transferability.ipynb", root, tmp_path, **params)
     assert "Offerta di servizi e divari: dati sintetici" not in text
-    published = pd.read_excel(root / "reports" / "BI" / "findings.xlsx", sheet_name="Pratiche trasferibili")
+    published = read_workbook(root / "reports" / "BI" / "findings.xlsx", sheet_name="Pratiche trasferibili")
     ranking = analysis.assessment("BI").ranking
     assert published["Pratica"].tolist() == ranking["practice_name"].tolist()
     positions = [text.find(name) for name in ranking["practice_name"].head(3)]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from wecare_analysis.formatting import format_it
 from wecare_analysis.report.document import NEEDS_COLUMNS, NEEDS_SHEET, key_findings
+from wecare_analysis.report.exports import read_workbook
 
 
 def _findings_text(notebook) -> list[str]:
@@ -25,7 +26,7 @@ def test_key_findings_figures_match_published_table(planted_report: dict) -> Non
     out = planted_report["out"]
     sentences = _findings_text(out / "00_province_report.ipynb")
     assert len(sentences) == 5
-    table = pd.read_excel(out / "findings.xlsx", sheet_name=NEEDS_SHEET)
+    table = read_workbook(out / "findings.xlsx", sheet_name=NEEDS_SHEET)
     label, pct = NEEDS_COLUMNS["label"], [NEEDS_COLUMNS[c] for c in ("pct", "pct_low", "pct_high")]
     for sentence in sentences:
         area = re.search(r"«(.+?)»", sentence).group(1)

@@ -1,7 +1,8 @@
 """The province report of a region the survey did not cover (Valle d'Aosta, region 02) is still produced.
 
 The needs sections carry the "non disponibile" note, key findings come from the territory,
-transferability runs without its survey criteria and the service offer says there is no service.
+the service offer, the gaps and the transferability ranking (6 of 9 criteria without data) say
+"non disponibile".
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import execute_notebook
+
+from wecare_analysis.report.exports import read_workbook
 
 NOTE = "Sezione non disponibile: l'indagine non ha rispondenti in questa regione"
 
@@ -73,18 +76,22 @@ def test_report_of_a_region_without_respondents(aosta_root, tmp_path):
     # key findings from the territory: residents of Valle d'Aosta computed from the layer
     aosta = load_territory(2023, "02", aosta_root)
     assert f"conta {format_it(int(aosta['residents'].sum()))} residenti in {len(aosta)} comuni" in text
-    # transferability: survey criteria unavailable, weights renormalised, still a ranking
-    assert "Criteri non disponibili (pesi riproporzionati sugli altri): Bisogni stimati" in text
-    assert "Imprese con welfare" in text and "Perché: le prime tre pratiche" in text
-    # service offer: the Piedmont demo services are all outside the region
-    assert "Nessun servizio di questa regione nel file dei servizi" in text
-    sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    # service offer: the Piedmont demo services are all outside the region, so no offer, gap or cluster is shown
+    assert "Offerta di servizi e divari\n\n*Sezione non disponibile: l'elenco dimostrativo dei servizi" in text
+    assert "Dove il bisogno supera l'offerta\n\n*Sezione non disponibile" in text
+    assert "Nessun servizio di questa regione nel file dei servizi" not in text
+    # transferability: 6 of 9 criteria without data (survey, optional files, offer): the ranking is withheld
+    assert ("Buone pratiche trasferibili\n\n*Sezione non disponibile: mancano i dati di 6 criteri su 9 (Bisogni "
+            "stimati, Reddito, Divario bisogni-offerta, Imprese con welfare, Terzo settore, Servizi esistenti)") in text
+    assert "Perché: le prime tre pratiche" not in text
+    sheets = read_workbook(out / "findings.xlsx", sheet_name=None)
     assert "Bisogni" not in sheets and "Rispondenti" not in sheets
     territory = sheets["Territorio"]
     assert list(territory.columns) == ["Indicatore", "Valle d'Aosta/Vallée d'Aoste",
                                        "Valle d'Aosta/Vallée d'Aoste (regione)"]
     assert territory.set_index("Indicatore").loc["Residenti"].tolist() == [aosta["residents"].sum()] * 2
-    assert (out / "figures" / "trasferibilita_graduatoria.png").is_file()
+    assert not (out / "figures" / "trasferibilita_graduatoria.png").exists()
+    assert "Pratiche trasferibili" not in sheets and "Offerta di servizi" not in sheets
 
 
 def test_regional_overview_of_a_region_without_respondents(aosta_root, tmp_path):
@@ -95,7 +102,7 @@ def test_regional_overview_of_a_region_without_respondents(aosta_root, tmp_path)
     assert f"# Wecare – quadro regionale: {name}" in text and "rapporto provinciale" not in text
     assert f"Bisogni di welfare nelle province\n\n*{NOTE}.*" in text
     assert "Piemonte" not in text  # neither the region label nor another region's respondents
-    sheets = pd.read_excel(out / "findings.xlsx", sheet_name=None)
+    sheets = read_workbook(out / "findings.xlsx", sheet_name=None)
     assert "Bisogni per provincia" not in sheets and "Graduatoria bisogni" not in sheets
     # the Piedmont demo services are all outside the region: no offer section, no offer sheet
     assert ("Offerta di servizi nelle province\n\n*Sezione non disponibile: il file dei servizi non ha servizi "

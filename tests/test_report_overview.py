@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from wecare_analysis.pipeline.overview_run import run_regional_overview
 from wecare_analysis.report import service_offer as so
+from wecare_analysis.report.exports import read_workbook
 from wecare_analysis.report.overview import OVERVIEW_SIGLA
 
 
@@ -22,7 +22,7 @@ def test_run_regional_overview(project_root: Path, tmp_path: Path) -> None:
     for name in ("report.html", "report.pdf", "findings.xlsx", "layers.gpkg", "manifest.json",
                  "opendata/dizionario_dati.csv", "figures/bisogni_province.png", "figures/bisogni_province.svg"):
         assert (folder / name).is_file(), name
-    sheets = pd.read_excel(folder / "findings.xlsx", sheet_name=None)
+    sheets = read_workbook(folder / "findings.xlsx", sheet_name=None)
     assert next(iter(sheets)) == "Definizioni e fonti"
     wide = sheets["Bisogni per provincia"]
     assert list(wide.columns[1:]) == ["AL", "AT", "BI", "CN", "NO", "TO", "VB", "VC", "Piemonte"]

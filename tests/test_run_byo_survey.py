@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from wecare_analysis.cli import main
+from wecare_analysis.report.exports import read_workbook
 from wecare_analysis.territory import load_territory, population_by_age_sex
 
 BYO = Path(__file__).parent / "data" / "survey" / "byo"
@@ -46,7 +47,7 @@ def test_run_with_own_form_reports_from_that_survey(project_root, tmp_path):
     residents = pop.groupby("province_sigla")["residents"].sum()
     means = needs.groupby("province_sigla")["need_childcare_0_2"].mean()
     expected = 100 * (means * residents[means.index]).sum() / residents[means.index].sum()
-    sheet = pd.read_excel(report / "findings.xlsx", sheet_name="Bisogni")
+    sheet = read_workbook(report / "findings.xlsx", sheet_name="Bisogni")
     row = sheet[(sheet["Territorio"] == "Piemonte") & (sheet["Gruppo"] == "Tutti")
                 & (sheet["Area di bisogno"] == "Servizi per bambini 0-2 anni")]
     assert len(row) == 1

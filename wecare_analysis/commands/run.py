@@ -129,9 +129,7 @@ def _run(args: argparse.Namespace) -> int:
     if partial:  # published, but some sections lack their data: the summary lists them
         sys.stderr.write(f"wecare: {len(partial)} report(s) parziale (sections without data, listed above): "
                          f"{', '.join(partial)}.\n")
-        return EXIT_PARTIAL
     if getattr(results, "partial_inputs", None):
         sys.stderr.write(f"wecare: partial inputs: {'; '.join(results.partial_inputs)} (see the quarantine "
                          "files next to them).\n")
-        return EXIT_PARTIAL
-    return EXIT_OK
+    return EXIT_PARTIAL if partial or getattr(results, "partial_inputs", None) else EXIT_OK

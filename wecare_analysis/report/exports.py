@@ -95,7 +95,8 @@ def add_footer(fig: Figure, text: str) -> None:
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
     chars = max(40, int(box.width * 72 / (0.52 * FOOTER_SIZE)))
     wrapped = "\n".join(textwrap.wrap(text, chars))
-    fig.text(box.x0, box.y0 - 0.04, wrapped, transform=fig.dpi_scale_trans, ha="left", va="top",
+    width, height = fig.get_size_inches()  # figure coordinates: savefig's bbox_inches shifts them, not inches
+    fig.text(box.x0 / width, (box.y0 - 0.04) / height, wrapped, ha="left", va="top",
              fontsize=FOOTER_SIZE, color="#444444", gid=FOOTER_GID)
 
 
