@@ -6,7 +6,7 @@ Exit codes (documented in the README):
 code   meaning
 =====  ==============================================================
 0      success: every row kept, every province produced
-1      partial: some rows quarantined, or some provinces failed
+1      partial: some rows quarantined, some provinces failed, or some reports "parziale"
 2      unusable input or wrong usage: nothing was produced
 3      another run holds the lock on the output folder
 4      internal error: a bug, the details are in a log file named by the message
