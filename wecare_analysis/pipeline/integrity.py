@@ -61,7 +61,7 @@ def verify_files(folder: Path, files: dict[str, dict[str, int | str]], exact: bo
 def report_problems(folder: Path) -> list[str]:
     """Why the published report in ``folder`` cannot be trusted ([] when it is intact).
 
-    Its manifest must be readable, say ``ok``, record every file (``files``) and list the same
+    Its manifest must be readable, say ``ok`` (or ``parziale``: published with sections not available), record every file (``files``) and list the same
     ``outputs``; each recorded file must have its recorded size and SHA-256. Files added to the
     folder afterwards (a note of the user) are tolerated.
     """
@@ -69,7 +69,7 @@ def report_problems(folder: Path) -> list[str]:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return [f"{MANIFEST}: unreadable ({type(exc).__name__})"]
-    if not isinstance(manifest, dict) or manifest.get("status") != "ok":
+    if not isinstance(manifest, dict) or manifest.get("status") not in ("ok", "parziale"):
         return [f"{MANIFEST}: status is not ok"]
     files = manifest.get("files")
     if not isinstance(files, dict):

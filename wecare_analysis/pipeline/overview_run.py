@@ -36,6 +36,6 @@ def run_regional_overview(year: int = 2023, region: str = "01", root: str | os.P
                    kind="region", title=f"Wecare – quadro regionale: {name}", pdf=pdf,
                    user_files=tuple(check_user_files(user_files or {}, year, region, cat.root).items()))
     result = run_province(spec)
-    if result.status != "ok":
+    if result.status not in ("ok", "parziale"):
         raise WecareError(f"regional overview {spec.province} failed: {result.error} (log: {result.log})", 1)
     return cat.report_dir(spec.province)

@@ -181,13 +181,13 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
     banner
         A line written in the first row of every sheet, above the header (the data label of
         :mod:`~wecare_analysis.report.labels`; read such a sheet with :func:`read_workbook`); default
-        the label registered for ``target``'s folder, if any.
+        the footer (banner and source line) of the label registered for ``target``'s folder, if any.
     """
     from wecare_analysis.report.labels import label_for
 
     if banner is None:
         registered = label_for(Path(target).parent)
-        banner = registered.banner if registered is not None else None
+        banner = registered.footer if registered is not None else None
     top = 1 if banner else 0  # rows above the header
     with atomic_path(target, suffix=".xlsx") as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, df in sheets.items():
