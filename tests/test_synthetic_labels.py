@@ -135,6 +135,12 @@ def test_figure_footer_is_drawn_in_png_and_svg(tmp_path):
     assert np.abs(drawn[top].astype(int) - plain[top].astype(int)).mean() < 2
     text = " ".join(svg_text(tmp_path / "labelled" / "figures" / "con.svg").split())
     assert DEMO.footer in text
+    # a figure that cannot grow (a figure legend): the footer lies below its edge and is drawn all the same
+    fig = figure()
+    fig.legend(["retta"], loc="lower center")
+    show_figure(fig, "legenda", tmp_path / "labelled")
+    drawn = np.asarray(Image.open(tmp_path / "labelled" / "figures" / "legenda.png").convert("L"))
+    assert drawn.shape[0] > plain.shape[0] + 60 and (drawn[plain.shape[0] - 30:] < 128).sum() > 500
 
 
 # --- walks of a whole report ---------------------------------------------------------------------------------

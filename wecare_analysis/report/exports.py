@@ -80,9 +80,12 @@ FOOTER_GID = "wecare-data-label"
 def add_footer(fig: Figure, text: str) -> None:
     """Write ``text`` (the data label, :mod:`~wecare_analysis.report.labels`) under everything ``fig`` shows.
 
-    The footer starts at the left edge of the figure's tight box, one line below its bottom, wrapped
-    to the box's width; the published copies' tight box grows to include it. A figure keeps one footer:
-    a second call replaces it.
+    The footer starts at the left edge of the figure's tight box, 0.04 in below its bottom, wrapped
+    to the box's width. The figure grows downwards by the room the footer needs
+    (:func:`_grow_downwards`), so that it is painted on the canvas and the single drawing of
+    :func:`~wecare_analysis.report.rendering.render_figure` includes it; a figure that cannot grow
+    (a layout engine, a figure legend) gets the footer below its edge, which that function then
+    draws with ``savefig``. A figure keeps one footer: a second call replaces it.
     """
     import textwrap
 
@@ -95,9 +98,40 @@ def add_footer(fig: Figure, text: str) -> None:
     box = fig.get_tightbbox(fig.canvas.get_renderer())  # inches
     chars = max(40, int(box.width * 72 / (0.52 * FOOTER_SIZE)))
     wrapped = "\n".join(textwrap.wrap(text, chars))
+    lines = wrapped.count("\n") + 1
+    gap = 0.04
+    need = gap + lines * FOOTER_SIZE * 1.25 / 72 + 0.02 - box.y0  # inches missing below the content
+    shift = need if need > 0 and _grow_downwards(fig, need) else 0.0
     width, height = fig.get_size_inches()  # figure coordinates: savefig's bbox_inches shifts them, not inches
-    fig.text(box.x0 / width, (box.y0 - 0.04) / height, wrapped, ha="left", va="top",
+    fig.text(box.x0 / width, (box.y0 + shift - gap) / height, wrapped, ha="left", va="top",
              fontsize=FOOTER_SIZE, color="#444444", gid=FOOTER_GID)
+
+
+def _grow_downwards(fig: Figure, inches: float) -> bool:
+    """Make ``fig`` taller by ``inches`` at the bottom, everything it shows keeping its size and place.
+
+    Axes (their original and active boxes) and figure-coordinate texts (``fig.text``, suptitle)
+    are moved up by ``inches``; axes-anchored artists follow their axes. Returns False, changing
+    nothing, for a figure with a layout engine or a figure legend (their positions are not boxes
+    in figure coordinates).
+    """
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()  # a one-shot tight_layout leaves a placeholder, which moves nothing
+    if (engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)) or fig.legends:
+        return False
+    width, height = fig.get_size_inches()
+    scale, offset = height / (height + inches), inches / (height + inches)
+    for ax in fig.axes:
+        box = ax.get_position(original=True)
+        ax.set_position([box.x0, box.y0 * scale + offset, box.width, box.height * scale], which="both")
+    titles = [getattr(fig, name, None) for name in ("_suptitle", "_supxlabel", "_supylabel")]
+    for text in [*fig.texts, *(t for t in titles if t is not None)]:
+        if text.get_transform() is fig.transFigure:
+            x, y = text.get_position()
+            text.set_position((x, y * scale + offset))
+    fig.set_size_inches(width, height + inches, forward=False)
+    return True
 
 
 def figure_description(fig: Figure) -> str:
