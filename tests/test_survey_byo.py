@@ -298,6 +298,24 @@ def test_raking_margins_leave_out_what_was_not_asked_or_not_answered(tmp_path):
     assert (needs["firm_id"] == needs["respondent_id"]).all()  # no firm code asked: own clusters
 
 
+def test_raking_margins_count_the_residents_of_the_surveyed_provinces_only(tmp_path):
+    """Province and age totals describe the same population: the residents of BI, VC, TO, AT (by hand)."""
+    from wecare_analysis.survey.concepts import raking_margins
+    from wecare_analysis.territory import population_by_age_sex
+
+    summary = ingest_survey(BYO / "conciliazione_kobo_xml.csv", out_dir=tmp_path / "out", root=tmp_path, form=FORM)
+    needs = pd.read_parquet(tmp_path / "out" / "needs.parquet")
+    margins, _notes = raking_margins(needs, summary, root=str(tmp_path))
+    pop = population_by_age_sex(2023, "01", str(tmp_path))
+    surveyed = pop[(pop["municipality_code"] // 1000).isin([96, 2, 1, 5]) & (pop["age"] >= 18)]  # BI VC TO AT
+    ages = margins[margins["variable"] == "age_class"].set_index("level")["total"]
+    for band, (lo, hi) in {"18_34": (18, 34), "35_44": (35, 44), "45_54": (45, 54), "55_plus": (55, 200)}.items():
+        assert ages[band] == pytest.approx(surveyed[surveyed["age"].between(lo, hi)]["residents"].sum()), band
+    provinces = margins[margins["variable"] == "province_sigla"]["total"]
+    assert ages.sum() == pytest.approx(provinces.sum()) == pytest.approx(surveyed["residents"].sum())
+    assert ages.sum() < pop[pop["age"] >= 18]["residents"].sum()  # not the whole region
+
+
 def test_headers_without_group_prefixes_and_text_only_headings(tmp_path):
     kobo = pd.read_csv(BYO / "conciliazione_kobo_xml.csv", sep=";", dtype=str, keep_default_na=False)
     flat = kobo.rename(columns=lambda c: c.split("/", 1)[1] if c.count("/") == 1 else c)  # "comune", "servizi/nido"
