@@ -30,7 +30,9 @@ def test_run_with_own_form_reports_from_that_survey(project_root, tmp_path):
     assert "non ha rilevato «Quali forme di welfare sono già presenti in impresa»" in html
     # the weights say which margins they could not use, and why
     assert "I pesi non usano il sesso: 1 rispondente non lo ha indicato." in html
-    assert "I pesi non usano la classe di età: i rispondenti di alcune province" in html
+    assert "I pesi non usano la classe di età: con questi rispondenti i totali ISTAT" in html
+    assert "raking) sui margini che il questionario consente" in html
+    assert "Pesi di questa indagine: calibrati (raking) sui residenti ISTAT di 15-64 anni" in html
     manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["survey"]["file"] == survey.name
     assert manifest["survey"]["sha256"] == hashlib.sha256(survey.read_bytes()).hexdigest()
@@ -102,3 +104,51 @@ def test_survey_file_name_is_escaped_in_the_report():
 
     survey = SurveySource(pd.DataFrame(), Path("/x/<img src=x onerror=alert(1)>.csv"), False, 1, 1, 0)
     assert "<img" not in survey.description and "&lt;img src=x onerror=alert(1)&gt;.csv" in survey.description
+
+
+def _kobo_survey(project_root, tmp_path):
+    from wecare_analysis.survey.ingest import ingest_survey
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed", dirs_exist_ok=True)
+    summary = ingest_survey(BYO / "conciliazione_kobo_labels.xlsx", root=root, form=BYO / "conciliazione_form.xlsx")
+    return root, summary, pd.read_parquet(summary["outputs"]["needs"])
+
+
+def test_raking_fallback_only_when_the_margins_cannot_be_met_and_says_so(project_root, tmp_path, caplog):
+    """The age margin cannot be met (3 Turin respondents, all under 45): it is dropped, with a warning in the
+    log and notes naming the margins that failed and those used; the weights meet the province totals."""
+    from wecare_analysis.analysis.needs import raked_design, region_population, survey_margins
+
+    root, summary, needs = _kobo_survey(project_root, tmp_path)
+    territory, population = load_territory(2023, "01", root), region_population(2023, "01", root)
+    margins, notes = survey_margins(needs, territory, population, summary, root=root)
+    assert set(margins["variable"]) == {"province_sigla", "age_class"}  # sex: one respondent did not say
+    with caplog.at_level("WARNING", logger="wecare_analysis.analysis.needs"):
+        design, notes = raked_design(needs, territory, population, margins, notes)
+    assert any("cannot meet the margins" in r.getMessage() and "without age_class" in r.getMessage()
+               for r in caplog.records)
+    assert notes[0] == "I pesi non usano il sesso: 1 rispondente non lo ha indicato."
+    assert notes[1] == ("I pesi non usano la classe di età: con questi rispondenti i totali ISTAT per provincia e "
+                        "per classe di età non si possono raggiungere insieme (in alcune province i rispondenti non "
+                        "coprono tutte le classi di età); pesi per provincia.")
+    assert notes[-1] == ("Pesi di questa indagine: calibrati (raking) sui residenti ISTAT di 15-64 anni delle "
+                         "province con rispondenti per provincia.")
+    pop = population[population["age"].between(15, 64)].merge(territory[["municipality_code", "province_sigla"]])
+    residents = pop.groupby("province_sigla")["residents"].sum()
+    weighted = pd.Series(design.weights).groupby(needs["province_sigla"].to_numpy()).sum()
+    assert weighted.to_dict() == pytest.approx(residents[weighted.index].to_dict(), rel=1e-6)
+
+
+def test_raking_errors_other_than_unmet_margins_are_not_swallowed(project_root, tmp_path):
+    """Margins naming a column the respondents do not have are a bug or a bad input, not a reason to drop a margin."""
+    from wecare_analysis.analysis.needs import raked_design, region_population, survey_margins
+    from wecare_analysis.errors import InputError
+    from wecare_analysis.survey.margin_check import MarginsNotMet
+
+    root, summary, needs = _kobo_survey(project_root, tmp_path)
+    territory, population = load_territory(2023, "01", root), region_population(2023, "01", root)
+    margins, notes = survey_margins(needs, territory, population, summary, root=root)
+    with pytest.raises(InputError, match="'age_class' is not a column of the data") as err:
+        raked_design(needs.drop(columns=["age_class"]), territory, population, margins, notes)
+    assert not isinstance(err.value, MarginsNotMet)
