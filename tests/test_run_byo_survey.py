@@ -152,3 +152,71 @@ def test_raking_errors_other_than_unmet_margins_are_not_swallowed(project_root, 
     with pytest.raises(InputError, match="'age_class' is not a column of the data") as err:
         raked_design(needs.drop(columns=["age_class"]), territory, population, margins, notes)
     assert not isinstance(err.value, MarginsNotMet)
+
+
+def _without_sex_and_role(tmp_path: Path) -> tuple[Path, Path]:
+    """The conciliazione form and its Kobo labels export with the questions on sex and role taken out."""
+    import openpyxl
+
+    form = openpyxl.load_workbook(BYO / "conciliazione_form.xlsx")
+    sheet = form["survey"]
+    for row in sorted((c.row for c in sheet["B"] if c.value in ("genere", "ruolo")), reverse=True):
+        sheet.delete_rows(row)
+    form.save(tmp_path / "form_no_sex_role.xlsx")
+    export = openpyxl.load_workbook(BYO / "conciliazione_kobo_labels.xlsx")
+    data = export.active
+    for col in sorted((c.column for c in data[1] if c.value in ("Chi sei/Genere", "Chi sei/Ruolo in azienda")),
+                      reverse=True):
+        data.delete_cols(col)
+    export.save(tmp_path / "export_no_sex_role.xlsx")
+    return tmp_path / "export_no_sex_role.xlsx", tmp_path / "form_no_sex_role.xlsx"
+
+
+@pytest.mark.slow
+def test_run_on_a_survey_without_sex_and_role_says_non_rilevato(project_root, tmp_path):
+    """`wecare run --survey --form` on a questionnaire that asked neither sex nor role: reports 00 and 05 and the
+    regional overview are produced; every section that needs the missing concept says so in Italian."""
+    from pyxform.xls2xform import convert
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed", dirs_exist_ok=True)
+    export, form = _without_sex_and_role(tmp_path)
+    convert(xlsform=str(form))  # still a valid XLSForm
+    code = main(["run", "--root", str(root), "--survey", str(export), "--form", str(form), "--province", "BI",
+                 "--notebooks", "00_province_report.ipynb", "05_needs_estimates.ipynb", "--overview",
+                 "--no-pdf", "--jobs", "1", "--no-progress"])
+    assert code == 0
+    summary = json.loads((root / "data" / "processed" / "survey" / "validation.json").read_text(encoding="utf-8"))
+    assert {"sex", "role", "welfare_forms"} <= set(summary["concepts_missing"]) and summary["rows_kept"] == 30
+    report = root / "reports" / "BI"
+    html = (report / "report.html").read_text(encoding="utf-8")
+    notes = [
+        "Differenze tra donne e uomini: non rilevato (il questionario non chiedeva il sesso).",
+        "Differenze tra dipendenti e titolari: non rilevato (il questionario non chiedeva il ruolo nell'impresa).",
+        "Il questionario non ha rilevato «Ruolo nell'impresa» (non calcolati: stime per titolari e dipendenti).",
+        ("Stime per comune: il questionario non chiedeva il sesso, quindi il modello non distingue donne e uomini "
+         "(non rilevato)."),
+        ("Imprese con welfare (criterio di trasferibilità): non rilevato (il questionario non chiedeva le forme di "
+         "welfare già presenti in impresa)"),
+        "Il questionario non ha rilevato «Sesso» (non calcolati: stime per donne e uomini).",
+        "I pesi non usano il sesso: il questionario non lo ha rilevato.",
+    ]
+    for note in notes:
+        assert html.count(note.replace("'", "&#x27;")) + html.count(note) >= 1, note
+    # no empty chart, no broken section: the group charts are not drawn, the other needs sections are
+    figures = {p.stem for p in (report / "figures").glob("*.png")}
+    assert not {"bisogni_donne_uomini", "bisogni_dipendenti_titolari"} & figures
+    assert {"bisogni", "bisogni_piccole_aree"} <= figures
+    assert "Traceback" not in html and "Sezione non disponibile" not in html
+    assert "Donne e uomini differiscono" not in html and "Dipendenti e titolari differiscono" not in html
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["survey"]["file"] == export.name and manifest["survey"]["rows_kept"] == 30
+    # notebook 05 (needs, part 2): the same notes in place of its group charts
+    part2 = next(p for p in report.rglob("*05_needs_estimates*") if p.suffix in (".html", ".ipynb"))
+    text = part2.read_text(encoding="utf-8")
+    assert "Differenze tra donne e uomini: non rilevato" in text and "Traceback" not in text
+    assert "Stime per comune: il questionario non chiedeva il sesso" in text
+    # the regional overview names what the questionnaire did not ask
+    overview = (root / "reports" / "PIEMONTE" / "report.html")
+    overview = overview if overview.is_file() else next((root / "reports").glob("*/report.html"))
+    assert "Il questionario non ha rilevato «Sesso»" in overview.read_text(encoding="utf-8")

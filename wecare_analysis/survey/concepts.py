@@ -33,6 +33,8 @@ from wecare_analysis.survey.validate import SurveyValidation
 if TYPE_CHECKING:
     from wecare_analysis.survey.form import Form
 
+#: Names of the concepts whose codebook question text does not say what it asks ("Lei è").
+CONCEPT_LABELS = {"role": "Ruolo nell'impresa"}
 #: Highest single-year age of the ISTAT tables (100 = 100 and over): the end of an open band.
 TOP_AGE = 100
 
@@ -200,6 +202,7 @@ def non_rilevato(concept: str, book: Codebook | None = None) -> str:
     """
     book = book or load_codebook()
     label = book.question(concept).label.rstrip(":?") if concept in {q.name for q in book.questions} else concept
+    label = CONCEPT_LABELS.get(concept, label)
     return f"Il questionario non ha rilevato «{label}»: questa parte non è calcolata."
 
 
