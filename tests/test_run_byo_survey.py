@@ -138,6 +138,20 @@ def test_raking_fallback_only_when_the_margins_cannot_be_met_and_says_so(project
     residents = pop.groupby("province_sigla")["residents"].sum()
     weighted = pd.Series(design.weights).groupby(needs["province_sigla"].to_numpy()).sum()
     assert weighted.to_dict() == pytest.approx(residents[weighted.index].to_dict(), rel=1e-6)
+    # the weighted need shares of the report's estimator, by hand on the same rows: w_i = N_p / n_p (n_p all the
+    # province's respondents), share = sum_answered w_i y_i / sum_answered w_i ("Non so" is not an answer)
+    from wecare_analysis.analysis.needs import design_estimates
+
+    est = design_estimates(needs, design, "Piemonte", k=1)
+    w = needs["province_sigla"].map(residents / needs["province_sigla"].value_counts())
+    for col in ("need_eldercare", "need_smart_working", "need_childcare_0_2"):
+        answered = needs[col].notna()
+        hand = (w[answered] * needs.loc[answered, col]).sum() / w[answered].sum()
+        row = est[(est["territory"] == "Piemonte") & (est["group_var"] == "all") & (est["variable"] == col)]
+        assert row["estimate"].iloc[0] == pytest.approx(hand, rel=1e-9), col
+        bi = needs["province_sigla"].eq("BI") & answered
+        row = est[(est["territory"] == "BI") & (est["group_var"] == "all") & (est["variable"] == col)]
+        assert row["estimate"].iloc[0] == pytest.approx(needs.loc[bi, col].mean(), rel=1e-9), col
 
 
 def test_raking_errors_other_than_unmet_margins_are_not_swallowed(project_root, tmp_path):

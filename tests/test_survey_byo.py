@@ -190,15 +190,23 @@ def test_survey_map_without_form_guesses_and_leaves_blanks(tmp_path):
 def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path, capsys, monkeypatch):
     project = tmp_path / "project"
     (project / "data" / "raw").mkdir(parents=True)
+    inbox = tmp_path / "inbox"  # the export and its form, where the user keeps them
+    inbox.mkdir()
+    for source in (BYO / "conciliazione_kobo_xml.csv", FORM):
+        (inbox / source.name).write_bytes(source.read_bytes())
     monkeypatch.chdir(project)
-    before = sorted(p for p in project.rglob("*"))
+    before = sorted(p for p in tmp_path.rglob("*"))
     out = tmp_path / "elsewhere" / "out"
-    code = main(["survey", "validate", str(BYO / "conciliazione_kobo_xml.csv"), "--form", str(FORM), "--json",
-                 "--out", str(out)])
+    code = main(["survey", "validate", str(inbox / "conciliazione_kobo_xml.csv"), "--form", str(inbox / FORM.name),
+                 "--json", "--out", str(out)])
     summary = json.loads(capsys.readouterr().out)
     assert code == 1 and summary["rows_read"] == summary["rows_kept"] + summary["rows_quarantined"] == 33
+    assert (summary["rows_kept"], summary["rows_quarantined"]) == (30, 3)
     assert "need_eldercare" in summary["concepts_found"] and "size_class" in summary["concepts_missing"]
-    assert sorted(p for p in project.rglob("*")) == before  # nothing written into the working project
+    assert set(summary["concepts_found"]).isdisjoint(summary["concepts_missing"])
+    # nothing written outside DIR: not into the working project, not beside the export (no quarantine file there)
+    written = sorted(p for p in tmp_path.rglob("*") if p not in before)
+    assert written and all(p == out.parent or out == p or out in p.parents for p in written), written
     restricted = pd.read_csv(out / "restricted" / "conciliazione_kobo_xml_free_text.csv")
     assert restricted["extra_text_altro"].tolist() == ["Servirebbe un doposcuola vicino"]
     for path in out.glob("*.*"):
