@@ -39,6 +39,16 @@ def test_small_area_and_welfare_forms_notes():
         "welfare già presenti in impresa); i pesi degli altri criteri sono riproporzionati.")
 
 
+def test_need_definition_follows_the_questionnaire():
+    assert na.need_definition(None) == na.need_definition(_survey([])) == na.SHIPPED_NEED_DEFINITION
+    scales = {"need_a": {"points": 4, "expressed_from": 3}, "need_b": {"points": 7, "expressed_from": 5},
+              "need_c": {"points": 3, "expressed_from": 3}}
+    survey = SurveySource(pd.DataFrame(), Path("x.csv"), False, 1, 1, 0,
+                          summary={"need_scales": scales, "needs_lists": ["mobility"]})
+    assert na.need_definition(survey) == ("che esprimono ciascun bisogno (nelle domande a scala: 3 su 3, 3 o 4 su 4, "
+                                          "da 5 a 7 su 7; negli elenchi di servizi: il servizio scelto)")
+
+
 def test_role_shares_of_a_survey_without_sex_are_by_age_class():
     """pi_{r|a} = (n_a * share_{r|a} + c * share_r) / (n_a + c), c = ROLE_PRIOR_COUNT, the same for both sexes."""
     from wecare_analysis.survey.small_area import ROLE_PRIOR_COUNT, _cell_frame

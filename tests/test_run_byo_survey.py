@@ -217,6 +217,9 @@ def test_run_on_a_survey_without_sex_and_role_says_non_rilevato(project_root, tm
     ]
     for note in notes:
         assert html.count(note.replace("'", "&#x27;")) + html.count(note) >= 1, note
+    # when a need counts as expressed, in the questionnaire's terms (4-point Likert: 3 or 4), not the codebook's
+    assert ("rispondenti che esprimono ciascun bisogno (nelle domande a scala: 3 o 4 su 4; negli elenchi di "
+            "servizi: il servizio scelto)") in html and "4 o 5 su 5" not in html
     # no empty chart, no broken section: the group charts are not drawn, the other needs sections are
     figures = {p.stem for p in (report / "figures").glob("*.png")}
     assert not {"bisogni_donne_uomini", "bisogni_dipendenti_titolari"} & figures

@@ -8,9 +8,10 @@ of an empty chart or a failure:
 - :func:`group_note`: the comparison of women and men, or of employees and owners
   (report 00 and notebook 05);
 - :func:`small_area_note`: what the small-area (MRP) model could not distinguish;
-- :func:`welfare_forms_note`: the transferability criterion "Imprese con welfare".
+- :func:`welfare_forms_note`: the transferability criterion "Imprese con welfare";
+- :func:`need_definition`: when a need counts as expressed, in the questionnaire's own terms.
 
-Each returns None when the section can be shown as it is.
+Each note returns None when the section can be shown as it is.
 """
 
 from __future__ import annotations
@@ -82,3 +83,34 @@ def welfare_forms_note(survey: SurveySource | None) -> str | None:
     if note is None:
         return None
     return note.removesuffix(".") + "; i pesi degli altri criteri sono riproporzionati."
+
+
+#: When a need counts as expressed in the shipped questionnaire (Italian).
+SHIPPED_NEED_DEFINITION = "che giudicano importante (4 o 5 su 5) ciascun bisogno"
+
+
+def need_definition(survey: SurveySource | None) -> str:
+    """Italian phrase "respondents ..." saying when a need counts as expressed.
+
+    The shipped questionnaire: 4 or 5 on its 5-point scale. A questionnaire read through a form or a
+    mapping (``need_scales`` in its ``validation.json``): the rule of
+    :func:`~wecare_analysis.survey.mapped.expressed_from`, and the services chosen from a list.
+
+    >>> from pathlib import Path
+    >>> src = SurveySource(pd.DataFrame(), Path("x.csv"), False, 1, 1, 0,
+    ...                    summary={"need_scales": {"need_eldercare": {"points": 4, "expressed_from": 3}}})
+    >>> need_definition(src)
+    'che esprimono ciascun bisogno (nelle domande a scala: 3 o 4 su 4)'
+    """
+    summary = (survey.summary or {}) if survey is not None else {}
+    if "need_scales" not in summary:
+        return SHIPPED_NEED_DEFINITION
+    parts = []
+    for points, lowest in sorted({(s["points"], s["expressed_from"]) for s in summary["need_scales"].values()}):
+        top = (f"{points} su {points}" if lowest >= points else f"{lowest} o {points} su {points}"
+               if lowest == points - 1 else f"da {lowest} a {points} su {points}")
+        parts.append(top)
+    rules = [f"nelle domande a scala: {', '.join(parts)}"] if parts else []
+    if summary.get("needs_lists"):
+        rules.append("negli elenchi di servizi: il servizio scelto")
+    return "che esprimono ciascun bisogno" + (f" ({'; '.join(rules)})" if rules else "")
