@@ -232,6 +232,9 @@ def test_the_four_exports_of_the_issue_keep_every_row(tmp_path, capsys, export, 
                  "--root", str(tmp_path)])
     summary = json.loads(capsys.readouterr().out)
     assert (code, summary["rows_read"], summary["rows_kept"]) == (0, 200, 200), summary["errors"][:3]
+    assert summary["rows_read"] == summary["rows_kept"] + summary["rows_quarantined"]
+    assert {"municipality", "sex", "age_class", "need_eldercare"} <= set(summary["concepts_found"])
+    assert set(summary["concepts_found"]).isdisjoint(summary["concepts_missing"])
     kept = pd.read_parquet(tmp_path / "o" / "respondents.parquet")
     assert kept["municipality_code"].notna().all() and kept["province_sigla"].notna().all()
 
