@@ -47,6 +47,10 @@ def test_need_definition_follows_the_questionnaire():
                           summary={"need_scales": scales, "needs_lists": ["mobility"]})
     assert na.need_definition(survey) == ("che esprimono ciascun bisogno (nelle domande a scala: 3 su 3, 3 o 4 su 4, "
                                           "da 5 a 7 su 7; negli elenchi di servizi: il servizio scelto)")
+    # a yes/no item (no points listed by the mapping)
+    survey.summary["need_scales"] = {"need_h": {"points": 5, "expressed_from": 4, "points_listed": False}}
+    assert na.need_definition(survey) == ("che esprimono ciascun bisogno (nelle domande sì/no: «sì»; nelle scale "
+                                          "senza etichette: da 4 in su; negli elenchi di servizi: il servizio scelto)")
 
 
 def test_role_shares_of_a_survey_without_sex_are_by_age_class():

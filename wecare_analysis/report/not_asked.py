@@ -105,12 +105,16 @@ def need_definition(survey: SurveySource | None) -> str:
     summary = (survey.summary or {}) if survey is not None else {}
     if "need_scales" not in summary:
         return SHIPPED_NEED_DEFINITION
+    scales = summary["need_scales"].values()
     parts = []
-    for points, lowest in sorted({(s["points"], s["expressed_from"]) for s in summary["need_scales"].values()}):
+    for points, lowest in sorted({(s["points"], s["expressed_from"]) for s in scales if s.get("points_listed", 1)}):
         top = (f"{points} su {points}" if lowest >= points else f"{lowest} o {points} su {points}"
                if lowest == points - 1 else f"da {lowest} a {points} su {points}")
         parts.append(top)
     rules = [f"nelle domande a scala: {', '.join(parts)}"] if parts else []
+    for lowest in sorted({s["expressed_from"] for s in scales if not s.get("points_listed", 1)}):
+        # points not listed by the form or mapping: a yes/no item, or numbers on the codebook's 5-point scale
+        rules.append(f"nelle domande sì/no: «sì»; nelle scale senza etichette: da {lowest} in su")
     if summary.get("needs_lists"):
         rules.append("negli elenchi di servizi: il servizio scelto")
     return "che esprimono ciascun bisogno" + (f" ({'; '.join(rules)})" if rules else "")

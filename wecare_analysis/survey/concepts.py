@@ -222,7 +222,8 @@ def summary_extras(result: SurveyValidation, rules: dict[str, Rule] | None, book
 
         extras["need_scales"] = {
             c: {"column": r.column, "points": scale_points(r), "expressed_from": expressed_from(scale_points(r),
-                                                                                               r.expressed)}
+                                                                                               r.expressed),
+                "points_listed": any(v.isdigit() for v in r.values.values())}  # else yes/no, or 5 by default
             for c, r in rules.items() if c in {q.name for q in book.need_questions} and r.column}
         extras["needs_lists"] = sorted({lv for c, r in rules.items() if c == "needs"
                                         for lv in [*r.values.values(), *r.flags.values()] if lv != IGNORE})
