@@ -190,15 +190,23 @@ def test_survey_map_without_form_guesses_and_leaves_blanks(tmp_path):
 def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path, capsys, monkeypatch):
     project = tmp_path / "project"
     (project / "data" / "raw").mkdir(parents=True)
+    inbox = tmp_path / "inbox"  # the export and its form, where the user keeps them
+    inbox.mkdir()
+    for source in (BYO / "conciliazione_kobo_xml.csv", FORM):
+        (inbox / source.name).write_bytes(source.read_bytes())
     monkeypatch.chdir(project)
-    before = sorted(p for p in project.rglob("*"))
+    before = sorted(p for p in tmp_path.rglob("*"))
     out = tmp_path / "elsewhere" / "out"
-    code = main(["survey", "validate", str(BYO / "conciliazione_kobo_xml.csv"), "--form", str(FORM), "--json",
-                 "--out", str(out)])
+    code = main(["survey", "validate", str(inbox / "conciliazione_kobo_xml.csv"), "--form", str(inbox / FORM.name),
+                 "--json", "--out", str(out)])
     summary = json.loads(capsys.readouterr().out)
     assert code == 1 and summary["rows_read"] == summary["rows_kept"] + summary["rows_quarantined"] == 33
+    assert (summary["rows_kept"], summary["rows_quarantined"]) == (30, 3)
     assert "need_eldercare" in summary["concepts_found"] and "size_class" in summary["concepts_missing"]
-    assert sorted(p for p in project.rglob("*")) == before  # nothing written into the working project
+    assert set(summary["concepts_found"]).isdisjoint(summary["concepts_missing"])
+    # nothing written outside DIR: not into the working project, not beside the export (no quarantine file there)
+    written = sorted(p for p in tmp_path.rglob("*") if p not in before)
+    assert written and all(p == out.parent or out == p or out in p.parents for p in written), written
     restricted = pd.read_csv(out / "restricted" / "conciliazione_kobo_xml_free_text.csv")
     assert restricted["extra_text_altro"].tolist() == ["Servirebbe un doposcuola vicino"]
     for path in out.glob("*.*"):
@@ -224,6 +232,9 @@ def test_the_four_exports_of_the_issue_keep_every_row(tmp_path, capsys, export, 
                  "--root", str(tmp_path)])
     summary = json.loads(capsys.readouterr().out)
     assert (code, summary["rows_read"], summary["rows_kept"]) == (0, 200, 200), summary["errors"][:3]
+    assert summary["rows_read"] == summary["rows_kept"] + summary["rows_quarantined"]
+    assert {"municipality", "sex", "age_class", "need_eldercare"} <= set(summary["concepts_found"])
+    assert set(summary["concepts_found"]).isdisjoint(summary["concepts_missing"])
     kept = pd.read_parquet(tmp_path / "o" / "respondents.parquet")
     assert kept["municipality_code"].notna().all() and kept["province_sigla"].notna().all()
 
@@ -296,6 +307,24 @@ def test_raking_margins_leave_out_what_was_not_asked_or_not_answered(tmp_path):
     assert set(margins.loc[margins["variable"] == "province_sigla", "level"]) == {"BI", "VC", "TO", "AT"}
     assert notes == ["I pesi non usano il sesso: 1 rispondente non lo ha indicato."]
     assert (needs["firm_id"] == needs["respondent_id"]).all()  # no firm code asked: own clusters
+
+
+def test_raking_margins_count_the_residents_of_the_surveyed_provinces_only(tmp_path):
+    """Province and age totals describe the same population: the residents of BI, VC, TO, AT (by hand)."""
+    from wecare_analysis.survey.concepts import raking_margins
+    from wecare_analysis.territory import population_by_age_sex
+
+    summary = ingest_survey(BYO / "conciliazione_kobo_xml.csv", out_dir=tmp_path / "out", root=tmp_path, form=FORM)
+    needs = pd.read_parquet(tmp_path / "out" / "needs.parquet")
+    margins, _notes = raking_margins(needs, summary, root=str(tmp_path))
+    pop = population_by_age_sex(2023, "01", str(tmp_path))
+    surveyed = pop[(pop["municipality_code"] // 1000).isin([96, 2, 1, 5]) & (pop["age"] >= 18)]  # BI VC TO AT
+    ages = margins[margins["variable"] == "age_class"].set_index("level")["total"]
+    for band, (lo, hi) in {"18_34": (18, 34), "35_44": (35, 44), "45_54": (45, 54), "55_plus": (55, 200)}.items():
+        assert ages[band] == pytest.approx(surveyed[surveyed["age"].between(lo, hi)]["residents"].sum()), band
+    provinces = margins[margins["variable"] == "province_sigla"]["total"]
+    assert ages.sum() == pytest.approx(provinces.sum()) == pytest.approx(surveyed["residents"].sum())
+    assert ages.sum() < pop[pop["age"] >= 18]["residents"].sum()  # not the whole region
 
 
 def test_headers_without_group_prefixes_and_text_only_headings(tmp_path):

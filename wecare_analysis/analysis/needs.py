@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +29,16 @@ import pandas as pd
 
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
-from wecare_analysis.errors import InputError
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import estimate_means
+from wecare_analysis.survey.margin_check import MarginsNotMet
 from wecare_analysis.survey.small_area import small_area_estimates
 from wecare_analysis.survey.source import survey_summary
 from wecare_analysis.survey.weights import margin_specs, margins_from_population, rake
 from wecare_analysis.territory import population_by_age_sex
+
+LOG = logging.getLogger(__name__)
 
 #: Age classes used for raking: 65+ respondents (working owners) are raked with the 55-64 class.
 RAKING_AGE_CLASSES = {"18_24": (15, 24), "25_34": (25, 34), "35_44": (35, 44), "45_54": (45, 54),
@@ -222,11 +225,23 @@ def weighted_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd
     return rake(design, margin_specs(data, margins, source="ISTAT residents"), maxit=50).design
 
 
+#: Italian names of the raking margins, for "Metodi e fonti".
+MARGIN_NAMES = {"province_sigla": "provincia", "province_sigla:sex": "provincia e sesso", "age_class": "classe di età"}
+#: Margins :func:`raked_design` drops, in this order, when the respondents cannot meet them.
+DROPPABLE_MARGINS = ("age_class", "province_sigla:sex")
+
+
 def raked_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.DataFrame,
                  margins: pd.DataFrame | None, notes: list[str]) -> tuple[SurveyDesign, list[str]]:
     """:func:`weighted_design` on ``margins`` (:func:`survey_margins`), dropping the age margin, then sex,
     when these respondents cannot meet them (e.g. a province whose few respondents are all young:
-    its residents of the other ages cannot be carried by anyone); one Italian note for each margin dropped.
+    its residents of the other ages cannot be carried by anyone).
+
+    Only that condition (:class:`~wecare_analysis.survey.margin_check.MarginsNotMet`: a level without
+    respondents, raking that does not converge, weights off their targets) leads to a fallback; any
+    other error propagates. Each margin dropped is logged (warning) and has an Italian note saying
+    which margins could not be met and which ones the weights use (:func:`margins_note`); the last
+    note names the margins used.
 
     The shipped questionnaire (``margins`` None) is raked as :func:`weighted_design` does, with no fallback.
     """
@@ -235,20 +250,39 @@ def raked_design(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.Da
     notes = list(notes)
     while True:
         try:
-            return weighted_design(needs, territory, population, margins), notes
-        except InputError:
-            drop = next((v for v in ("age_class", "province_sigla:sex") if v in set(margins["variable"])), None)
+            design = weighted_design(needs, territory, population, margins)
+            return design, [*notes, margins_note(margins)]
+        except MarginsNotMet as err:
+            drop = next((v for v in DROPPABLE_MARGINS if v in set(margins["variable"])), None)
             if drop is None:
                 raise
+            missed, reason = err.margins or (drop,), err.message
+        together = " e per ".join(MARGIN_NAMES.get(v, v) for v in dict.fromkeys(margins["variable"]))
         margins = margins[margins["variable"] != drop]
         if drop == "province_sigla:sex":  # province alone, residents 15-64
             margins = margins_from_population(population, _respondent_provinces(needs, territory), None,
                                               ("province_sigla", "sex", "age_class"))
             margins = margins[margins["variable"] == "province_sigla"]
-        label = "la classe di età" if drop == "age_class" else "il sesso"
-        left = "provincia e sesso" if "province_sigla:sex" in set(margins["variable"]) else "sola provincia"
-        notes.append(f"I pesi non usano {label}: i rispondenti di alcune province non coprono tutte le classi "
-                     f"e i totali ISTAT non si possono raggiungere (pesi per {left}).")
+        LOG.warning("raking: the respondents cannot meet the margins of %s (%s); weights without %s",
+                    ", ".join(missed), reason, drop)
+        label, gap = (("la classe di età", "non coprono tutte le classi di età") if drop == "age_class"
+                      else ("il sesso", "non sono di entrambi i sessi"))
+        left = " e per ".join(MARGIN_NAMES.get(v, v) for v in dict.fromkeys(margins["variable"]))
+        notes.append(f"I pesi non usano {label}: con questi rispondenti i totali ISTAT per {together} non si "
+                     f"possono raggiungere insieme (in alcune province i rispondenti {gap}); pesi per {left}.")
+
+
+def margins_note(margins: pd.DataFrame) -> str:
+    """Italian note naming the margins the weights of a questionnaire use (``variable`` of ``margins``).
+
+    >>> print(margins_note(pd.DataFrame({"variable": ["province_sigla:sex", "age_class"]})))
+    Pesi di questa indagine: calibrati (raking) sui residenti ISTAT di 15-64 anni delle province con rispondenti \
+per provincia e sesso e per classe di età (le fasce del questionario).
+    """
+    used = " e per ".join(MARGIN_NAMES.get(v, v) for v in dict.fromkeys(margins["variable"]))
+    bands = " (le fasce del questionario)" if "age_class" in set(margins["variable"]) else ""
+    return ("Pesi di questa indagine: calibrati (raking) sui residenti ISTAT di 15-64 anni delle province con "
+            f"rispondenti per {used}{bands}.")
 
 
 def _respondent_provinces(needs: pd.DataFrame, territory: pd.DataFrame) -> pd.Series:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,10 +79,11 @@ def transfer_reason(assessment, offer_missing: bool = False) -> str | None:
             "non sarebbe confrontabile con quella delle altre province")
 
 
-def ranking_notes(assessment, offer_missing: bool = False) -> str:
-    """Italian notes above a ranking that is shown: the assessment's notes, and the offer-based criteria
-    computed without any service in the region (empty string when there is nothing to say)."""
-    notes = list(assessment.notes)
+def ranking_notes(assessment, offer_missing: bool = False, extra: Iterable[str | None] = ()) -> str:
+    """Italian notes above a ranking that is shown: the assessment's notes, ``extra`` notes (``None`` skipped,
+    e.g. a criterion whose concept the questionnaire did not ask), and the offer-based criteria computed without
+    any service in the region (empty string when there is nothing to say)."""
+    notes = [*assessment.notes, *filter(None, extra)]
     if offer_missing:
         names = ", ".join(CRITERIA[c].label for c in OFFER_CRITERIA)
         notes.append(f"Graduatoria parziale: i criteri {names} non hanno dati (nessun servizio nella regione).")

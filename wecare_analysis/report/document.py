@@ -293,6 +293,15 @@ def missing_concept_notes(survey: SurveySource | None) -> list[str]:
             for c, part in ANALYSIS_CONCEPTS.items() if not survey.asked(c)]
 
 
+def weights_clause(survey: SurveySource | None) -> str:
+    """The weights part of the methods line: the shipped questionnaire's margins, or a pointer to the notes
+    naming the margins a questionnaire of its own allowed (:func:`~wecare_analysis.analysis.needs.raked_design`)."""
+    if survey is not None and survey.raking_notes:
+        return "pesi calibrati (raking) sui margini che il questionario consente, indicati qui sotto"
+    return ("pesi calibrati (raking) sui residenti ISTAT di 15-64 anni per provincia, sesso e classe d'età (i "
+            "rispondenti di 65 anni e più sono calibrati con la classe 55-64)")
+
+
 def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | None = None,
                      osm_used: bool = False, other_inputs: tuple[str, ...] = (),
                      today: date | None = None, sections: tuple[str, ...] = (), needs: bool = True) -> str:
@@ -322,10 +331,8 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
     lines += [f"- {name}" for name in other_inputs]
     estimation = [] if not needs else [
               ("- Stime dei bisogni: quote ponderate di rispondenti (stimatore del rapporto di Horvitz-Thompson), "
-              "disegno stratificato per provincia con grappoli d'impresa; pesi calibrati (raking) sui residenti "
-              "ISTAT di 15-64 anni per provincia, sesso e classe d'età (i rispondenti di 65 anni e più sono "
-              "calibrati con la classe 55-64); varianza per linearizzazione, intervalli al 95% su scala logit, "
-              "come il pacchetto R survey (svymean, svyciprop)."),
+              f"disegno stratificato per provincia con grappoli d'impresa; {weights_clause(survey)}; varianza per "
+              "linearizzazione, intervalli al 95% su scala logit, come il pacchetto R survey (svymean, svyciprop)."),
               *(f"- {note}" for note in (survey.raking_notes if survey is not None else ()))]
     lines += ["", "**Metodi**", "", *estimation,
               *(METHOD_NOTES[name] for name in sections),

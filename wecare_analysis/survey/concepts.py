@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,8 @@ from wecare_analysis.survey.validate import SurveyValidation
 if TYPE_CHECKING:
     from wecare_analysis.survey.form import Form
 
+#: Names of the concepts whose codebook question text does not say what it asks ("Lei è").
+CONCEPT_LABELS = {"role": "Ruolo nell'impresa"}
 #: Highest single-year age of the ISTAT tables (100 = 100 and over): the end of an open band.
 TOP_AGE = 100
 
@@ -143,21 +145,29 @@ def age_band_edges(summary_or_codes: dict[str, Any] | list[str]) -> dict[str, tu
 
 
 def available_margins(summary: dict[str, Any], year: int = 2023, region: str = "01",
-                      root: str | None = None) -> pd.DataFrame:
+                      root: str | None = None, provinces: Collection[str] | None = None) -> pd.DataFrame:
     """ISTAT raking margins ``variable,level,total`` for the concepts the survey has.
 
     Province always; ``sex`` only when the survey asked it; ``age_class`` only when asked,
     computed from single-year ages for the survey's own bands (:func:`age_band_edges`).
+    ``provinces`` (sigle): the residents of these provinces only, for every margin (the
+    covered population: the sex and age totals then add up to the province totals); None
+    for the whole region.
     """
-    from wecare_analysis.survey.weights import DEFAULT_AGE_CLASSES, istat_margins
+    from wecare_analysis.survey.weights import DEFAULT_AGE_CLASSES, margins_from_population
+    from wecare_analysis.territory import load_territory, population_by_age_sex
 
     found = set(summary.get("concepts_found", []))
     bands = age_band_edges(summary)
     shipped = {code for code, _ in load_codebook().choices["age_class"]}
     if not bands or set(bands) <= shipped:  # the codebook's own classes: the default ISTAT margins
         bands = DEFAULT_AGE_CLASSES if "age_class" in found else None
-    margins = istat_margins(year, region, age_classes=bands or None, names=("province_sigla", "sex", "age_class"),
-                            root=root)
+    terr = load_territory(year, region, root)
+    sigla = pd.Series(terr["province_sigla"].to_numpy(), index=terr["municipality_code"].to_numpy())
+    if provinces is not None:
+        sigla = sigla[sigla.isin(set(provinces))]
+    margins = margins_from_population(population_by_age_sex(year, region, root), sigla, bands or None,
+                                      ("province_sigla", "sex", "age_class"))
     keep = {"province_sigla"} | ({"sex"} & found) | ({"age_class"} & found)
     return margins[margins["variable"].isin(keep)].reset_index(drop=True)
 
@@ -166,12 +176,12 @@ def raking_margins(needs: pd.DataFrame, summary: dict[str, Any], year: int = 202
                    root: str | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Margins to rake ``needs`` (the tidy table) to: the ones the survey has, complete for every respondent.
 
-    A margin whose variable was not asked, or that some respondents left unanswered (a stated
-    non-response), is left out (raking needs a level for every record); provinces without respondents
-    are dropped. Returns the margins and one Italian note per margin left out.
+    Every margin counts the residents of the provinces with respondents only (the covered population:
+    the province, sex and age totals add up to the same number). A margin whose variable was not
+    asked, or that some respondents left unanswered (a stated non-response), is left out (raking needs
+    a level for every record). Returns the margins and one Italian note per margin left out.
     """
-    margins = available_margins(summary, year, region, root)
-    margins = margins[(margins["variable"] != "province_sigla") | margins["level"].isin(needs["province_sigla"])]
+    margins = available_margins(summary, year, region, root, provinces=needs["province_sigla"].dropna().unique())
     notes = []
     for variable, label in (("sex", "il sesso"), ("age_class", "la classe di età")):
         if variable not in set(margins["variable"]):
@@ -192,6 +202,7 @@ def non_rilevato(concept: str, book: Codebook | None = None) -> str:
     """
     book = book or load_codebook()
     label = book.question(concept).label.rstrip(":?") if concept in {q.name for q in book.questions} else concept
+    label = CONCEPT_LABELS.get(concept, label)
     return f"Il questionario non ha rilevato «{label}»: questa parte non è calcolata."
 
 
@@ -211,7 +222,8 @@ def summary_extras(result: SurveyValidation, rules: dict[str, Rule] | None, book
 
         extras["need_scales"] = {
             c: {"column": r.column, "points": scale_points(r), "expressed_from": expressed_from(scale_points(r),
-                                                                                               r.expressed)}
+                                                                                               r.expressed),
+                "points_listed": any(v.isdigit() for v in r.values.values())}  # else yes/no, or 5 by default
             for c, r in rules.items() if c in {q.name for q in book.need_questions} and r.column}
         extras["needs_lists"] = sorted({lv for c, r in rules.items() if c == "needs"
                                         for lv in [*r.values.values(), *r.flags.values()] if lv != IGNORE})

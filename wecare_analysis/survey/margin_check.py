@@ -25,6 +25,15 @@ import numpy as np
 from wecare_analysis.errors import InputError
 
 
+class MarginsNotMet(InputError):
+    """The respondents cannot meet the margins: a level without respondents, raking that does not
+    converge, or weights off their targets (exit code 2). ``margins`` names the margins concerned."""
+
+    def __init__(self, message: str, margins: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.margins = margins
+
+
 class _Margin(Protocol):
     name: str
     levels: tuple[str, ...]
@@ -44,7 +53,8 @@ def margin_misfits(weights: np.ndarray, specs: Sequence[_Margin]) -> list[tuple[
 
 
 def check_margins(weights: np.ndarray, specs: Sequence[_Margin], rtol: float, what: str) -> None:
-    """Raise an :class:`InputError` naming every margin level more than ``rtol`` (relative) off its target.
+    """Raise :class:`MarginsNotMet` (an :class:`InputError`) naming every margin level more than ``rtol``
+    (relative) off its target.
 
     Examples
     --------
@@ -64,8 +74,8 @@ def check_margins(weights: np.ndarray, specs: Sequence[_Margin], rtol: float, wh
     shown = ", ".join(f"{n} {lv} {g:,.6g} against {t:,.6g} ({(g - t) / t:+.1%})" for n, lv, g, t, _ in bad[:8])
     more = f" and {len(bad) - 8} more" if len(bad) > 8 else ""
     names = sorted({m[0] for m in bad})
-    raise InputError(
+    raise MarginsNotMet(
         f"{what} did not meet the margins: {shown}{more} (tolerance {rtol:.2g} relative); the margins of "
         f"{', '.join(names)} cannot all be met by these respondents: they contradict each other or a level's "
-        "respondents are pinned by another margin. Check the totals, collapse sparse levels, or drop a margin."
-    )
+        "respondents are pinned by another margin. Check the totals, collapse sparse levels, or drop a margin.",
+        tuple(names))

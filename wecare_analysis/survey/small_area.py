@@ -370,8 +370,9 @@ def posterior_draws(fit: MrpFit, draws: int, rng: np.random.Generator) -> tuple[
 def _cell_frame(cells: pd.DataFrame, data: pd.DataFrame, weights: np.ndarray | None) -> tuple[pd.DataFrame, np.ndarray]:
     """Cell × role combinations and the role shares :math:`\\pi_{r|c}` (cells x roles, rows as the cells).
 
-    Weighted shares of the roles among the respondents of each age class × sex cell,
-    shrunk towards the overall shares with :data:`ROLE_PRIOR_COUNT` pseudo-respondents.
+    Weighted shares of the roles among the respondents of each age class × sex cell (of the age
+    class, or of the sex, when the questionnaire asked only one of them), shrunk towards the overall
+    shares with :data:`ROLE_PRIOR_COUNT` pseudo-respondents.
     """
     keys = cells[["age_class", "sex"]].drop_duplicates().sort_values(["age_class", "sex"]).reset_index(drop=True)
     if "role" not in data.columns:
@@ -380,11 +381,14 @@ def _cell_frame(cells: pd.DataFrame, data: pd.DataFrame, weights: np.ndarray | N
     roles = np.sort(data["role"].astype(str).unique())
     overall = pd.Series(w).groupby(data["role"].astype(str).to_numpy()).sum().reindex(roles).to_numpy()
     overall = overall / overall.sum()
-    tab = pd.DataFrame({"age_class": data["age_class"].astype(str).to_numpy(), "sex": data["sex"].astype(str).to_numpy(),
-                        "role": data["role"].astype(str).to_numpy(), "w": w})
-    wt = tab.pivot_table(index=["age_class", "sex"], columns="role", values="w", aggfunc="sum", fill_value=0.0)
-    nn = tab.groupby(["age_class", "sex"]).size()
-    idx = pd.MultiIndex.from_frame(keys)
+    by = [c for c in ("age_class", "sex") if c in data.columns]  # a questionnaire may not ask sex or age
+    if not by:
+        return keys.merge(pd.DataFrame({"role": roles}), how="cross"), np.tile(overall, (len(keys), 1))
+    tab = pd.DataFrame({**{c: data[c].astype(str).to_numpy() for c in by}, "role": data["role"].astype(str).to_numpy(),
+                        "w": w})
+    wt = tab.pivot_table(index=by, columns="role", values="w", aggfunc="sum", fill_value=0.0)
+    nn = tab.groupby(by).size()
+    idx = pd.MultiIndex.from_frame(keys[by]) if len(by) > 1 else pd.Index(keys[by[0]])
     wt = wt.reindex(index=idx, columns=roles, fill_value=0.0).to_numpy()
     nn = nn.reindex(idx, fill_value=0).to_numpy(dtype=float)
     tot = wt.sum(axis=1, keepdims=True)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.design import RakingMargin, SurveyDesign
-from wecare_analysis.survey.margin_check import check_margins
+from wecare_analysis.survey.margin_check import MarginsNotMet, check_margins
 
 #: Relative tolerance for the grand totals of different margin variables to agree.
 TOTALS_RTOL = 1e-6
@@ -156,10 +156,10 @@ def margin_specs(data: pd.DataFrame, margins: pd.DataFrame, source: str = "margi
                              "total of 0; correct the total or recode those respondents.")
         empty = [lv for lv, t in totals.items() if t > 0 and lv not in set(found)]
         if empty:
-            raise InputError(
+            raise MarginsNotMet(
                 f"{source}: no respondent in level {empty[0]!r} of {name!r} (population total "
                 f"{totals[empty[0]]:,.0f}); collapse it with a neighbouring level of {name!r} in the margins "
-                "and in the data."
+                "and in the data.", (name,)
             )
         levels = tuple(sorted(found))
         index = pd.Categorical(key, categories=list(levels)).codes.astype(np.int64)
@@ -254,9 +254,10 @@ def rake(
         old = new
         it += 1
     if not converged and require_convergence:
-        raise InputError(
+        raise MarginsNotMet(
             f"raking did not converge after {maxit} passes (largest change in a weighted cell {delta:,.3g}, "
-            f"tolerance {eps:,.3g}); collapse sparse levels of the margins or allow more iterations."
+            f"tolerance {eps:,.3g}); collapse sparse levels of the margins or allow more iterations.",
+            tuple(s.name for s in specs)
         )
     if margin_rtol is not None:
         check_margins(w, specs, margin_rtol, f"raking (stopped after {it + (1 if converged else 0)} passes)")
