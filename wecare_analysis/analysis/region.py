@@ -48,6 +48,7 @@ from wecare_analysis.practices.assess import (
     transferability_inputs,
 )
 from wecare_analysis.practices.catalogue import Catalogue
+from wecare_analysis.practices.criteria import criteria_table
 from wecare_analysis.survey.concepts import non_rilevato
 from wecare_analysis.survey.design import SurveyDesign
 
@@ -141,6 +142,14 @@ def _transfer_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: S
                                   params.mef_path, params.third_sector_path, notes)
 
 
+def _assessments(territory: gpd.GeoDataFrame, catalogue: Catalogue, inputs: TransferabilityInputs,
+                 ahp: AHPResult | None) -> dict[str, Assessment]:
+    """The assessment of every province of the region, from one criteria table (it covers them all)."""
+    table = criteria_table(catalogue, inputs.criteria)
+    return {sigla: assess_province(sigla, catalogue, inputs.criteria, ahp, table=table)
+            for sigla in sorted(territory["province_sigla"].unique())}
+
+
 def analyse_region(params: RunParameters) -> RegionAnalysis:
     """The region analysis of ``params`` (its region, year, survey, services, optional inputs, threshold).
 
@@ -160,9 +169,7 @@ def analyse_region(params: RunParameters) -> RegionAnalysis:
     inputs = cached("transfer_inputs", params,
                     lambda: _transfer_part(params, territory, survey, design, offer, catalogue))
     ahp = load_ahp(params.ahp_path)
-    assessments = cached("assessments", params, lambda: {
-        sigla: assess_province(sigla, catalogue, inputs.criteria, ahp)
-        for sigla in sorted(territory["province_sigla"].unique())})
+    assessments = cached("assessments", params, lambda: _assessments(territory, catalogue, inputs, ahp))
     if needs is not None:
         survey = replace(survey, raking_notes=needs.raking_notes)
     activities = cached("activities", params, lambda: ProgrammeActivities(*activities_source(

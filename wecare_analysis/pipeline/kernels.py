@@ -13,6 +13,7 @@ kernel, so the next run starts on a fresh one. ``RunSpec.fresh_kernels``
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from multiprocessing.util import Finalize
 from pathlib import Path
@@ -66,6 +67,19 @@ def warm_kernel(cwd: str, extra_arguments: list[str]) -> object:
         Finalize(km, _shutdown, args=(km,), exitpriority=10)
         _local.km, _local.cwd = km, cwd
     return km
+
+
+def kernel_cpu_seconds(km: object) -> float | None:
+    """CPU seconds (user + system) the kernel process of ``km`` has used so far, read from ``/proc``
+    (None where there is no ``/proc``, or the kernel's process is unknown or gone)."""
+    pid = getattr(getattr(km, "provisioner", None), "pid", None)
+    if not isinstance(pid, int):
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
 
 
 def _wait_ready(km: object, timeout: float = 60) -> None:

@@ -128,15 +128,21 @@ def _notebook_deadline(seconds: int | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
+def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> tuple[dict[str, float], dict[str, float]]:
     """Run the notebooks of ``spec`` into ``staging`` (each written once, normalised, at its end);
-    a failure discards the warm kernel."""
+    a failure discards the warm kernel.
+
+    Returns the wall seconds of each notebook (and, apart, of starting the worker's warm kernel:
+    ``kernel_start``, 0 when it was already running) and the CPU seconds the warm kernel spent on
+    them (``kernel``; empty with ``fresh_kernels`` or where the kernel's CPU time cannot be read).
+    """
     import papermill as pm
 
     from wecare_analysis.pipeline.engine import registered_engine
 
     params = run_parameters(spec, staging)
     timings: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for name in spec.notebooks:
         t0 = time.perf_counter()
         options = {"parameters": params, "kernel_name": "python3", "progress_bar": False, "cwd": spec.root,
@@ -148,13 +154,19 @@ def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> dict[str, float]:
                     pm.execute_notebook(cat.notebooks / name, staging / name, **options)
                 else:
                     km = kernels.warm_kernel(spec.root, KERNEL_ARGUMENTS)
+                    started = time.perf_counter()
+                    timings["kernel_start"] = round(timings.get("kernel_start", 0.0) + started - t0, 3)
+                    t0, cpu0 = started, kernels.kernel_cpu_seconds(km)
                     pm.execute_notebook(kernels.with_reset_cell(cat.notebooks / name), staging / name,
                                         km=km, **options)
+                    cpu1 = kernels.kernel_cpu_seconds(km)
+                    if cpu0 is not None and cpu1 is not None:
+                        cpu["kernel"] = round(cpu.get("kernel", 0.0) + cpu1 - cpu0, 3)
         except BaseException:
             kernels.discard_kernel()
             raise
         timings[name] = round(time.perf_counter() - t0, 3)
-    return timings
+    return timings, cpu
 
 
 def run_province(spec: RunSpec) -> ProvinceResult:
@@ -173,10 +185,13 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     log_path = runs / f"{spec.province}.log"
     state.write_status(cat, spec.province, "running")
     staging = new_staging(cat, spec.province)
+    cpu_started = time.process_time()
     try:
-        timings = _execute(spec, staging, cat)
+        timings, cpu = _execute(spec, staging, cat)
+        t0 = time.perf_counter()
         write_report_editions(staging / spec.notebooks[0], staging,
                               spec.title or f"Wecare – rapporto provinciale {spec.province}", pdf=spec.pdf)
+        timings["editions"] = round(time.perf_counter() - t0, 3)
         outputs = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
         seconds = round(time.perf_counter() - started, 3)
         missing = missing_sections(staging)  # sections the notebook could not produce for want of data
@@ -190,6 +205,8 @@ def run_province(spec: RunSpec) -> ProvinceResult:
             "survey": survey_record(spec.root),
             "versions": {"wecare-analysis": __version__, "code": code_digest(), "python": sys.version.split()[0]},
             "timings_seconds": {**timings, "total": seconds},
+            # CPU seconds beside the wall seconds: on a loaded machine wall time grows, CPU time hardly
+            "cpu_seconds": {**cpu, "worker": round(time.process_time() - cpu_started, 3)},
             "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "outputs": outputs + ["manifest.json"],
             "files": integrity.file_records(staging),

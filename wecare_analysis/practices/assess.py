@@ -114,12 +114,16 @@ def transferability_inputs(catalogue: Catalogue, territory: pd.DataFrame, preval
 
 def assess_province(province: str, catalogue: Catalogue, inputs: CriteriaInputs, ahp: AHPResult | None = None,
                     method: str = "topsis", n_draws: int = DEFAULT_DRAWS,
-                    concentration: float = DEFAULT_CONCENTRATION, seed: int = DEFAULT_SEED) -> Assessment:
+                    concentration: float = DEFAULT_CONCENTRATION, seed: int = DEFAULT_SEED,
+                    table: pd.DataFrame | None = None) -> Assessment:
     """Score every practice in ``province``, weight, rank (TOPSIS and weighted sum) and perturb the weights.
 
-    The Monte Carlo probabilities use ``method`` (``topsis`` or ``weighted_sum``).
+    The Monte Carlo probabilities use ``method`` (``topsis`` or ``weighted_sum``). ``table``: the
+    region's :func:`~wecare_analysis.practices.criteria.criteria_table` of ``catalogue`` and ``inputs``
+    when already computed (it covers every province: assessing all of them computes it once), else
+    computed here.
     """
-    table = criteria_table(catalogue, inputs)
+    table = criteria_table(catalogue, inputs) if table is None else table
     matrix = score_matrix(table, province)
     missing = unavailable_criteria(table)
     weights = criterion_weights(list(matrix.columns), missing, ahp)
