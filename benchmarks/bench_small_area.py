@@ -88,7 +88,8 @@ def seed_errors(seed: int, n_respondents: int, draws: int, terr, territory, popu
                                   on=["municipality_code", "variable"], how="inner")
     muni["truth"] = truth.to_numpy()[truth.index.get_indexer(muni["municipality_code"]),
                                      truth.columns.get_indexer("p_" + muni["need_area"])]
-    return {"municipality": muni, "province": mrp.province, "seconds": elapsed, "fit": mrp.fit}
+    return {"municipality": muni, "province": mrp.province, "seconds": elapsed, "fit": mrp.fit,
+            "province_direct": by_prov}
 
 
 def municipal_rmse(seeds, n_respondents: int = 3000, draws: int = 400, truth_draws: int = 1000,
@@ -104,7 +105,7 @@ def municipal_rmse(seeds, n_respondents: int = 3000, draws: int = 400, truth_dra
     truth = truth_all[truth_all["level"] == "municipality"].assign(
         municipality_code=lambda t: t["unit"].astype(int)).set_index("municipality_code")
     ptruth = truth_all[truth_all["level"] == "province"].set_index("province_sigla")
-    frames, times, prov_hits = [], [], []
+    frames, times, prov_hits, prov_hits_direct, sides = [], [], [], [], np.zeros(4, dtype=int)
     for seed in seeds:
         res = seed_errors(seed, n_respondents, draws, terr, territory, population, truth, root)
         frames.append(res["municipality"])
@@ -113,6 +114,12 @@ def municipal_rmse(seeds, n_respondents: int = 3000, draws: int = 400, truth_dra
         true = ptruth.to_numpy()[ptruth.index.get_indexer(prov["province_sigla"]),
                                  ptruth.columns.get_indexer("p_" + prov["need_area"])]
         prov_hits.append(((prov["ci_low"] <= true) & (true <= prov["ci_high"])).to_numpy())
+        dp = res["province_direct"].assign(area=lambda d: d["variable"].str.removeprefix("need_"))
+        true_d = ptruth.to_numpy()[ptruth.index.get_indexer(dp["province_sigla"]),
+                                   ptruth.columns.get_indexer("p_" + dp["area"])].astype(float)
+        sides += [int((true < prov["ci_low"]).sum()), int((true > prov["ci_high"]).sum()),
+                  int((true_d < dp["ci_low"]).sum()), int((true_d > dp["ci_high"]).sum())]
+        prov_hits_direct = prov_hits_direct + [((dp["ci_low"] <= true_d) & (true_d <= dp["ci_high"])).to_numpy()]
     m = pd.concat(frames, ignore_index=True)
     rmse_direct = float(np.sqrt(((m["estimate"] - m["truth"]) ** 2).mean()))
     rmse_mrp = float(np.sqrt(((m["prevalence"] - m["truth"]) ** 2).mean()))
@@ -121,6 +128,8 @@ def municipal_rmse(seeds, n_respondents: int = 3000, draws: int = 400, truth_dra
             "rmse_baseline": rmse_base, "ratio_baseline": rmse_mrp / rmse_base,
             "cells": len(m), "coverage_municipal": float(((m["ci_low"] <= m["truth"]) & (m["truth"] <= m["ci_high"])).mean()),
             "coverage_provincial": float(np.concatenate(prov_hits).mean()),
+            "coverage_provincial_direct": float(np.concatenate(prov_hits_direct).mean()),
+            "provincial_misses": dict(zip(["mrp_low", "mrp_high", "direct_low", "direct_high"], sides.tolist())),
             "seconds_mean": float(np.mean(times)), "seconds_max": float(np.max(times))}
 
 
@@ -253,7 +262,11 @@ def truth_errors(kind: str, seed: int, territory: pd.DataFrame, population: pd.D
             "coverage_municipal": float(_cover(m["ci_low"], m["ci_high"], m["truth"]).mean()),
             "coverage_provincial": float(_cover(p["ci_low"], p["ci_high"], p["truth"]).mean()),
             "coverage_provincial_direct": float(_cover(p["ci_low_direct"], p["ci_high_direct"], p["truth"]).mean()),
-            "sigma_municipality": float(mrp.fit.sigma_means()["sigma_municipality"].iloc[0])}
+            "sigma_municipality": float(mrp.fit.sigma_means()["sigma_municipality"].iloc[0]),
+            # provincial misses by side: truth below the interval, above it (MRP, design-based)
+            "prov_low_mrp": int((p["truth"] < p["ci_low"]).sum()), "prov_high_mrp": int((p["truth"] > p["ci_high"]).sum()),
+            "prov_low_direct": int((p["truth"] < p["ci_low_direct"]).sum()),
+            "prov_high_direct": int((p["truth"] > p["ci_high_direct"]).sum()), "provinces": len(p)}
 
 
 def print_truths(seeds, n_respondents: int, draws: int, root=None) -> None:
@@ -273,7 +286,11 @@ def print_truths(seeds, n_respondents: int, draws: int, root=None) -> None:
     pooled["ratio_baseline"] = pooled["rmse_mrp"] / pooled["rmse_baseline"]
     pooled["ratio_direct"] = pooled["rmse_mrp"] / pooled["rmse_direct"]
     cov = frame.groupby("truth")[["coverage_municipal", "coverage_provincial", "coverage_provincial_direct"]].mean()
+    misses = frame.groupby("truth")[["provinces", "prov_low_mrp", "prov_high_mrp", "prov_low_direct",
+                                     "prov_high_direct"]].sum()
     print(pooled.join(cov).round(3).to_string())
+    print("provincial intervals and misses (truth below / above the 95 % interval), MRP and design-based:")
+    print(misses.to_string())
 
 
 def main() -> None:
@@ -295,6 +312,8 @@ def main() -> None:
     print(f"ratio MRP / province baseline:    {r['ratio_baseline']:.3f} (acceptance <= 0.7 on the demo truth)")
     print(f"coverage of 95% MRP intervals: municipalities {r['coverage_municipal']:.1%}, "
           f"provinces {r['coverage_provincial']:.1%}")
+    print(f"coverage of 95% design-based provincial intervals: {r['coverage_provincial_direct']:.1%}; provincial "
+          f"misses (truth below / above): {r['provincial_misses']}")
     print(f"MRP time (fit + post-stratification of 1,180 municipalities x 18 needs): "
           f"mean {r['seconds_mean']:.1f} s, max {r['seconds_max']:.1f} s")
 
