@@ -372,9 +372,15 @@ def needs_chart(table: pd.DataFrame, series: list[tuple[str, str]], title: str):
     return fig
 
 
-def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None) -> pd.DataFrame:
-    """Suppressed respondent profile (counts as published) of one province and the region, Italian labels."""
-    profile = respondent_profile(needs, k=k)
+def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None,
+                  published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Suppressed respondent profile (counts as published) of one province and the region, Italian labels.
+
+    ``published``: the run's profile under its joint pattern (``analysis.needs.profile``, the same
+    cells in every report: :mod:`wecare_analysis.analysis.disclosure`); None suppresses ``needs``
+    here, table by table (:func:`~wecare_analysis.survey.profile.respondent_profile`).
+    """
+    profile = respondent_profile(needs, k=k) if published is None else published
     columns = [c for c in (sigla, TOTAL_LABEL) if c in profile.columns]
     table = profile[columns].reset_index()
     return table.rename(columns={"variabile": "Variabile", "categoria": "Categoria"})
