@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -461,12 +462,22 @@ class PublishedRun:
     k: int | None
 
 
+def region_key(name: str) -> str:
+    """The key grouping a region's reports: its name as an ASCII snake_case slug (``"Piemonte"`` → ``piemonte``),
+    the same for the workbook's header and the open-data CSV's column."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+
+
 def _read_table(report: Path, csv_name: str, sheet: str) -> list[pd.DataFrame]:
-    """The table as the open-data CSV and as the workbook sheet (either may be missing), headers lower-cased."""
+    """The table as the open-data CSV and as the workbook sheet (either may be missing), headers lower-cased
+    (the workbook's own headers in ``attrs["headers"]``)."""
     frames = []
     csv = report / "opendata" / csv_name
     if csv.is_file():
-        frames.append(pd.read_csv(csv, dtype=str, keep_default_na=False).rename(columns=str.lower))
+        frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        frame.attrs["headers"] = list(frame.columns)
+        frames.append(frame.rename(columns=str.lower))
     book = report / "findings.xlsx"
     if book.is_file():
         from openpyxl import load_workbook
@@ -477,7 +488,9 @@ def _read_table(report: Path, csv_name: str, sheet: str) -> list[pd.DataFrame]:
                 rows = list(wb[sheet].iter_rows(values_only=True))
                 if rows:
                     header = [str(h) for h in rows[0]]
-                    frames.append(pd.DataFrame(rows[1:], columns=header, dtype=object).rename(columns=str.lower))
+                    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+                    frame.attrs["headers"] = header
+                    frames.append(frame.rename(columns=str.lower))
         finally:
             wb.close()
     return frames
@@ -494,7 +507,7 @@ def _profile_cells(report: Path, sigla: str) -> tuple[list[dict], str | None]:
         if len(others) != 1:
             raise ValueError(f"{report}: the respondents table should have the columns {sigla} and the region's, "
                              f"found {counts}")
-        region = others[0]
+        region = frame.attrs["headers"][list(frame.columns).index(others[0])]  # the workbook's, read last, wins
         for row in frame.itertuples(index=False):
             values = dict(zip(frame.columns, row, strict=True))
             for column in counts:
@@ -514,7 +527,7 @@ def _needs_cells(report: Path, sigla: str, region: str | None) -> tuple[list[dic
                 or "rispondenti" not in frame.columns:
             raise ValueError(f"{report}: the needs table has no area/territorio/gruppo/rispondenti columns")
         places = list(dict.fromkeys(frame["territorio"].astype(str)))
-        named = [p for p in places if region is not None and p.casefold() == region.casefold()]
+        named = [p for p in places if region is not None and region_key(p) == region_key(region)]
         region_name = named[0] if named else (places[-1] if len(places) > 1 else None)
         for row in frame.itertuples(index=False):
             values = dict(zip(frame.columns, row, strict=True))
@@ -556,6 +569,7 @@ def read_published(folder: str | os.PathLike[str]) -> PublishedRun:
         raise FileNotFoundError(f"{root}: no such folder of reports")
     profile: dict[str, list[dict]] = {}
     needs: dict[str, list[dict]] = {}
+    names: dict[str, str] = {}
     reports, labels = [], set()
     for report in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
         sigla = report.name.upper()
@@ -565,16 +579,19 @@ def read_published(folder: str | os.PathLike[str]) -> PublishedRun:
             continue
         reports.append(sigla)
         name = region or region_name or "?"
-        profile.setdefault(name, []).extend(rows)
-        needs.setdefault(name, []).extend(need_rows)
+        key = region_key(name)
+        if key not in names or names[key] == names[key].lower():  # prefer a workbook's header to a CSV slug
+            names[key] = name
+        profile.setdefault(key, []).extend(rows)
+        needs.setdefault(key, []).extend(need_rows)
         labels |= {str(r["value"]).strip() for r in rows + need_rows if str(r["value"]).strip().startswith("<")}
     ks = {int(re.sub(r"\D", "", label)) for label in labels if re.fullmatch(r"<\s*\d+", label)}
     if len(ks) > 1:
         raise ValueError(f"the reports use different thresholds: {sorted(ks)}")
     k = ks.pop() if ks else None
-    systems = {name: run_system(_merged(profile[name], ["block", "category", "column"]),
-                                _merged(needs[name], ["area", "group_var", "group", "column"]))
-               for name in profile}
+    systems = {names[key]: run_system(_merged(profile[key], ["block", "category", "column"]),
+                                      _merged(needs[key], ["area", "group_var", "group", "column"]))
+               for key in profile}
     return PublishedRun(systems, reports, k)
 
 
