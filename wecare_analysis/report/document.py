@@ -327,8 +327,10 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
               "né una stima che permetterebbe di ricalcolare una cella oscurata dai totali: entrambe sono indicate "
-              "con «n.p.». Nessun dato individuale, identificativo o testo libero lascia la cartella dei dati "
-              "grezzi."),
+              "con «n.p.». Le celle da oscurare sono scelte una volta per tutta la regione, confrontando insieme "
+              "le tabelle di tutti i rapporti provinciali e la colonna regionale, in modo che nessuna cella oscurata "
+              "si possa ricostruire nemmeno combinandole. Nessun dato individuale, identificativo o testo libero "
+              "lascia la cartella dei dati grezzi."),
               "", f"*Rapporto generato il {today.strftime('%d/%m/%Y')} con wecare-analysis {__version__}.*"]
     if survey is not None and survey.synthetic:
         lines.append("\n**Dati sintetici dimostrativi**: le stime dei bisogni non descrivono persone reali.")
