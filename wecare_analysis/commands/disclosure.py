@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 from wecare_analysis.commands.validators import positive_int
@@ -41,6 +42,11 @@ def _cell_text(cell: tuple) -> str:
         " / regione" if "__region__" in cell else "")
 
 
+def _finite(value: float) -> float | None:
+    """A bound for JSON: None when unbounded."""
+    return None if not math.isfinite(value) else float(value)
+
+
 def run(args: argparse.Namespace) -> int:
     """Audit the reports under ``args.reports``; return 0 (safe), 1 (a cell is recoverable) or 2."""
     from wecare_analysis.disclosure_joint import audit_reports
@@ -55,9 +61,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"reports": run_.reports, "k": audit.k, "suppressed_cells": len(audit.table),
                           "relaxed": list(audit.relaxed), "passed": audit.passed,
-                          "unsafe": [{"cell": [str(p) for p in r.cell], "label": r.label, "lower": r.lower,
-                                      "upper": r.upper, "known_lower": r.known_lower, "known_upper": r.known_upper,
-                                      "pinned": bool(r.pinned)} for r in unsafe.itertuples()]},
+                          "unsafe": [{"cell": [str(p) for p in r.cell], "label": r.label, "lower": _finite(r.lower),
+                                      "upper": _finite(r.upper), "known_lower": _finite(r.known_lower),
+                                      "known_upper": _finite(r.known_upper), "pinned": bool(r.pinned)}
+                                     for r in unsafe.itertuples()]},
                          ensure_ascii=False))
     else:
         print(f"{len(run_.reports)} reports, {len(audit.table)} suppressed cells audited (k = {audit.k}"
