@@ -51,6 +51,7 @@ COMMAND_MODULES: list[str] = [
     "wecare_analysis.commands.practices",
     "wecare_analysis.commands.activities",
     "wecare_analysis.commands.inputs",
+    "wecare_analysis.commands.disclosure",
 ]
 
 

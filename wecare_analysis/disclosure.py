@@ -13,6 +13,10 @@ together with their complements (:func:`suppressed_estimates`). The audits
 :func:`recoverable_cells` (linear-programming bounds of every suppressed cell
 from the published cells and margins) and :func:`screen_outputs` (planted
 identifiers searched in every published file) check what is published.
+
+These decide and audit one table at a time; :mod:`wecare_analysis.disclosure_joint` decides the
+pattern and audits it over every table a run publishes together (all provinces, the region's
+column, every group), as the region analysis applies it.
 """
 
 from __future__ import annotations

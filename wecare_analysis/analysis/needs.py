@@ -390,7 +390,9 @@ class NeedsEstimates:
       province_sigla, need_area, variable, label, prevalence, se, ci_low, ci_high, n, n_label,
       population``); respondent counts under the threshold read ``'< k'``;
     - ``province_mrp``: MRP prevalence per province × need; ``sigmas``: the model's variance components;
-    - ``min_cell``: the disclosure threshold applied.
+    - ``min_cell``: the disclosure threshold applied;
+    - ``profile``: the published respondent profile (the region analysis applies one joint pattern to it
+      and to ``groups``: :mod:`wecare_analysis.analysis.disclosure`).
     """
 
     province: pd.DataFrame
@@ -401,6 +403,9 @@ class NeedsEstimates:
     sigmas: pd.DataFrame
     min_cell: int = 5
     raking_notes: tuple[str, ...] = ()  # Italian notes on the margins a questionnaire could not give
+    #: Published respondent profile of every province and the region, under the run's joint pattern
+    #: (:func:`~wecare_analysis.analysis.disclosure.joint_disclosure`); None before it is applied.
+    profile: pd.DataFrame | None = None
 
 
 def _design_block(groups: pd.DataFrame, territory_col: str) -> pd.DataFrame:

@@ -6,7 +6,9 @@ every province report, the regional overview, notebooks 01–05 and the recipes 
 
 - the territory layer (ISTAT municipalities with their indicators);
 - the survey read and its weighted design (:mod:`wecare_analysis.analysis.needs`);
-- the needs estimates, design-based and small-area, with their disclosure flags;
+- the needs estimates, design-based and small-area, with their disclosure flags, and the published
+  respondent profile: one suppression pattern decided over every table the reports publish
+  together (:mod:`wecare_analysis.analysis.disclosure`);
 - the service offer: services, 2SFCA accessibility, gaps and LISA clusters (:mod:`wecare_analysis.analysis.offer`);
 - the transferability inputs (the same estimates and the same offer), criteria and the assessment of every province;
 - the programme's activities: meetings, info desks, focus groups, coded free text
@@ -23,6 +25,7 @@ import pandas as pd
 from wecare_analysis import territory as terr
 from wecare_analysis.activities import ActivitiesIndicators, activities_source
 from wecare_analysis.analysis.datasets import cached
+from wecare_analysis.analysis.disclosure import with_joint_disclosure
 from wecare_analysis.analysis.needs import (
     NeedsEstimates,
     SurveySource,
@@ -124,6 +127,8 @@ def _needs_part(params: RunParameters, territory: gpd.GeoDataFrame, survey: Surv
     ages = None if margins is None else mrp_age_classes(survey.summary)
     estimates = estimate_needs(respondents, design, territory, population, params.min_cell, MRP_DRAWS,
                                age_classes=ages)
+    # one suppression pattern for every table the reports publish together (profile, needs, region column)
+    estimates = with_joint_disclosure(estimates, respondents, str(territory["region_name"].iloc[0]))
     return design, replace(estimates, raking_notes=tuple(notes))
 
 

@@ -339,8 +339,10 @@ def methods_markdown(survey: SurveySource | None, year: int = 2023, k: int | Non
               (f"- Tutela della riservatezza: nessuna cella con meno di {k} rispondenti è pubblicata («< {k}»); "
               f"non è pubblicata nemmeno una quota che poggi su meno di {k} rispondenti con il bisogno (o senza), "
               "né una stima che permetterebbe di ricalcolare una cella oscurata dai totali: entrambe sono indicate "
-              "con «n.p.». Nessun dato individuale, identificativo o testo libero lascia la cartella dei dati "
-              "grezzi."),
+              "con «n.p.». Le celle da oscurare sono scelte una volta per tutta la regione, confrontando insieme "
+              "le tabelle di tutti i rapporti provinciali e la colonna regionale, in modo che nessuna cella oscurata "
+              "si possa ricostruire nemmeno combinandole. Nessun dato individuale, identificativo o testo libero "
+              "lascia la cartella dei dati grezzi."),
               "", f"*Rapporto generato il {today.strftime('%d/%m/%Y')} con wecare-analysis {__version__}.*"]
     if survey is not None and survey.synthetic:
         lines.append("\n**Dati sintetici dimostrativi**: le stime dei bisogni non descrivono persone reali.")
@@ -384,9 +386,15 @@ def needs_chart(table: pd.DataFrame, series: list[tuple[str, str]], title: str):
     return fig
 
 
-def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None) -> pd.DataFrame:
-    """Suppressed respondent profile (counts as published) of one province and the region, Italian labels."""
-    profile = respondent_profile(needs, k=k)
+def profile_table(needs: pd.DataFrame, sigla: str, k: int | None = None,
+                  published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Suppressed respondent profile (counts as published) of one province and the region, Italian labels.
+
+    ``published``: the run's profile under its joint pattern (``analysis.needs.profile``, the same
+    cells in every report: :mod:`wecare_analysis.analysis.disclosure`); None suppresses ``needs``
+    here, table by table (:func:`~wecare_analysis.survey.profile.respondent_profile`).
+    """
+    profile = respondent_profile(needs, k=k) if published is None else published
     columns = [c for c in (sigla, TOTAL_LABEL) if c in profile.columns]
     table = profile[columns].reset_index()
     return table.rename(columns={"variabile": "Variabile", "categoria": "Categoria"})
