@@ -148,7 +148,7 @@ def _member_count(source: Source) -> int | None:
 
 
 def check_zip(source: Source, label: object = None, bounds: Bounds | None = None,
-              what: str = "the archive") -> ZipSize:
+              what: str = "the archive") -> ZipSize | None:
     """Refuse an archive whose central directory declares too much (see the module docstring).
 
     Parameters
@@ -164,14 +164,15 @@ def check_zip(source: Source, label: object = None, bounds: Bounds | None = None
 
     Returns
     -------
-    ZipSize
-        Members and total sizes declared.
+    ZipSize or None
+        Members and total sizes declared; None when the central directory cannot be read (a damaged
+        archive), left to the reader, which names the damage.
 
     Raises
     ------
     InputError
         (exit 2) when a bound is exceeded, naming the file, the size found, the bound and the variable
-        that raises it; or when the archive is not a valid ZIP.
+        that raises it.
     """
     bounds = bounds or Bounds.from_env()
     label = label if label is not None else (source if isinstance(source, str | os.PathLike) else "input")
@@ -182,8 +183,8 @@ def check_zip(source: Source, label: object = None, bounds: Bounds | None = None
     try:
         with _open(source) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
-        raise InputError(f"{label}: not a valid ZIP archive ({err}); re-save it or export it again.") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        return None  # a damaged archive: the reader names the damage in its own words
     finally:
         if not isinstance(source, str | os.PathLike | bytes):
             source.seek(0)
@@ -237,7 +238,8 @@ def check_xlsx(source: Source, label: object = None, bounds: Bounds | None = Non
         return {}
     bounds = bounds or Bounds.from_env()
     label = label if label is not None else (source if isinstance(source, str | os.PathLike) else "input")
-    check_zip(source, label, bounds, what="the workbook")
+    if check_zip(source, label, bounds, what="the workbook") is None:
+        return {}
     counts: dict[str, tuple[int, int]] = {}
     try:
         with _open(source) as zf:
