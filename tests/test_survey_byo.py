@@ -199,7 +199,8 @@ def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path
     assert code == 1 and summary["rows_read"] == summary["rows_kept"] + summary["rows_quarantined"] == 33
     assert "need_eldercare" in summary["concepts_found"] and "size_class" in summary["concepts_missing"]
     assert sorted(p for p in project.rglob("*")) == before  # nothing written into the working project
-    restricted = pd.read_csv(out / "restricted" / "conciliazione_kobo_xml_free_text.csv")
+    restricted = pd.read_csv(summary["outputs"]["restricted_free_text"])
+    assert Path(summary["outputs"]["restricted_free_text"]).parent == out / "restricted"
     assert restricted["extra_text_altro"].tolist() == ["Servirebbe un doposcuola vicino"]
     for path in out.glob("*.*"):
         assert b"doposcuola" not in path.read_bytes(), path
