@@ -7,6 +7,16 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Sign the shared caches of the tests with a key of their own, never the user's ``~/.config`` one."""
+    import os
+
+    from wecare_analysis.cache import KEY_ENV
+
+    os.environ.setdefault(KEY_ENV, str(tmp_path_factory.mktemp("cache-key") / "cache.key"))
+
+
 @pytest.fixture(scope="session")
 def project_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh project root (data/, reports/) with the Piedmont 2023 territory layer built once."""

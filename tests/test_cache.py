@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import time
 
-from wecare_analysis.cache import shared_result
+import pytest
+
+from wecare_analysis.cache import CacheWarning, shared_result
 
 
 def test_computed_once_then_shared(tmp_path):
@@ -36,7 +38,8 @@ def test_damaged_cache_file_is_recomputed(tmp_path):
     shared_result(tmp_path, "x", {}, lambda: [1, 2])
     (stored,) = (tmp_path / "data" / "processed" / "cache").glob("x-*.pkl")
     stored.write_bytes(b"not a pickle")
-    assert shared_result(tmp_path, "x", {}, lambda: [3]) == [3]
+    with pytest.warns(CacheWarning, match="no valid signature"):
+        assert shared_result(tmp_path, "x", {}, lambda: [3]) == [3]
 
 
 def test_recomputed_when_the_package_code_changes(tmp_path, monkeypatch):
@@ -61,3 +64,4 @@ def test_recomputed_when_the_package_code_changes(tmp_path, monkeypatch):
         assert shared_result(root, "needs", {}, compute) == 2
     finally:
         provenance.code_digest.cache_clear()
+

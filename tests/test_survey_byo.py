@@ -207,7 +207,8 @@ def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path
     # nothing written outside DIR: not into the working project, not beside the export (no quarantine file there)
     written = sorted(p for p in tmp_path.rglob("*") if p not in before)
     assert written and all(p == out.parent or out == p or out in p.parents for p in written), written
-    restricted = pd.read_csv(out / "restricted" / "conciliazione_kobo_xml_free_text.csv")
+    restricted = pd.read_csv(summary["outputs"]["restricted_free_text"])
+    assert Path(summary["outputs"]["restricted_free_text"]).parent == out / "restricted"
     assert restricted["extra_text_altro"].tolist() == ["Servirebbe un doposcuola vicino"]
     for path in out.glob("*.*"):
         assert b"doposcuola" not in path.read_bytes(), path

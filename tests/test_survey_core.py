@@ -125,7 +125,8 @@ def test_privacy_identifiers_never_leave_raw(tmp_path: Path, capsys: pytest.Capt
         blob = path.read_bytes()
         for secret in secrets:
             assert secret.encode() not in blob, (secret, path)
-    restricted = pd.read_csv(raw / "restricted" / "export_free_text.csv")
+    (free_text,) = (raw / "restricted").glob("export_*_free_text.csv")  # keyed by path and content
+    restricted = pd.read_csv(free_text)
     assert (restricted["comments"] == "segreto-commento-xyz").all()
     kept = pd.read_parquet(tmp_path / "data" / "processed" / "survey" / "respondents.parquet")
     salt = load_salt(tmp_path)

@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from filelock import FileLock
+
 from wecare_analysis.errors import InputError, os_error_message
 
 
@@ -201,3 +203,104 @@ def publish_directory(staging: str | os.PathLike[str], target: str | os.PathLike
     if backup.exists():
         shutil.rmtree(backup, ignore_errors=True)
     return target
+
+
+def _staging_prefix(target: Path) -> str:
+    return f".{target.name}.staging-"
+
+
+def _directory_lock(target: Path, timeout: float = -1) -> FileLock:
+    return FileLock(str(target.with_name(f".{target.name}.lock")), timeout=timeout)
+
+
+def _recover(target: Path) -> None:
+    """Bring ``target`` back to one complete set after a crash (call it holding its lock).
+
+    A backup ``.<name>.old`` left by a crash between the two renames of :func:`publish_directory` is
+    restored when the live folder is missing, else removed; staging folders ``.<name>.staging-*`` are
+    removed (nobody else can be writing them: their writer would hold the lock).
+    """
+    backup = target.with_name(f".{target.name}.old")
+    if backup.exists() and not target.exists():
+        os.replace(backup, target)
+        _fsync_dir(target.parent)
+    if backup.exists():
+        shutil.rmtree(backup, ignore_errors=True)
+    for leftover in target.parent.glob(f"{_staging_prefix(target)}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recover_directory(target: str | os.PathLike[str]) -> Path:
+    """Recover the published folder ``target`` after a crash, unless a publication is under way; return it.
+
+    Deterministic: the live folder, if any, is kept; else the backup of an interrupted swap is restored;
+    leftover staging folders are removed (see :func:`staged_directory`). Cheap when nothing is left over.
+    """
+    import filelock
+
+    target = Path(target)
+    if not target.with_name(f".{target.name}.old").exists() and not any(
+            target.parent.glob(f"{_staging_prefix(target)}*")):
+        return target
+    try:
+        with _directory_lock(target, timeout=0):
+            _recover(target)
+    except (filelock.Timeout, OSError):
+        pass  # a publication holds the lock (it recovers first) or the folder is read-only
+    return target
+
+
+@contextlib.contextmanager
+def staged_directory(target: str | os.PathLike[str], replaced: frozenset[str] | set[str] = frozenset()
+                     ) -> Iterator[Path]:
+    """Yield an empty staging folder; on success publish it in place of ``target`` as one set.
+
+    The outputs of one command that belong together (a survey's ``validation.json`` and its
+    ``needs.parquet``) are written into the staging folder ``.<name>.staging-<pid>-<random>`` beside
+    ``target``, then swapped in with :func:`publish_directory`: a reader, or a crash at any instant,
+    finds the old set or the new one, never a mix. The whole publication holds the lock
+    ``.<name>.lock``; it starts by recovering what a crashed one left (:func:`recover_directory`).
+    Entries of the live folder not named in ``replaced`` (files the user keeps there) are carried
+    over into the new set (hard links where possible). On an exception the staging folder is
+    removed and ``target`` is left as it was.
+    """
+    import uuid
+
+    target = Path(target)
+    if target.is_symlink():  # the link keeps pointing where it did; the folder it names is swapped
+        target = Path(os.path.realpath(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _directory_lock(target):
+        _recover(target)
+        staging = target.with_name(f"{_staging_prefix(target)}{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        staging.mkdir()
+        try:
+            if target.is_dir():
+                for entry in target.iterdir():
+                    if entry.name not in replaced:
+                        _carry(entry, staging / entry.name)
+            yield staging
+            for path in staging.rglob("*"):
+                if path.is_file():
+                    with open(path, "rb+") as fh:
+                        os.fsync(fh.fileno())
+            publish_directory(staging, target)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _carry(entry: Path, dest: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.copytree(entry, dest, symlinks=True, copy_function=_link_or_copy)
+    elif entry.is_symlink():
+        os.symlink(os.readlink(entry), dest)
+    else:
+        _link_or_copy(str(entry), str(dest))

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
+from wecare_analysis.bounded import check_xlsx, check_zip
 from wecare_analysis.errors import InputError
 
 ABSENT, USED, PARTLY_USED, UNUSABLE = "assente", "usato", "usato in parte", "non utilizzabile"
@@ -128,6 +129,7 @@ def _zip_member(path: Path) -> tuple[str, bytes]:
     """The table inside a zipped file as published (the first CSV/TXT, else XLSX member)."""
     import zipfile
 
+    check_zip(path)
     try:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
@@ -152,6 +154,7 @@ def _read_table(path: Path, raw: bytes, name: str, expected: str,
     """Header and ``(line, cells)`` rows of a CSV, XLSX or Parquet file (content ``raw``)."""
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm") or raw[:4] == b"PK\x03\x04" and suffix != ".zip":
+        check_xlsx(raw, path if name == path.name else f"{path} ({name})")
         try:
             return _frame_grid(pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False), 2)
         except Exception as err:  # noqa: BLE001 - openpyxl raises several types for damaged workbooks

@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from wecare_analysis.bounded import check_xlsx, check_zip, is_zip
 from wecare_analysis.errors import InputError
 
 GDAL_SUFFIXES = {".gpkg", ".shp", ".zip", ".fgb"}
@@ -188,6 +189,8 @@ def _read_osm_xml(path: Path) -> RawServices:
 
 
 def _read_gdal(path: Path) -> RawServices:
+    if is_zip(path):  # a zipped shapefile: its declared sizes are checked before GDAL inflates it
+        check_zip(path, what="the zipped shapefile")
     try:
         gdf = gpd.read_file(path)
     except Exception as err:  # noqa: BLE001 - pyogrio raises several types for unreadable files
@@ -222,6 +225,7 @@ def _from_frame(path: Path, df: pd.DataFrame) -> RawServices:
 
 
 def _read_excel(path: Path) -> RawServices:
+    check_xlsx(path)
     try:
         df = pd.read_excel(path, dtype=str)
     except Exception as err:  # noqa: BLE001 - openpyxl/zipfile raise several types for damaged files

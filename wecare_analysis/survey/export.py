@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
+from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.survey.codebook import LIKERT_CHOICES, Codebook, Question, codebook_from_dict
 
 SURVEY_COLUMNS = [
@@ -82,6 +83,7 @@ def write_xlsform(book: Codebook, target: str | os.PathLike[str]) -> Path:
 
 def codebook_from_xlsform(path: str | os.PathLike[str]) -> Codebook:
     """Read an XLSForm written by :func:`write_xlsform` back into a :class:`Codebook`."""
+    check_xlsx(path)
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     survey, settings = sheets["survey"], sheets["settings"].iloc[0]
     groups, questions, group = [], [], None

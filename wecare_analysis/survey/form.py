@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
 
 #: Concepts a form or a mapping may name besides the codebook's question names.
@@ -176,6 +177,7 @@ def read_xlsform(path: str | os.PathLike[str], language: str | None = None) -> F
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such form file.")
+    check_xlsx(path)
     try:
         book = pd.read_excel(path, sheet_name=None, dtype=str, engine="openpyxl")
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds on a damaged workbook

@@ -9,16 +9,25 @@ into ``out_dir`` (default ``data/processed/survey/``):
 - ``validation.json``: the summary returned;
 - ``survey.manifest.json``: which survey it was (:func:`survey_manifest`);
 
-and the free text, if any, into ``data/raw/restricted/<file stem>_free_text.csv``.
+and the free text, if any, into ``data/raw/restricted/<file stem>_<key>_free_text.csv``
+(:func:`restricted_name`: two exports never share a free-text file).
 
-The outputs form one set: all are written to temporary names first and renamed
-in place only once every one has been written (``validation.json`` last), so a
-failure leaves the previous set untouched rather than a mix of old and new files.
+The outputs form one set, published with a folder swap
+(:func:`~wecare_analysis.atomic.staged_directory`): they are written into a
+staging folder ``data/processed/.survey.staging-*`` and swapped in place of
+``data/processed/survey/`` in one ``renameat2(RENAME_EXCHANGE)`` call on Linux
+(elsewhere: the old folder renamed to ``.survey.old``, the new one renamed in,
+the backup removed). A reader or a crash at any instant therefore finds the old
+set or the new one, never ``validation.json`` of one export with
+``needs.parquet`` of another. Recovery is deterministic: the next ingestion, or
+the next reader (:func:`default_output_dir`), restores a backup left without a
+live folder, removes a backup beside a live one and removes leftover staging
+folders. The free text is written (under its own name) before the swap, so the
+published set never points at a missing file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -26,17 +35,34 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wecare_analysis.atomic import atomic_path, prepare_target
+from wecare_analysis.atomic import atomic_path, prepare_target, recover_directory, staged_directory
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
 from wecare_analysis.survey.pseudonymise import load_salt, pseudonymised
 from wecare_analysis.survey.tidy import needs_table
 from wecare_analysis.survey.validate import SurveyValidation, validate_survey
 
+#: The files of one ingestion, published together (a folder swap replaces exactly these).
+PUBLISHED = ("validation.json", "survey.manifest.json", "respondents.parquet", "needs.parquet",
+             "respondents.csv", "quarantine.csv")
+
 
 def default_output_dir(root: str | os.PathLike[str] | None = None) -> Path:
-    """``data/processed/survey/`` under the project root."""
-    return Catalog(root).processed / "survey"
+    """``data/processed/survey/`` under the project root, recovered first if an ingestion crashed while
+    publishing it (:func:`~wecare_analysis.atomic.recover_directory`), so every reader finds one set."""
+    return recover_directory(Catalog(root).processed / "survey")
+
+
+def restricted_name(path: Path, source_key: str) -> str:
+    """File name of an export's free text: ``<stem>_<key>_free_text.csv``, where the key (12 hex digits)
+    is the SHA-256 of the export's full path and content hash, so that two exports with the same name
+    (in two folders, or one corrected in place) never overwrite each other's free text.
+
+    >>> restricted_name(Path("/a/export.csv"), "0" * 64) != restricted_name(Path("/b/export.csv"), "0" * 64)
+    True
+    """
+    key = hashlib.sha256(f"{path.resolve()}\0{source_key}".encode()).hexdigest()[:12]
+    return f"{path.stem}_{key}_free_text.csv"
 
 
 def restricted_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -141,29 +167,36 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
     outputs = {"respondents": str(out / "respondents.parquet"), "respondents_csv": str(out / "respondents.csv"),
                "needs": str(out / "needs.parquet"), "quarantine": str(out / "quarantine.csv")}
     if len(restricted):
-        outputs["restricted_free_text"] = str(restricted_folder / f"{Path(path).stem}_free_text.csv")
+        outputs["restricted_free_text"] = str(restricted_folder / restricted_name(Path(path), source_key))
     summary = summary_of(result, outputs)
     summary.update(summary_extras(result, rules, book))
     summary.update({"survey_sha256": source_key, "form": str(form) if form else None,
                     "mapping": str(mapping) if mapping else None})
     manifest = survey_manifest(Path(path), summary, form, mapping)
-    writers: list[tuple[str, Callable[[Path], object]]] = [
-        # validation.json first: entered first, it is renamed last, once every other output is in place
-        (str(out / "validation.json"),
-         lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")),
-        (str(out / "survey.manifest.json"),
-         lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")),
-        (outputs["respondents"], lambda tmp: shareable.to_parquet(tmp, index=False)),
-        (outputs["needs"], lambda tmp: (needs_table(shareable) if expressed is None else
-                                        needs_table(shareable, book, expressed)).to_parquet(tmp, index=False)),
-        (outputs["respondents_csv"], lambda tmp: shareable.to_csv(tmp, index=False)),
-        (outputs["quarantine"], lambda tmp: result.quarantine.to_csv(tmp, index=False)),
-    ]
-    if len(restricted):
-        writers.append((outputs["restricted_free_text"], lambda tmp: restricted.to_csv(tmp, index=False)))
-    for target, _ in writers:  # refuse unusable output paths before writing anything
-        prepare_target(target)
-    with contextlib.ExitStack() as stack:  # all written to temporary names, renamed only if all succeeded
-        for target, write in writers:
-            write(stack.enter_context(atomic_path(target)))
+    writers: dict[str, Callable[[Path], object]] = {
+        "validation.json": lambda f: f.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8"),
+        "survey.manifest.json": lambda f: f.write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
+                                                       encoding="utf-8"),
+        "respondents.parquet": lambda f: shareable.to_parquet(f, index=False),
+        "needs.parquet": lambda f: (needs_table(shareable) if expressed is None else
+                                    needs_table(shareable, book, expressed)).to_parquet(f, index=False),
+        "respondents.csv": lambda f: shareable.to_csv(f, index=False),
+        "quarantine.csv": lambda f: result.quarantine.to_csv(f, index=False),
+    }
+    free_text = Path(outputs["restricted_free_text"]) if len(restricted) else None
+    for name in writers:  # refuse unusable output paths before writing anything
+        prepare_target(out / name)
+    if free_text is not None:
+        prepare_target(free_text)
+    inside = free_text is not None and free_text.resolve().is_relative_to(out.resolve())
+    if free_text is not None and not inside:  # its own name: it never replaces another export's free text
+        with atomic_path(free_text) as tmp:
+            restricted.to_csv(tmp, index=False)
+    with staged_directory(out, replaced=set(PUBLISHED)) as staging:  # published as one set
+        for name, write in writers.items():
+            write(staging / name)
+        if inside:
+            place = staging / free_text.resolve().relative_to(out.resolve())
+            place.parent.mkdir(parents=True, exist_ok=True)
+            restricted.to_csv(place, index=False)
     return summary

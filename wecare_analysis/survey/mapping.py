@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.answers import age_band_of, answer_key, band_code
 from wecare_analysis.survey.codebook import Codebook
@@ -77,6 +78,7 @@ def read_mapping(path: str | os.PathLike[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such mapping file.")
+    check_xlsx(path)
     try:
         if path.read_bytes()[:4] == b"PK\x03\x04":
             frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl")

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -248,7 +249,9 @@ def _header_index(grid: list[list[str]], header_score: Callable[[list[str]], int
 
 
 def read_xlsx_table(path: Path, header_score: Callable[[list[str]], int]) -> RawTable:
-    """Read the first sheet of an Excel workbook, skipping title rows above the header."""
+    """Read the first sheet of an Excel workbook, skipping title rows above the header (refused before
+    parsing when it expands beyond the bounds of :mod:`wecare_analysis.bounded`)."""
+    check_xlsx(path)
     try:
         frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
     except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds on a damaged workbook

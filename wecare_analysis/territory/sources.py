@@ -19,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
 
 SUPPORTED_YEARS = (2022, 2023)
@@ -176,6 +177,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     import io
 
     if path.suffix.lower() in (".xlsx", ".xls"):
+        check_xlsx(path)
         try:
             df = pd.read_excel(path, dtype=str)
         except Exception as err:  # noqa: BLE001 - openpyxl raises several types for damaged files
