@@ -43,6 +43,7 @@ from wecare_analysis.report import transferability as tr
 from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
 from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
+from wecare_analysis.safe_text import neutralised
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
 #: Phrase of the definitions replaced by the year of the data when the bundle knows it.
@@ -439,7 +440,7 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
         frame = pd.DataFrame({columns[c]: csv_column(source[c], str(c), columns[c]) for c in source.columns},
                              index=source.index)
         with atomic_path(out / file) as tmp:
-            frame.to_csv(tmp, index=False, encoding="utf-8")
+            neutralised(frame).to_csv(tmp, index=False, encoding="utf-8")
         written.append(out / file)
         for original, column in columns.items():
             header = str(original)
@@ -447,7 +448,7 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
             dictionary.append({"file": file, "colonna": column, "intestazione": header, "descrizione": text,
                                "tipo": column_type(source[original], column, header)})
     with atomic_path(out / "dizionario_dati.csv") as tmp:
-        pd.DataFrame(dictionary).to_csv(tmp, index=False, encoding="utf-8")
+        neutralised(pd.DataFrame(dictionary)).to_csv(tmp, index=False, encoding="utf-8")
     written.append(out / "dizionario_dati.csv")
     return written
 

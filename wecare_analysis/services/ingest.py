@@ -42,6 +42,8 @@ import pandas as pd
 import shapely
 
 from wecare_analysis.errors import InputError, outside_path, quarantine_path
+from wecare_analysis.masking import Masker
+from wecare_analysis.safe_text import neutralised
 from wecare_analysis.services.classify import classify_rows
 from wecare_analysis.services.placement import municipality_of_points, outside_reason, placement_hint
 from wecare_analysis.services.readers import RawServices, read_services_file
@@ -109,7 +111,7 @@ class ServiceValidation:
                 target.unlink()
             return None
         with atomic_path(target) as tmp:
-            self.quarantine.to_csv(tmp, index=False)
+            neutralised(Masker().frame(self.quarantine)).to_csv(tmp, index=False)
         return target
 
     def write_outside(self, target: str | Path | None = None) -> Path | None:
@@ -124,7 +126,7 @@ class ServiceValidation:
                 target.unlink()
             return None
         with atomic_path(target) as tmp:
-            self.outside.to_csv(tmp, index=False)
+            neutralised(self.outside).to_csv(tmp, index=False)
         return target
 
     def summary(self) -> dict:

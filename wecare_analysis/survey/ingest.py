@@ -29,6 +29,7 @@ from typing import Any
 from wecare_analysis.atomic import atomic_path, prepare_target
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
+from wecare_analysis.safe_text import neutralised
 from wecare_analysis.survey.pseudonymise import load_salt, pseudonymised
 from wecare_analysis.survey.tidy import needs_table
 from wecare_analysis.survey.validate import SurveyValidation, validate_survey
@@ -156,8 +157,8 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
         (outputs["respondents"], lambda tmp: shareable.to_parquet(tmp, index=False)),
         (outputs["needs"], lambda tmp: (needs_table(shareable) if expressed is None else
                                         needs_table(shareable, book, expressed)).to_parquet(tmp, index=False)),
-        (outputs["respondents_csv"], lambda tmp: shareable.to_csv(tmp, index=False)),
-        (outputs["quarantine"], lambda tmp: result.quarantine.to_csv(tmp, index=False)),
+        (outputs["respondents_csv"], lambda tmp: neutralised(shareable).to_csv(tmp, index=False)),
+        (outputs["quarantine"], lambda tmp: neutralised(result.quarantine).to_csv(tmp, index=False)),
     ]
     if len(restricted):
         writers.append((outputs["restricted_free_text"], lambda tmp: restricted.to_csv(tmp, index=False)))
