@@ -80,14 +80,20 @@ def is_formula_like(value: object) -> bool:
 def neutralised_cell(value: object) -> object:
     """``value`` with a leading ``'`` when it is formula-like (:func:`is_formula_like`), else unchanged.
 
+    A carriage return inside a text becomes a line break (``\\n``): a CSV writer quotes a field with a
+    line break, not one with a bare CR, which would split the row for the next reader.
+
     >>> neutralised_cell('=HYPERLINK("http://x")'), neutralised_cell("+1+2"), neutralised_cell(-2.5)
     ('\\'=HYPERLINK("http://x")', "'+1+2", -2.5)
     """
-    return "'" + value if is_formula_like(value) else value
+    if not isinstance(value, str):
+        return value
+    text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    return "'" + text if is_formula_like(value) else text
 
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells and column names are :func:`neutralised_cell`.
+    """A copy of ``frame`` whose text cells and column names are :func:`neutralised_cell` (CSV and XLSX).
 
     Only text changes: numeric, boolean and date columns keep their dtype and values, and a
     text column keeps its other cells as they are (``None``/``NaN`` stay missing). The frame is
@@ -99,10 +105,10 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         series = frame.iloc[:, i]
         if series.dtype == object or isinstance(series.dtype, (pd.StringDtype, pd.CategoricalDtype)):
             values = series.to_numpy(dtype=object, copy=True)
-            hits = [j for j, v in enumerate(values) if is_formula_like(v)]
+            hits = [j for j, v in enumerate(values) if is_formula_like(v) or (isinstance(v, str) and "\r" in v)]
             if hits:
                 for j in hits:
-                    values[j] = "'" + values[j]
+                    values[j] = neutralised_cell(values[j])
                 changed[i] = pd.Series(values, index=frame.index, name=series.name)
     if not changed and columns == list(frame.columns):
         return frame
