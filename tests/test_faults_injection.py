@@ -164,6 +164,8 @@ def test_opendata_csv_and_dictionary_are_neutralised(tmp_path):
     dictionary = pd.read_csv(tmp_path / "dizionario_dati.csv", dtype=str)
     assert "'=1+1 descrizione" in dictionary["descrizione"].tolist()
     assert not any(is_formula_like(v) for v in dictionary.stack())
+    note = dictionary.iloc[-1]  # the dictionary explains the apostrophe
+    assert note["file"] == "(tutti)" and "apostrofo" in note["descrizione"] and "OWASP" not in note["descrizione"]
 
 
 def test_mapping_draft_is_neutralised_and_reads_back_as_written(tmp_path):
@@ -260,3 +262,63 @@ def test_services_quarantine_is_masked_and_neutralised(tmp_path):
     quarantine = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert quarantine["nome"].tolist()[0] == "'=HYPERLINK(\"http://x\")"
     assert not any(is_formula_like(v) for v in quarantine.stack())
+
+
+# --- the whole run (slow) ----------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_injection_strings_through_a_whole_run(project_root, tmp_path):
+    """Survey and services files named ``x_<img src=x onerror=alert(1)>.csv``, service names and survey answers
+    that are injection strings: no live element in the published HTML, no formula in its workbooks and CSVs,
+    none in the quarantine files."""
+    import shutil
+
+    from wecare_analysis.services.sources import demo_or_user_services
+    from wecare_analysis.territory import load_territory
+
+    root = tmp_path / "project"
+    shutil.copytree(project_root / "data" / "processed", root / "data" / "processed",
+                    ignore=shutil.ignore_patterns("cache", "*.lock", "survey"))
+    (tmp_path / "s").mkdir()
+    (tmp_path / "v").mkdir()
+    from wecare_analysis.demo.survey import write_demo_survey
+
+    survey = tmp_path / "s" / IMG
+    demo = write_demo_survey(tmp_path / "demo", n_respondents=1500, root=root, truth_draws=20)[0]
+    df = pd.read_csv(demo, sep=";", dtype=str, keep_default_na=False)
+    # a bare CR inside a survey value makes the reader take CR for the file's line ending (not this issue's)
+    for i, text in enumerate(t for t in INJECTIONS if "\r" not in t):
+        df.loc[i, "profilo/role" if i % 2 else "profilo/contract"] = text
+    df.loc[0, "impresa/firm_name"] = SCRIPT
+    df.to_csv(survey, sep=";", index=False)
+    biella = set(load_territory(2023, "01", root).query("province_sigla == 'BI'")["municipality_code"])
+    demo = demo_or_user_services(None, root)[0].kept
+    good = demo[demo["municipality_code"].isin(biella)].to_crs(4326)
+    names = [INJECTIONS[i % len(INJECTIONS)] for i in range(len(good))]
+    services = tmp_path / "v" / IMG
+    pd.DataFrame({"id": list(good["service_id"]) + ["x1"], "categoria": list(good["category"]) + ["asilo_nido"],
+                  "nome": names + ["=HYPERLINK(\"http://x\")"], "lon": list(good.geometry.x.round(6)) + [None],
+                  "lat": list(good.geometry.y.round(6)) + [None]}).to_csv(services, index=False)
+    code = main(["run", "--province", "BI", "--root", str(root), "--survey", str(survey), "--services",
+                 str(services), "--no-pdf", "--no-overview", "--no-progress", "--jobs", "1"])
+    assert code == 1  # rows quarantined in both files
+    report = root / "reports" / "BI"
+    page = (report / "report.html").read_text(encoding="utf-8")
+    assert_no_live_html(page)
+    assert IMG in "".join(HTMLText(page).parts)  # the file names are shown as written
+    for extra in report.rglob("*.html"):
+        assert_no_live_html(extra.read_text(encoding="utf-8"))
+        assert "</script><script>" not in extra.read_text(encoding="utf-8")
+    for book in report.rglob("*.xlsx"):
+        for ws in load_workbook(book).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (book.name, cell.coordinate, cell.value)
+                    assert not is_formula_like(cell.value), (book.name, cell.coordinate, cell.value)
+    quarantines = [root / "data" / "processed" / "survey" / "quarantine.csv", services.parent / f"{IMG}.quarantine.csv"]
+    for table in [*report.rglob("*.csv"), *quarantines]:
+        with table.open(encoding="utf-8", newline="") as fh:
+            cells = [c for row in csv.reader(fh) for c in row]
+        assert not any(is_formula_like(c) for c in cells), table
+    survey_q = pd.read_csv(quarantines[0], dtype=str, keep_default_na=False)
+    assert {"'" + f.replace("\r", "\n") for f in FORMULAS} & set(survey_q["value"])

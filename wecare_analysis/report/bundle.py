@@ -92,6 +92,18 @@ BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: How text cells that a spreadsheet would run as formulas are written (:mod:`wecare_analysis.safe_text`), in
+#: "Definizioni e fonti" and as the last row of ``dizionario_dati.csv``.
+FORMULA_NOTE: tuple[str, str, str] = (
+    "Testo preceduto da un apostrofo (')",
+    ("Un testo che comincerebbe con =, +, -, @, una tabulazione o un ritorno a capo (per esempio il nome di un "
+     "servizio o una risposta presi dai file forniti) è scritto preceduto da un apostrofo, perché Excel, "
+     "LibreOffice e Fogli Google lo mostrino come testo e non lo eseguano come formula; per il testo originale "
+     "basta togliere l'apostrofo iniziale. I numeri, anche negativi, non sono modificati; un ritorno a capo "
+     "dentro un testo è scritto come a capo."),
+    "Controllo di sicurezza (OWASP, CSV Injection)")
+
+
 def disclosure_definitions(k: int | None = None) -> tuple[tuple[str, str, str], ...]:
     """The definitions of the suppressed cells for threshold ``k`` (default :func:`~wecare_analysis.disclosure.min_cell`).
 
@@ -163,7 +175,7 @@ def definitions_table(extra: list[tuple[str, str, str]] | None = None, year: int
                       k: int | None = None) -> pd.DataFrame:
     """The "Definizioni e fonti" sheet: ``Voce, Definizione, Fonte`` (``year``: see :func:`with_year`; ``k``: the
     disclosure threshold, :func:`disclosure_definitions`)."""
-    base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k))
+    base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k)) + [FORMULA_NOTE]
     rows = [(term, with_year(text, year), source) for term, text, source in base + list(extra or [])]
     return pd.DataFrame(rows, columns=["Voce", "Definizione", "Fonte"])
 
@@ -422,7 +434,8 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
     Headers become :func:`slug` names; values are written by :func:`csv_column` (codes as zero-padded
     text, whole numbers without decimals, other numbers to 6 significant digits). The dictionary lists,
     for each file and column, the Italian header, its description and its type (:func:`column_type`).
-    The description of a header is, in order: ``descriptions[(table, header)]``, ``descriptions[header]``,
+    Text cells a spreadsheet would run as formulas get a leading ``'`` (:func:`~wecare_analysis.safe_text.neutralised`,
+    explained by the dictionary's last row, :data:`FORMULA_NOTE`). The description of a header is, in order: ``descriptions[(table, header)]``, ``descriptions[header]``,
     the definitions of :data:`BASE_DEFINITIONS` and :data:`COLUMN_DESCRIPTIONS`, then the longest of those
     terms that starts the header as whole words (``'IC 95% inferiore (%)'`` → "IC 95%"), else the header.
     ``year`` replaces "dell'anno indicato" in the definitions (:func:`with_year`).
@@ -447,6 +460,8 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
             text = given.get((name, header)) or known.get(header) or _described(header, known)
             dictionary.append({"file": file, "colonna": column, "intestazione": header, "descrizione": text,
                                "tipo": column_type(source[original], column, header)})
+    dictionary.append({"file": "(tutti)", "colonna": "(testi)", "intestazione": FORMULA_NOTE[0],
+                       "descrizione": FORMULA_NOTE[1], "tipo": "testo"})
     with atomic_path(out / "dizionario_dati.csv") as tmp:
         neutralised(pd.DataFrame(dictionary)).to_csv(tmp, index=False, encoding="utf-8")
     written.append(out / "dizionario_dati.csv")
