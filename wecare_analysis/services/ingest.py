@@ -135,8 +135,17 @@ class ServiceValidation:
                 "rows_quarantined": self.rows_quarantined, "rows_outside_region": self.rows_outside_region,
                 "by_category": {k: int(v) for k, v in self.kept["category"].value_counts().sort_index().items()},
                 "placed_by": {k: int(v) for k, v in self.kept["placed_by"].value_counts().sort_index().items()},
-                "reasons": {k: int(v) for k, v in self.quarantine["reason"].value_counts().items()},
+                "reasons": _masked_counts(self.quarantine["reason"]),
                 "warnings": self.warnings}
+
+
+def _masked_counts(reasons: pd.Series) -> dict[str, int]:
+    """Count of each reason, with any e-mail, phone or fiscal code it repeats masked (:mod:`wecare_analysis.masking`)."""
+    masker, counts = Masker(), {}
+    for reason, n in reasons.value_counts().items():
+        key = masker.text(str(reason))
+        counts[key] = counts.get(key, 0) + int(n)
+    return counts
 
 
 def _first(columns: pd.Index, names: tuple[str, ...]) -> str | None:
