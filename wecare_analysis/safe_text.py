@@ -17,7 +17,7 @@ files a user (or an adversary) supplies. Three sinks need them defused:
   column is ``-3``), and so does a text that is only a number (``"-3"``, ``"-2,5"``,
   ``"+39"``: a spreadsheet reads it as that number, which cannot run anything), and so does
   ``@`` with a bare name (OpenStreetMap's ``@id`` column: no operator or parenthesis, it can
-  call nothing).
+  call nothing), and a lone ``-`` or ``+``.
 
 References: OWASP, *CSV Injection* (https://owasp.org/www-community/attacks/CSV_Injection);
 CommonMark Spec 0.31.2, §2.4 and §6.6 (raw HTML).
@@ -36,8 +36,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_]))")
 _MARKDOWN_START = re.compile(r"^(\s*\d*)([#+\-.)])")
 #: ``@`` and a bare name (OpenStreetMap's ``@id``, ``@type``): no operator, parenthesis or ``|``, so it can call no
-#: function and no other program; left as it is, as the column names of OSM exports.
-_BARE_NAME = re.compile(r"@[A-Za-z_][A-Za-z0-9_]*")
+#: function and no other program; left as it is, as the column names of OSM exports. So is a lone ``-`` or ``+``
+#: (the "not used" concept of a mapping draft).
+_BARE_NAME = re.compile(r"@[A-Za-z_][A-Za-z0-9_]*|[+-]")
 #: A text that is only a number (sign, digits, one decimal mark, optional exponent or per cent).
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)*)(?:[eE][+-]?\d+)?%?")
 
@@ -75,8 +76,8 @@ def markdown_text(value: object) -> str:
 def is_formula_like(value: object) -> bool:
     r"""Whether ``value`` is a text a spreadsheet could read as a formula (see the module docstring).
 
-    >>> [is_formula_like(v) for v in ("=1+1", "@SUM(A1)", "-2+3", "\tx", "-3", "-2,5", -3, "Biella", "@id")]
-    [True, True, True, True, False, False, False, False, False]
+    >>> [is_formula_like(v) for v in ("=1+1", "@SUM(A1)", "-2+3", "\tx", "-3", "-2,5", -3, "Biella", "@id", "-")]
+    [True, True, True, True, False, False, False, False, False, False]
     """
     return (isinstance(value, str) and value.startswith(FORMULA_STARTS)
             and not _PLAIN_NUMBER.fullmatch(value) and not _BARE_NAME.fullmatch(value))
