@@ -13,7 +13,8 @@ text,
 - telephone numbers (8 to 13 digits, with or without ``+39``/``0039`` and separators; dates
   and year ranges are not numbers);
 - the values of the file's identifier columns (names, firm names, e-mails, phones…), and each
-  word of four letters or more of its person-name columns, as whole words, ignoring case;
+  word of four letters or more of its person-name columns, as whole words, ignoring case and
+  punctuation (``Bianchi, Maria`` is found as ``bianchi maria``);
 
 and replaces them: :meth:`Masker.value` masks a whole value that holds any of them,
 :meth:`Masker.text` each occurrence inside a message.
@@ -38,13 +39,20 @@ _PATTERNS = (
 )
 _PHONE = re.compile(r"(?<![\w/.,-])(?:\+|00)?\d[\d \t./-]{6,}\d(?![\w/])")
 _DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$|^(?:19|20)\d\d\s*[/-]\s*(?:19|20)\d\d$")
-#: Shortest identifier value, and shortest word of a person's name, looked for in other columns.
-MIN_NAME, MIN_WORD = 3, 4
+#: Shortest identifier value, and shortest word of a person's name, looked for in other columns; longest value
+#: (in words) looked for.
+MIN_NAME, MIN_WORD, MAX_WORDS = 3, 4, 12
+_WORD = re.compile(r"[^\W_]+")
 
 
-def _folded(text: str) -> str:
-    """Lower case, accents kept, runs of blanks as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """The words of ``text`` (letters and digits) with their start and end, folded to lower case (NFC)."""
+    return [(m.start(), m.end(), unicodedata.normalize("NFC", m.group(0)).casefold()) for m in _WORD.finditer(text)]
+
+
+def _key(text: str) -> str:
+    """``text`` as the words :func:`_tokens` finds, joined by one space: the form names are compared in."""
+    return " ".join(w for _s, _e, w in _tokens(text))
 
 
 def _is_phone(match: str) -> bool:
@@ -76,20 +84,32 @@ class Masker:
 
     def __init__(self, names: Iterable[object] = (), person_names: Iterable[object] = (), mask: str = MASK):
         self.mask = mask
-        terms = {_folded(str(n)) for n in names if isinstance(n, str) or pd.notna(n)}
+        terms = {_key(str(n)) for n in names if isinstance(n, str) or pd.notna(n)}
         for name in person_names:
             if isinstance(name, str):
-                terms |= {w for w in re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", _folded(name)) if len(w) >= MIN_WORD}
-        terms = sorted((t for t in terms if len(t) >= MIN_NAME), key=len, reverse=True)
-        self._names = (re.compile("(?<!\\w)(?:" + "|".join(re.escape(t).replace("\\ ", "\\s+") for t in terms)
-                                  + ")(?!\\w)", re.IGNORECASE) if terms else None)
+                terms |= {w for _s, _e, w in _tokens(name) if len(w) >= MIN_WORD and w.isalpha()}
+        self._terms = {t for t in terms if len(t) >= MIN_NAME and t.count(" ") < MAX_WORDS}
+        self._longest = max((t.count(" ") + 1 for t in self._terms), default=0)
+
+    def _name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of the identifier values in ``text``: runs of whole words equal to a term (word n-grams looked
+        up in a set, so the cost does not grow with the number of respondents)."""
+        if not self._terms:
+            return []
+        words = _tokens(text)
+        spans = []
+        for i in range(len(words)):
+            for n in range(min(self._longest, len(words) - i), 0, -1):
+                if " ".join(w for _s, _e, w in words[i:i + n]) in self._terms:
+                    spans.append((words[i][0], words[i + n - 1][1]))
+                    break
+        return spans
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Start and end of every piece of personal data in ``text``, in order, not overlapping."""
         hits = [m.span() for p in _PATTERNS for m in p.finditer(text)]
         hits += [m.span() for m in _PHONE.finditer(text) if _is_phone(m.group(0))]
-        if self._names is not None:
-            hits += [m.span() for m in self._names.finditer(text)]
+        hits += self._name_spans(text)
         out: list[tuple[int, int]] = []
         for start, end in sorted(hits):
             if out and start < out[-1][1]:

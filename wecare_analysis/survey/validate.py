@@ -282,7 +282,8 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
             r.format(rows[int(f)]) for r, f in zip(quarantine.loc[has_first, "reason"],
                                                    quarantine.loc[has_first, "first"])]
     private = {cmap.direct.get(q.name) for q in book.questions if q.type in ("identifier", "text")}
-    quarantine = _masked(quarantine, private - {None}, _masker(table, cmap, book))
+    if len(quarantine):
+        quarantine = _masked(quarantine, private - {None}, _masker(table, cmap, book))
     quarantine = quarantine.sort_values(["pos", "column"], kind="stable")
     bad = np.zeros(len(out), dtype=bool)
     bad[quarantine["pos"].to_numpy(dtype=np.int64)] = True
