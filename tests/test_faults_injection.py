@@ -322,3 +322,24 @@ def test_injection_strings_through_a_whole_run(project_root, tmp_path):
         assert not any(is_formula_like(c) for c in cells), table
     survey_q = pd.read_csv(quarantines[0], dtype=str, keep_default_na=False)
     assert {"'" + f.replace("\r", "\n") for f in FORMULAS} & set(survey_q["value"])
+
+
+def test_activities_quarantine_masks_a_partita_iva_and_neutralises_formulas(tmp_path, capsys):
+    header = "Data;Sportello;Provincia;Canale;Area della richiesta;Dimensione dell'impresa;Esito;Note (riservate)"
+    rows = ["05/02/2024;Sportello Cuneo;CN;phone;eldercare;2_9;information;",
+            "06/02/2024;Sportello Torino;IT01234567890;email;health_prevention;0_1;follow_up;",
+            "07/02/2024;Sportello Torino;=HYPERLINK(\"http://x\");email;housing;0_1;follow_up;"]
+    path = tmp_path / "data" / "raw" / "sportelli.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\r\n".join([header, *rows]) + "\r\n", encoding="utf-8")
+    code = main(["activities", "validate", str(path), "--json", "--root", str(tmp_path),
+                 "--period", "2023-01-01:2024-12-31"])
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
+    assert code == 1 and summary["rows_quarantined"] == 2
+    quarantine_file = Path(summary["outputs"]["quarantine"])
+    for text in (printed.out, printed.err, quarantine_file.read_text(encoding="utf-8")):
+        assert "01234567890" not in text
+    quarantine = pd.read_csv(quarantine_file, dtype=str, keep_default_na=False).set_index("row")
+    assert quarantine.loc["3", "value"] == "[omesso: dato riservato]"
+    assert quarantine.loc["4", "value"] == "'=HYPERLINK(\"http://x\")"
