@@ -37,6 +37,7 @@ from wecare_analysis.activities import parsing
 from wecare_analysis.activities.schema import KINDS, Field, fields, theme_columns
 from wecare_analysis.activities.screening import masked_text, personal_data_found
 from wecare_analysis.errors import InputError
+from wecare_analysis.masking import Masker
 from wecare_analysis.survey.codebook import Question
 from wecare_analysis.survey.readers import RawTable, read_table
 from wecare_analysis.survey.validate import MASK, _damaged_rows
@@ -274,8 +275,10 @@ def _result(path: Path, kind: str, table: RawTable, out: pd.DataFrame, faults: l
     private = {columns.get("notes")} - {None}
     q.loc[q["column"].isin(private), "value"] = MASK
     # a phone typed into any column (a count, the desk's name) is masked in the quarantine and the messages too
-    q["value"] = q["value"].astype(str).map(masked_text)
-    q["reason"] = q["reason"].astype(str).map(masked_text)
+    # (and a partita IVA, :mod:`wecare_analysis.masking`)
+    masker = Masker(mask=MASK)
+    q["value"] = q["value"].astype(str).map(masked_text).map(masker.text)
+    q["reason"] = q["reason"].astype(str).map(masked_text).map(masker.text)
     q["reason"] = [_row_reason(r, rows) for r in q["reason"]]
     q = q.sort_values(["pos", "column"], kind="stable")
     bad = np.zeros(len(out), dtype=bool)

@@ -29,6 +29,7 @@ from wecare_analysis.activities.schema import KINDS
 from wecare_analysis.atomic import atomic_path, prepare_target
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, quarantine_path
+from wecare_analysis.safe_text import neutralised
 
 
 def processed_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -76,8 +77,8 @@ def ingest_activities(path: str | os.PathLike[str], kind: str | None = None,
         (str(out / f"{stem}.validation.json"),
          lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")),
         (outputs["table"], lambda tmp: clean.to_parquet(tmp, index=False)),
-        (outputs["table_csv"], lambda tmp: clean.to_csv(tmp, index=False)),
-        (outputs["quarantine"], lambda tmp: result.quarantine.to_csv(tmp, index=False)),
+        (outputs["table_csv"], lambda tmp: neutralised(clean).to_csv(tmp, index=False)),
+        (outputs["quarantine"], lambda tmp: neutralised(result.quarantine).to_csv(tmp, index=False)),
     ]
     if len(result.notes):
         writers.append((outputs["restricted_notes"], lambda tmp: result.notes.to_csv(tmp, index=False)))

@@ -17,7 +17,6 @@ One estimate path for every report, notebook and criterion:
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
@@ -29,6 +28,7 @@ import pandas as pd
 
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
+from wecare_analysis.safe_text import markdown_text
 from wecare_analysis.survey.codebook import Codebook, load_codebook
 from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import estimate_means
@@ -85,7 +85,7 @@ class SurveySource:
             ident = f" (SHA-256 {record.get('sha256', '')}; file del {day.replace('.', '/')})"
         if self.synthetic:
             return f"dati sintetici dimostrativi (questionario simulato, nessun rispondente reale){ident}"
-        return f"file di indagine «{html.escape(self.path.name)}»{ident}"
+        return f"file di indagine «{markdown_text(self.path.name)}»{ident}"
 
     @property
     def record(self) -> dict | None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from wecare_analysis.commands.validators import finite_float
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, InputError
+from wecare_analysis.safe_text import neutralised
 
 METHODS = ("2sfca", "e2sfca", "gravity", "nearest")
 
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
                          "whose catchment holds no demand: their access (capacity / 0) is undefined and is left "
                          "empty.\n")
         result = np.where(undefined, np.nan, result)
-    out = pd.DataFrame({"id": demand["id"], "access": result})
+    out = neutralised(pd.DataFrame({"id": demand["id"], "access": result}))
     if args.out is None:
         out.to_csv(sys.stdout, index=False)
     else:

@@ -74,8 +74,11 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.path}: {result.rows_read} rows read, {result.rows_kept} kept, "
               f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region"
               + (f" (listed in {opath})" if opath is not None else "") + ".")
+    from wecare_analysis.masking import Masker
+
+    masker = Masker()  # a reason may repeat a value: no e-mail, phone or fiscal code on the terminal
     for line in result.quarantine.head(20).itertuples():
-        sys.stderr.write(f"wecare: {args.path.name}: row {line.row}: {line.reason}\n")
+        sys.stderr.write(f"wecare: {args.path.name}: row {line.row}: {masker.text(str(line.reason))}\n")
     if result.rows_quarantined > 20:
         sys.stderr.write(f"wecare: ... {result.rows_quarantined - 20} more in {qpath}\n")
     for w in result.warnings:

@@ -44,6 +44,8 @@ import pandas as pd
 from wecare_analysis.atomic import atomic_path
 from wecare_analysis.bounded import check_xlsx, check_zip
 from wecare_analysis.errors import InputError
+from wecare_analysis.masking import Masker
+from wecare_analysis.safe_text import neutralised
 
 ABSENT, USED, PARTLY_USED, UNUSABLE = "assente", "usato", "usato in parte", "non utilizzabile"
 QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
@@ -369,5 +371,5 @@ def write_quarantine(result: OptionalInput, folder: str | os.PathLike[str] | Non
         return None
     target = Path(target) if target is not None else Path(folder) / f"quarantine_{result.name}.csv"
     with atomic_path(target) as tmp:
-        result.quarantine.to_csv(tmp, index=False)
+        neutralised(Masker().frame(result.quarantine)).to_csv(tmp, index=False)
     return target

@@ -44,6 +44,7 @@ from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
 from wecare_analysis.report.labels import LABEL_COLUMN, DataLabel, label_for
 from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
+from wecare_analysis.safe_text import neutralised
 
 DEFINITIONS_SHEET = "Definizioni e fonti"
 #: Phrase of the definitions replaced by the year of the data when the bundle knows it.
@@ -92,6 +93,18 @@ BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
      SURVEY_SOURCE),
     ("Rispondenti", "Numero non ponderato di rispondenti della cella.", SURVEY_SOURCE),
 )
+
+
+#: How text cells that a spreadsheet would run as formulas are written (:mod:`wecare_analysis.safe_text`), in
+#: "Definizioni e fonti" and as the last row of ``dizionario_dati.csv``.
+FORMULA_NOTE: tuple[str, str, str] = (
+    "Testo preceduto da un apostrofo (')",
+    ("Un testo che comincerebbe con =, +, -, @, una tabulazione o un ritorno a capo (per esempio il nome di un "
+     "servizio o una risposta presi dai file forniti) è scritto preceduto da un apostrofo, perché Excel, "
+     "LibreOffice e Fogli Google lo mostrino come testo e non lo eseguano come formula; per il testo originale "
+     "basta togliere l'apostrofo iniziale. I numeri, anche negativi, non sono modificati; un ritorno a capo "
+     "dentro un testo è scritto come a capo."),
+    "Controllo di sicurezza (OWASP, CSV Injection)")
 
 
 def disclosure_definitions(k: int | None = None) -> tuple[tuple[str, str, str], ...]:
@@ -169,7 +182,7 @@ def definitions_table(extra: list[tuple[str, str, str]] | None = None, year: int
     With ``data_label`` (:class:`~wecare_analysis.report.labels.DataLabel`) the first row, "Fonte dei dati",
     gives the banner and the source line, and the survey's definitions name the survey read (its file and
     date, or "dati sintetici dimostrativi") instead of :data:`SURVEY_SOURCE`."""
-    base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k))
+    base = list(BASE_DEFINITIONS) + list(disclosure_definitions(k)) + [FORMULA_NOTE]
     rows = [(term, with_year(text, year), source) for term, text, source in base + list(extra or [])]
     if data_label is not None:  # the survey's own name (or the synthetic label), never "Indagine Wecare"
         survey = data_label.survey[0].upper() + data_label.survey[1:]
@@ -433,7 +446,8 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
     Headers become :func:`slug` names; values are written by :func:`csv_column` (codes as zero-padded
     text, whole numbers without decimals, other numbers to 6 significant digits). The dictionary lists,
     for each file and column, the Italian header, its description and its type (:func:`column_type`).
-    The description of a header is, in order: ``descriptions[(table, header)]``, ``descriptions[header]``,
+    Text cells a spreadsheet would run as formulas get a leading ``'`` (:func:`~wecare_analysis.safe_text.neutralised`,
+    explained by the dictionary's last row, :data:`FORMULA_NOTE`). The description of a header is, in order: ``descriptions[(table, header)]``, ``descriptions[header]``,
     the definitions of :data:`BASE_DEFINITIONS` and :data:`COLUMN_DESCRIPTIONS`, then the longest of those
     terms that starts the header as whole words (``'IC 95% inferiore (%)'`` → "IC 95%"), else the header.
     ``year`` replaces "dell'anno indicato" in the definitions (:func:`with_year`). When a data label is
@@ -457,7 +471,7 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
         if data_label is not None:  # the label on every row: it stays with any row copied elsewhere
             frame[LABEL_COLUMN] = data_label.footer
         with atomic_path(out / file) as tmp:
-            frame.to_csv(tmp, index=False, encoding="utf-8")
+            neutralised(frame).to_csv(tmp, index=False, encoding="utf-8")
         written.append(out / file)
         for original, column in columns.items():
             header = str(original)
@@ -468,8 +482,10 @@ def write_opendata(tables: dict[str, pd.DataFrame], folder: str | os.PathLike[st
             dictionary.append({"file": file, "colonna": LABEL_COLUMN, "intestazione": "Fonte dei dati",
                                "descrizione": f"Provenienza dei dati della riga: {data_label.footer}",
                                "tipo": "testo"})
+    dictionary.append({"file": "(tutti)", "colonna": "(testi)", "intestazione": FORMULA_NOTE[0],
+                       "descrizione": FORMULA_NOTE[1], "tipo": "testo"})
     with atomic_path(out / "dizionario_dati.csv") as tmp:
-        pd.DataFrame(dictionary).to_csv(tmp, index=False, encoding="utf-8")
+        neutralised(pd.DataFrame(dictionary)).to_csv(tmp, index=False, encoding="utf-8")
     written.append(out / "dizionario_dati.csv")
     return written
 

@@ -37,6 +37,7 @@ from wecare_analysis.formatting import format_indicator, format_it, label, regio
 from wecare_analysis.practices.robustness import DEFAULT_DRAWS
 from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report.territory_profile import ProvinceContext
+from wecare_analysis.safe_text import html_text, markdown_text
 from wecare_analysis.survey.codebook import Codebook
 from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile
 
@@ -421,15 +422,20 @@ def _title_block(heading: str, synthetic: bool, today: date | None) -> str:
 
 
 def display_table(df: pd.DataFrame, decimals: int = 1):
-    """A pandas Styler of ``df`` without index, numbers the Italian way (integers without decimals)."""
+    """A pandas Styler of ``df`` without index, numbers the Italian way (integers without decimals).
+
+    Text cells and headers are HTML-escaped (:func:`~wecare_analysis.safe_text.html_text`): a service,
+    municipality or category name from a user's file is shown as written, never run as HTML.
+    """
     def fmt(v: object) -> str:
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
             return format_it(int(v))
         if isinstance(v, (float, np.floating)):
             return format_it(float(v), 0 if float(v).is_integer() and decimals == 0 else decimals)
-        return "" if v is None else str(v)
+        return "" if v is None else html_text(v)
 
-    return df.style.format(fmt).hide(axis="index")
+    return (df.style.format(fmt).format_index(html_text, axis=1).format_index(html_text, axis=0)
+            .hide(axis="index"))
 
 
 def territory_summary(ctx: ProvinceContext) -> str:
@@ -443,4 +449,4 @@ def input_notes(services_path: str | os.PathLike[str] | None) -> tuple[bool, tup
     if services_path is None:
         return False, ("Servizi: dati sintetici dimostrativi (nessun elenco di servizi fornito).",)
     osm = Path(services_path).suffix.lower() in {".geojson", ".json", ".osm", ".pbf"}
-    return osm, (f"Servizi: file fornito dall'utente «{Path(services_path).name}».",)
+    return osm, (f"Servizi: file fornito dall'utente «{markdown_text(Path(services_path).name)}».",)

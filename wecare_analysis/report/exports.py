@@ -24,6 +24,7 @@ from wecare_analysis.formatting import (
     label,
 )
 from wecare_analysis.report.rendering import png_bytes, render_figure, resampled
+from wecare_analysis.safe_text import neutralised
 
 #: Resolution of the published PNG figures, and of the copy shown in notebooks and reports.
 FIGURE_DPI = 300
@@ -231,7 +232,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
                 df = df.copy()
                 for c in texts:
                     df[c] = code_text(df[c], code_digits(str(c), header(str(c))))
-            df.rename(columns=header).to_excel(writer, sheet_name=name[:31], index=False, startrow=top)
+            neutralised(df.rename(columns=header)).to_excel(writer, sheet_name=name[:31], index=False, startrow=top)
             sheet = writer.sheets[name[:31]]
             _lay_out_sheet(sheet, df, formats, header, list((row_formats or {}).get(name, ())), top, banner)
     return Path(target)

@@ -11,6 +11,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.report.sanitise import SafeOutputs
 
 #: Cells tagged with it (e.g. instructions for interactive use) are left out of the report.
 REMOVE_TAG = "remove_cell"
@@ -38,7 +39,9 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
 
     Images are the notebook's own base64 outputs, so the file is readable
     offline; the templates drop the scripts the default one loads from a CDN.
-    Cells tagged :data:`REMOVE_TAG` are dropped, and so are stderr outputs (:class:`DropStderr`).
+    Cells tagged :data:`REMOVE_TAG` are dropped, and so are stderr outputs (:class:`DropStderr`);
+    every other output is made safe (:class:`~wecare_analysis.report.sanitise.SafeOutputs`: no live
+    HTML from a user's file name, service name or answer).
     ``template`` is :data:`SCREEN_TEMPLATE` (JupyterLab look) or :data:`PRINT_TEMPLATE`
     (a compact stylesheet, for the PDF).
     """
@@ -54,6 +57,7 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
                                 exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                                 language_code="it")
         exporter.register_preprocessor(DropStderr(), enabled=True)
+        exporter.register_preprocessor(SafeOutputs(), enabled=True)
         body, _ = exporter.from_notebook_node(nb)
     return body
 

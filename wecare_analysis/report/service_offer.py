@@ -38,6 +38,7 @@ from wecare_analysis.report.maps import (
     class_labels,
     polygon_collection,
 )
+from wecare_analysis.safe_text import html_text
 from wecare_analysis.services.taxonomy import load_taxonomy
 
 #: Categories of the accessibility and cluster maps.
@@ -333,8 +334,10 @@ def write_interactive_map(ctx: ServiceOfferContext, output_dir: str | os.PathLik
     labels = {c.code: c.label for c in load_taxonomy().categories}
     names = ctx.province.set_index("municipality_code")["name"]
     points = gaps.service_points(local, ctx.province).assign(
-        Servizio=lambda d: d["category"].map(labels), Nome=lambda d: d["name"].astype("string").fillna(""),
-        Comune=lambda d: d["municipality_code"].map(names))[["Servizio", "Nome", "Comune", "geometry"]]
+        Servizio=lambda d: d["category"].map(labels),
+        # folium puts tooltip values into the page as HTML: a service's name from the user's file is escaped
+        Nome=lambda d: d["name"].astype("string").fillna("").map(html_text),
+        Comune=lambda d: d["municipality_code"].map(names).map(html_text))[["Servizio", "Nome", "Comune", "geometry"]]
     if len(points):
         points.explore(m=m, column="Servizio", categorical=True, cmap="tab20",
                        tooltip=["Servizio", "Nome", "Comune"], marker_kwds={"radius": 3},

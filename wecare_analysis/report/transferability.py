@@ -23,6 +23,7 @@ from wecare_analysis.practices.catalogue import Catalogue
 from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, OK, UNAVAILABLE, figure_text, score_text
 from wecare_analysis.report.document import display_table
 from wecare_analysis.report.exports import write_workbook
+from wecare_analysis.safe_text import markdown_text
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -374,7 +375,7 @@ def input_notes(inputs: TransferabilityInputs, ahp: AHPResult | None) -> tuple[s
     lines = []
     for o in inputs.optional:
         if o.path:
-            lines.append(f"{OPTIONAL_INPUT_NAMES.get(o.name, o.name)}: file fornito «{Path(o.path).name}», "
+            lines.append(f"{OPTIONAL_INPUT_NAMES.get(o.name, o.name)}: file fornito «{markdown_text(Path(o.path).name)}», "
                          f"{o.status}; righe lette {format_it(o.rows_read)}, usate {format_it(o.rows_kept)}, "
                          f"in quarantena {format_it(o.rows_quarantined)}.")
     if ahp is not None:

@@ -42,6 +42,8 @@ import pandas as pd
 import shapely
 
 from wecare_analysis.errors import InputError, outside_path, quarantine_path
+from wecare_analysis.masking import Masker
+from wecare_analysis.safe_text import neutralised
 from wecare_analysis.services.classify import classify_rows
 from wecare_analysis.services.placement import municipality_of_points, outside_reason, placement_hint
 from wecare_analysis.services.readers import RawServices, read_services_file
@@ -109,7 +111,7 @@ class ServiceValidation:
                 target.unlink()
             return None
         with atomic_path(target) as tmp:
-            self.quarantine.to_csv(tmp, index=False)
+            neutralised(Masker().frame(self.quarantine)).to_csv(tmp, index=False)
         return target
 
     def write_outside(self, target: str | Path | None = None) -> Path | None:
@@ -124,7 +126,7 @@ class ServiceValidation:
                 target.unlink()
             return None
         with atomic_path(target) as tmp:
-            self.outside.to_csv(tmp, index=False)
+            neutralised(self.outside).to_csv(tmp, index=False)
         return target
 
     def summary(self) -> dict:
@@ -133,8 +135,17 @@ class ServiceValidation:
                 "rows_quarantined": self.rows_quarantined, "rows_outside_region": self.rows_outside_region,
                 "by_category": {k: int(v) for k, v in self.kept["category"].value_counts().sort_index().items()},
                 "placed_by": {k: int(v) for k, v in self.kept["placed_by"].value_counts().sort_index().items()},
-                "reasons": {k: int(v) for k, v in self.quarantine["reason"].value_counts().items()},
+                "reasons": _masked_counts(self.quarantine["reason"]),
                 "warnings": self.warnings}
+
+
+def _masked_counts(reasons: pd.Series) -> dict[str, int]:
+    """Count of each reason, with any e-mail, phone or fiscal code it repeats masked (:mod:`wecare_analysis.masking`)."""
+    masker, counts = Masker(), {}
+    for reason, n in reasons.value_counts().items():
+        key = masker.text(str(reason))
+        counts[key] = counts.get(key, 0) + int(n)
+    return counts
 
 
 def _first(columns: pd.Index, names: tuple[str, ...]) -> str | None:

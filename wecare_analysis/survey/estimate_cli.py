@@ -42,6 +42,7 @@ import pandas as pd
 
 from wecare_analysis.atomic import atomic_path
 from wecare_analysis.errors import InputError, os_error_message
+from wecare_analysis.safe_text import neutralised
 from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
 from wecare_analysis.survey.estimate_design import build_design
 from wecare_analysis.survey.readers import decode_text
@@ -144,9 +145,9 @@ def design_weights(df: pd.DataFrame, col: str | None, path: str) -> np.ndarray |
 def _write(table: pd.DataFrame, out: str | None) -> None:
     if out:
         with atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False)
+            neutralised(table).to_csv(tmp, index=False)
     else:
-        table.to_csv(sys.stdout, index=False)
+        neutralised(table).to_csv(sys.stdout, index=False)
 
 
 def read_table(path: str) -> pd.DataFrame:

@@ -38,6 +38,7 @@ from typing import Any
 from wecare_analysis.atomic import atomic_path, prepare_target, recover_directory, staged_directory
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
+from wecare_analysis.safe_text import neutralised
 from wecare_analysis.survey.pseudonymise import load_salt, pseudonymised
 from wecare_analysis.survey.tidy import needs_table
 from wecare_analysis.survey.validate import SurveyValidation, validate_survey
@@ -180,8 +181,8 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
         "respondents.parquet": lambda f: shareable.to_parquet(f, index=False),
         "needs.parquet": lambda f: (needs_table(shareable) if expressed is None else
                                     needs_table(shareable, book, expressed)).to_parquet(f, index=False),
-        "respondents.csv": lambda f: shareable.to_csv(f, index=False),
-        "quarantine.csv": lambda f: result.quarantine.to_csv(f, index=False),
+        "respondents.csv": lambda f: neutralised(shareable).to_csv(f, index=False),
+        "quarantine.csv": lambda f: neutralised(result.quarantine).to_csv(f, index=False),
     }
     free_text = Path(outputs["restricted_free_text"]) if len(restricted) else None
     for name in writers:  # refuse unusable output paths before writing anything

@@ -29,6 +29,7 @@ import pandas as pd
 
 from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
+from wecare_analysis.safe_text import neutralised, restored_cell
 from wecare_analysis.survey.answers import age_band_of, answer_key, band_code
 from wecare_analysis.survey.codebook import Codebook
 from wecare_analysis.survey.form import EXTRA_CONCEPTS
@@ -95,7 +96,7 @@ def read_mapping(path: str | os.PathLike[str]) -> pd.DataFrame:
                          f"{','.join(MAPPING_COLUMNS)}, found {','.join(frame.columns)}.")
     frame = frame.reindex(columns=MAPPING_COLUMNS).fillna("").astype(str)
     for col in MAPPING_COLUMNS:
-        frame[col] = frame[col].str.strip()
+        frame[col] = frame[col].map(restored_cell).str.strip()
     frame["kind"] = frame["kind"].str.lower()
     return frame[frame[["kind", "source", "concept"]].ne("").any(axis=1)].reset_index(drop=True)
 
@@ -107,7 +108,7 @@ def write_mapping(mapping: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError(f"--out {path}: a mapping is written as .xlsx or .csv.")
-    table = mapping.reindex(columns=MAPPING_COLUMNS).fillna("")
+    table = neutralised(mapping.reindex(columns=MAPPING_COLUMNS).fillna(""))
     with atomic_path(path) as tmp:
         if path.suffix.lower() == ".xlsx":
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:

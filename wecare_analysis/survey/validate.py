@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.masking import Masker
 from wecare_analysis.survey.answers import is_non_response
 from wecare_analysis.survey.codebook import Codebook, Question, load_codebook
 from wecare_analysis.survey.layout import ColumnMap, HeaderMatcher
@@ -281,7 +282,8 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
             r.format(rows[int(f)]) for r, f in zip(quarantine.loc[has_first, "reason"],
                                                    quarantine.loc[has_first, "first"])]
     private = {cmap.direct.get(q.name) for q in book.questions if q.type in ("identifier", "text")}
-    quarantine.loc[quarantine["column"].isin(private - {None}), "value"] = MASK
+    if len(quarantine):
+        quarantine = _masked(quarantine, private - {None}, _masker(table, cmap, book))
     quarantine = quarantine.sort_values(["pos", "column"], kind="stable")
     bad = np.zeros(len(out), dtype=bool)
     bad[quarantine["pos"].to_numpy(dtype=np.int64)] = True
@@ -294,6 +296,29 @@ def _result(table: RawTable, cmap: ColumnMap, book: Codebook, out: pd.DataFrame,
     clean = clean.drop(columns=["municipality_input"], errors="ignore")
     return SurveyValidation(path=table.path, table=table, columns=cmap, clean=clean, quarantine=quarantine,
                             rows_read=len(out), warnings=warnings)
+
+
+def _masker(table: RawTable, cmap: ColumnMap, book: Codebook) -> Masker:
+    """A :class:`~wecare_analysis.masking.Masker` knowing the values of the file's identifier columns."""
+    data = table.data
+    ids = [q.name for q in book.questions if q.type == "identifier"]
+    columns = [cmap.direct[n] for n in ids if cmap.direct.get(n) in data.columns]
+    names = pd.unique(pd.concat([data[c].astype(str) for c in columns])) if columns else []
+    person = cmap.direct.get("respondent_name")
+    return Masker(names=names, person_names=data[person].astype(str) if person in data.columns else (),
+                  mask=MASK)
+
+
+def _masked(quarantine: pd.DataFrame, private: set[str], masker: Masker) -> pd.DataFrame:
+    """Quarantine lines whose values hold no personal data: values of ``private`` columns, and values of any
+    column that look like an e-mail, phone, fiscal code, partita IVA or a name of the identifier columns,
+    become :data:`MASK`, and so do their copies inside the reasons."""
+    raw = quarantine["value"].astype(object).where(quarantine["value"].notna(), "").astype(str).to_numpy()
+    hidden = quarantine["column"].isin(private).to_numpy() | np.array([masker.found(v) for v in raw], dtype=bool)
+    out = quarantine.copy()
+    out["value"] = np.where(hidden, MASK, quarantine["value"].to_numpy(dtype=object))
+    out["reason"] = [masker.text(str(r), (v,) if h else ()) for r, v, h in zip(quarantine["reason"], raw, hidden)]
+    return out
 
 
 def _reconciled_warnings(table: RawTable, cmap: ColumnMap, out: pd.DataFrame, bad: np.ndarray) -> list[str]:
