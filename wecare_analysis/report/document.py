@@ -268,7 +268,10 @@ METHOD_NOTES: dict[str, str] = {
               "(servizi raggiungibili per 1.000 utenti potenziali). Divario: bisogno standardizzato meno "
               "accesso standardizzato (Wang e Luo 2005); cluster locali di Moran (LISA; Anselin 1995) con 999 "
               "permutazioni, p ≤ 0,05. Utenti scoperti: persone nel bisogno che sarebbero servite in più con "
-              "l'accesso medio della regione."),
+              "l'accesso medio della regione. Tabella dei divari maggiori: un comune vi entra per un "
+              "servizio solo se l'accesso è sotto quello regionale e il servizio più vicino dista più di un terzo "
+              "del raggio della categoria (la prima fascia dell'E2SFCA; Luo e Qi 2009; per la farmacia 1,7 km), "
+              "o manca: dove il servizio è vicino la carenza è di capienza, non di distanza."),
     "transfer": ("- Trasferibilità: criteri del catalogo delle buone pratiche portati tra 0 e 1 e combinati con "
                  "TOPSIS (Hwang e Yoon 1981), con pesi uguali o dai confronti a coppie degli stakeholder (AHP; "
                  f"Saaty 1980); la stabilità della graduatoria è misurata con {format_it(DEFAULT_DRAWS)} "
