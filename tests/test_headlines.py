@@ -43,8 +43,9 @@ def test_a_difference_inside_the_intervals_is_not_headlined():
                      "(IC 95%: 46,0–50,0%), uomini 40,0% (IC 95%: 38,0–42,0%).")]
     # without the clear area, the sentence says no difference is clear (and still quotes the widest)
     found = doc.key_findings(_table(rows[:2]), "Biella", region="Piemonte")[0].text
-    assert found.startswith("Tra donne e uomini nessuna differenza è netta: la più ampia, su «Casa» (donne 50,0%")
-    assert "rientra negli intervalli di confidenza" in found
+    assert found.startswith("Tra donne e uomini nessuna differenza è netta. La più ampia riguarda «Casa»: donne "
+                            "50,0%")
+    assert found.endswith("con intervalli di confidenza che si sovrappongono.")
 
 
 def test_province_and_region_overlapping_is_not_a_difference():
@@ -108,8 +109,8 @@ def test_small_area_map_classes_follow_the_intervals_and_hatch_the_empty():
     # against the province's 40%: Alto 46-64 above, Basso 12-29 below, Zero 35-90 and Medio 22-58 contain 40
     assert classes.tolist() == ["same", "above", "same", "below"]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["Sopra la provincia (oltre l'incertezza) (1)", "Non distinguibile dalla provincia (2)",
-                      "Sotto la provincia (oltre l'incertezza) (1)", "Nessun rispondente: stima solo da modello (1)"]
+    assert labels == ["Sopra la provincia (1)", "Non distinguibile dalla provincia (2)", "Sotto la provincia (1)",
+                      "Senza rispondenti: stima da modello (1)"]
     hatched = [c for c in ax.collections if c.get_hatch()]
     assert len(hatched) == 1 and len(hatched[0].get_paths()) == 1  # Zero only
     assert ax.get_legend().get_title().get_text() == "Provincia: 40,0%"

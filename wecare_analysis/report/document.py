@@ -147,8 +147,8 @@ def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str) ->
     if clear:
         text = f"La differenza maggiore tra {pair} riguarda «{area}»: {figures}."
     else:
-        text = (f"Tra {pair} nessuna differenza è netta: la più ampia, su «{area}» ({figures}), rientra negli "
-                "intervalli di confidenza.")
+        text = (f"Tra {pair} nessuna differenza è netta. La più ampia riguarda «{area}»: {figures}, con "
+                "intervalli di confidenza che si sovrappongono.")
     return Finding(hl.caveated(text, _intervals(qa + qb)), qa + qb)
 
 
@@ -188,8 +188,8 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, 
         versus = region_with_preposition(region, 'a')
         text = (f"Rispetto {versus} la differenza maggiore riguarda «{area}»: {tp} contro {tr} nella regione."
                 if clear else
-                f"Rispetto {versus} nessuna differenza è netta: la più ampia, su «{area}» ({tp} contro {tr} nella "
-                "regione), rientra negli intervalli di confidenza.")
+                f"Rispetto {versus} nessuna differenza è netta. La più ampia riguarda «{area}»: {tp} contro {tr} "
+                "nella regione, con intervalli di confidenza che si sovrappongono.")
         findings.append(Finding(hl.caveated(text, _intervals(qp + qr)), qp + qr))
     care = [need_labels(book).get(f"need_{c}") for c in CARE_AREAS]
     care = [c for c in care if c in everyone.index]
@@ -416,7 +416,7 @@ def _title_block(heading: str, synthetic: bool, today: date | None) -> str:
     today = today or date.today()
     text = (f"# Wecare – {heading}\n\n"
             f"Bisogni di welfare di lavoratori e imprenditori, offerta di servizi e buone pratiche "
-            f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}, wecare-analysis {__version__}.")
+            f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}.")
     if synthetic:
         text += "\n\n**Dati sintetici dimostrativi**: l'indagine usata è simulata."
     return text

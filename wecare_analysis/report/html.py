@@ -11,6 +11,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.report import html_polish
 
 #: Cells tagged with it (e.g. instructions for interactive use) are left out of the report.
 REMOVE_TAG = "remove_cell"
@@ -40,7 +41,8 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
     offline; the templates drop the scripts the default one loads from a CDN.
     Cells tagged :data:`REMOVE_TAG` are dropped, and so are stderr outputs (:class:`DropStderr`).
     ``template`` is :data:`SCREEN_TEMPLATE` (JupyterLab look) or :data:`PRINT_TEMPLATE`
-    (a compact stylesheet, for the PDF).
+    (a compact stylesheet, for the PDF). Text columns of tables are aligned left and the screen edition
+    opens with a table of contents (:mod:`~wecare_analysis.report.html_polish`).
     """
     nb = nbformat.read(notebook, as_version=4)
     config = Config()
@@ -55,7 +57,8 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
                                 language_code="it")
         exporter.register_preprocessor(DropStderr(), enabled=True)
         body, _ = exporter.from_notebook_node(nb)
-    return body
+    body = html_polish.left_align_text_columns(body)
+    return html_polish.table_of_contents(body) if template == SCREEN_TEMPLATE else body
 
 
 def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:

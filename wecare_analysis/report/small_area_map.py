@@ -26,12 +26,13 @@ from wecare_analysis.formatting import format_it
 from wecare_analysis.report.maps import SIMPLIFY_DIVISOR, add_north_arrow, add_scale_bar, polygon_collection
 
 #: Classes of the map: code -> (Italian legend label, colour).
-CLASSES = {"above": ("Sopra la provincia (oltre l'incertezza)", "#d6604d"),
-           "same": ("Non distinguibile dalla provincia", "#f2f2f2"),
-           "below": ("Sotto la provincia (oltre l'incertezza)", "#4393c3")}
+#: Labels name the reference (``{ref}``: "provincia" or "regione").
+CLASSES = {"above": ("Sopra la {ref}", "#d6604d"),
+           "same": ("Non distinguibile dalla {ref}", "#f2f2f2"),
+           "below": ("Sotto la {ref}", "#4393c3")}
 MISSING = ("Stima non disponibile", "#bdbdbd")
 #: Legend label of the hatched municipalities.
-NO_RESPONDENTS_LABEL = "Nessun rispondente: stima solo da modello"
+NO_RESPONDENTS_LABEL = "Senza rispondenti: stima da modello"
 HATCH = "////"
 
 
@@ -54,9 +55,11 @@ def with_respondents(municipal: pd.DataFrame) -> pd.DataFrame:
 
 
 def uncertainty_map(layer: gpd.GeoDataFrame, ax: Axes, reference: float,
-                    boundary: gpd.GeoDataFrame | None = None, title: str | None = None) -> pd.Series:
+                    boundary: gpd.GeoDataFrame | None = None, title: str | None = None,
+                    reference_name: str = "provincia") -> pd.Series:
     """Draw the three-class map of ``layer`` (``ci_low``, ``ci_high`` shares, ``n`` respondents) against
-    the province estimate ``reference`` (share) on ``ax``; hatch municipalities without respondents.
+    the estimate ``reference`` (share) of the province (``reference_name``: "provincia", or "regione") on
+    ``ax``; hatch municipalities without respondents.
 
     Returns the class of each municipality (:func:`relative_class`). The CRS must be metric.
     """
@@ -77,14 +80,16 @@ def uncertainty_map(layer: gpd.GeoDataFrame, ax: Axes, reference: float,
     ax.set_xlim(xmin - pad, xmax + pad)
     ax.set_ylim(ymin - pad, ymax + pad)
     counts = classes.value_counts()
-    handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.3, label=f"{text} ({counts.get(code, 0)})")
+    handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.3,
+                     label=f"{text.format(ref=reference_name)} ({counts.get(code, 0)})")
                for code, (text, colour) in CLASSES.items()]
     if classes.isna().any():
         handles.append(Patch(facecolor=MISSING[1], edgecolor="#999999", linewidth=0.3, label=MISSING[0]))
     if empty.any():
         handles.append(Patch(facecolor="white", edgecolor="#555555", hatch=HATCH, linewidth=0.3,
                              label=f"{NO_RESPONDENTS_LABEL} ({int(empty.sum())})"))
-    ax.legend(handles=handles, title=f"Provincia: {format_it(100 * reference, 1)}%", loc="lower right",
+    ax.legend(handles=handles, title=f"{reference_name.capitalize()}: {format_it(100 * reference, 1)}%",
+              loc="lower right",
               fontsize=6.5, title_fontsize=7.5, frameon=True, framealpha=0.9)
     if title:
         ax.set_title(title, fontsize=11)
