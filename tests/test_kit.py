@@ -109,6 +109,17 @@ def test_a_long_summary_is_shrunk_onto_one_page(tmp_path):
     assert len(full.pages) > 1
 
 
+def test_kit_without_estimates_maps_an_indicator_and_says_why(tmp_path):
+    summary = _summary(findings=3)
+    summary.needs, summary.map_reference, summary.map_column = None, None, "old_age_index"
+    summary.map_layer = _municipalities()
+    summary.notes = ["Stime dei bisogni non disponibili: l'indagine non ha rispondenti in questa regione."]
+    files = kit.write_kit(summary, tmp_path)
+    assert [f.name for f in files] == list(KIT_FILES[:4])  # no GeoJSON asked
+    reader = PdfReader(files[0])
+    assert len(reader.pages) == 1 and "Stime dei bisogni non disponibili" in reader.pages[0].extract_text()
+
+
 def test_slide_text_is_never_smaller_than_the_minimum():
     fig = kit.slide_figure(_summary(long=True))
     sizes = [t.get_fontsize() for t in fig.texts]

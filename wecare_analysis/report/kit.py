@@ -541,6 +541,8 @@ def region_summary(analysis, ctx, assessments: dict, today: date | None = None) 
             summary.map_layer, summary.map_reference, summary.map_title = municipal_map(est, ctx.territory, area,
                                                                                         label)
             summary.map_reference_name = "regione"
+    if not summary.findings:
+        summary.notes.append("Stime dei bisogni non disponibili: l'indagine non ha rispondenti in questa regione.")
     if summary.map_layer is None:
         summary.map_layer, summary.map_column = ctx.territory, "old_age_index"
         summary.map_title = "Indice di vecchiaia per comune (65 anni e più ogni 100 sotto i 15)"
