@@ -227,7 +227,7 @@ def slide_figure(summary: Summary) -> Figure:
         blocks += [(f"{i}. {t}", size, "black", "normal", 0.008) for i, t in enumerate(summary.findings, 1)]
         blocks.append(("Buone pratiche più trasferibili", size + 2, "black", "bold", 0.008))
         blocks += [(f"{i}. {t}", size, "black", "normal", 0.004) for i, t in enumerate(summary.practices, 1)]
-        wrap = int(44 * 17 / size)  # characters per line that fill 45 % of the slide width
+        wrap = int(60 * 17 / size)  # characters per line that fill 45 % of the slide width (about 0,55 em each)
         for text, fs, colour, weight, gap in blocks:
             artist = fig.text(0.025, y, textwrap.fill(text, wrap), fontsize=fs, color=colour, fontweight=weight,
                               va="top", linespacing=1.25)
