@@ -62,7 +62,7 @@ def _slug(text: str) -> str:
 def table_of_contents(body: str, title: str = "Indice") -> str:
     """``body`` with a ``<nav>`` listing its ``<h2>`` headings (links to their ids) after the title's block.
 
-    >>> out = table_of_contents('<div><h1>T</h1></div><div><h2>Metodi e fonti</h2></div>')
+    >>> out = table_of_contents('<div><h1>T</h1></div><div><h2>Sintesi</h2></div><div><h2>Metodi e fonti</h2></div>')
     >>> 'href="#metodi-e-fonti"' in out and out.index("<nav") < out.index("<h2")
     True
     """
