@@ -158,3 +158,25 @@ def test_demo_report_has_its_kit_and_headlines_that_hold_up(planted_report):
         if high - low > 20:
             assert "Stima incerta" in text
     assert "valgono per ogni comune" not in text and "Stime da modello" in text
+
+
+def test_every_published_figure_gets_a_slide_copy(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from wecare_analysis.report import bundle
+
+    fig, ax = plt.subplots(figsize=(9, 6))
+    ax.plot([0, 1], [0, 1], color="red", linewidth=20)
+    written = bundle.publish_figure(fig, "prova", tmp_path)
+    copy = tmp_path / "kit" / "diapositive" / "prova_1920x1080.png"
+    assert copy in written and (tmp_path / "figures" / "prova.png") in written
+    image = Image.open(copy)
+    original = Image.open(tmp_path / "figures" / "prova.png")
+    assert image.size == (1920, 1080)
+    # the 300-dpi figure (about 2.700 x 1.800 px, tight box) is scaled to fit 1860 x 1020: the height binds
+    scale = min(1860 / original.width, 1020 / original.height)
+    width = round(original.width * scale)
+    pixels = np.asarray(image)
+    assert (pixels[:, : (1920 - width) // 2 - 1] == 255).all()  # white margins left and right
+    assert (pixels[:29] == 255).all() and (pixels[-29:] == 255).all()
+    assert (pixels[..., 0] > 200).any() and ((pixels[..., 1] < 80) & (pixels[..., 0] > 200)).any()  # the red line

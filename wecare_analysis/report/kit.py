@@ -11,6 +11,8 @@ output of the folder):
   at 100 dpi (18 pixels and up);
 - ``figure_bisogni_1920x1080.png``, ``figure_mappa_1920x1080.png``: the summary's chart and map drawn at
   slide size with slide-size text;
+- ``diapositive/<figura>_1920x1080.png``: every figure of the report (:func:`slide_copy` of its 300-dpi
+  PNG) scaled to fit a 1920×1080 slide with a margin, on white;
 - ``comuni.geojson``: municipalities in WGS84 (EPSG:4326, RFC 7946) with their ISTAT indicators and the
   small-area (MRP) estimates of each need with their 95 % intervals and respondent counts; a count
   between 1 and ``k - 1`` (the disclosure threshold) is not published (null, and ``"< k"`` in
@@ -240,6 +242,29 @@ def slide_figure(summary: Summary) -> Figure:
     sources = "Fonti: " + "; ".join(summary.sources)
     fig.text(0.025, 0.015, textwrap.fill(sources, 200), fontsize=SLIDE_MIN_FONT - 2, color="#444444", va="bottom")
     return fig
+
+
+#: Margin (pixels) around a figure on its slide copy.
+SLIDE_MARGIN = 30
+
+
+def slide_copy(png: str | os.PathLike[str], output_dir: str | os.PathLike[str]) -> Path:
+    """Write ``kit/diapositive/<name>_1920x1080.png``: the figure ``png`` scaled (Lanczos, never enlarged more
+    than twice) to fit :data:`SLIDE_SIZE` less :data:`SLIDE_MARGIN`, centred on white. No new drawing: the
+    300-dpi raster of the report is resampled, so its text is as large as the figure's layout allows."""
+    from PIL import Image
+
+    source = Path(png)
+    with Image.open(source) as image:
+        image = image.convert("RGB")
+        box = (SLIDE_SIZE[0] - 2 * SLIDE_MARGIN, SLIDE_SIZE[1] - 2 * SLIDE_MARGIN)
+        scale = min(box[0] / image.width, box[1] / image.height, 2.0)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    canvas = Image.new("RGB", SLIDE_SIZE, "white")
+    canvas.paste(image, ((SLIDE_SIZE[0] - size[0]) // 2, (SLIDE_SIZE[1] - size[1]) // 2))
+    target = Path(output_dir) / KIT_FOLDER / "diapositive" / f"{source.stem}_1920x1080.png"
+    return write_bytes_atomic(target, png_bytes(canvas, SLIDE_DPI))
 
 
 # --- one-page PDF -----------------------------------------------------------------------------------------------
