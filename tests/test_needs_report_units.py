@@ -75,7 +75,9 @@ def test_summary_quotes_the_numbers_with_intervals() -> None:
     assert "**Area A**: 40,0% (IC 95% 30,0–50,0%); nel Lazio 30,0% (IC 95% 28,0–32,0%)." in lazio
     assert "**Area B**: 35,0% (IC 95% 28,0–43,0%)" in text
     assert "si sovrappongono" in text  # 0.30 <= 0.43
-    assert "da 31,0% (Ailoche; IC 95% 20,0–42,0%) a 45,2% (Andorno; IC 95% 35,1–55,0%)" in text
+    # Ailoche (31,0%) has no respondent: it is neither the lowest nor the highest (issue 16)
+    assert "da 38,0% (Benna; IC 95% 30,0–47,0%) a 45,2% (Andorno; IC 95% 35,1–55,0%)" in text
+    assert "Ailoche" not in text and "Un comune senza rispondenti ha una stima solo da modello" in text
 
 
 def test_mrp_table_sorted_with_italian_numbers_and_suppressed_counts() -> None:

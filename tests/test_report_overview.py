@@ -57,3 +57,25 @@ def test_run_regional_overview(project_root: Path, tmp_path: Path) -> None:
     assert meetings["Provincia"].tolist() == ["Torino", "Vercelli", "Novara", "Cuneo", "Asti", "Alessandria",
                                               "Biella", "Verbano-Cusio-Ossola", "Piemonte"]
     assert meetings["Incontri"].tolist() == [4, 1, 2, 3, 1, 2, 1, 1, 15]  # the demo's MEETINGS_PER_PROVINCE
+    # issue 16: the overview opens with its summary; the kit is published and verified with the report
+    import json
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from wecare_analysis.pipeline import integrity
+
+    body = html[html.index("<body"):]
+    assert body.index(">Sintesi<") < body.index(">Le province a confronto<")
+    assert 'class="wecare-toc"' in html
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("kit/sintesi.pdf", "kit/sintesi_slide.png", "kit/figura_bisogni_1920x1080.png",
+                 "kit/figura_mappa_1920x1080.png", "kit/comuni.geojson"):
+        assert name in manifest["files"] and name in manifest["outputs"], name
+    assert integrity.report_problems(folder) == []
+    assert len(PdfReader(folder / "kit" / "sintesi.pdf").pages) == 1
+    assert Image.open(folder / "kit" / "sintesi_slide.png").size == (1920, 1080)
+    import geopandas as gpd
+
+    web = gpd.read_file(folder / "kit" / "comuni.geojson")
+    assert web.crs.to_epsg() == 4326 and len(web) == 1180

@@ -94,7 +94,7 @@ def test_methods_text_names_sources_and_demo_label(tmp_path) -> None:
 
 
 def test_html_to_pdf_is_a4_with_page_numbers(tmp_path) -> None:
-    body = "".join(f"<h2>Sezione {i}</h2><p>{'Testo di prova. ' * 200}</p>" for i in range(3))
+    body = "".join(f"<h2>Sezione {i}</h2><p>{'Testo di prova. ' * 500}</p>" for i in range(3))
     (tmp_path / "r.html").write_text(f"<html><head><title>Prova</title></head><body><h1>Prova</h1>{body}</body></html>",
                                      encoding="utf-8")
     pdf = html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf")
@@ -111,9 +111,9 @@ def _executed_notebook(path) -> None:
     removed = nbformat.v4.new_markdown_cell("Istruzioni per l'uso interattivo")
     removed.metadata["tags"] = ["remove_cell"]
     cells = [removed]
-    for i in range(3):  # one section per cell, as in the report: each section after the first on a new page
+    for i in range(3):  # one section per cell, as in the report; sections flow (no forced page breaks)
         code = nbformat.v4.new_code_cell("display(...)")
-        text = ("# Rapporto di prova\n\n" if i == 0 else "") + f"## Sezione {i}\n\n{'Testo di prova. ' * 150}"
+        text = ("# Rapporto di prova\n\n" if i == 0 else "") + f"## Sezione {i}\n\n{'Testo di prova. ' * 400}"
         code.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": text}),
                         nbformat.v4.new_output("stream", name="stderr", text="AVVISO_TECNICO della libreria\n")]
         cells.append(code)

@@ -36,7 +36,7 @@ def four_municipalities() -> pd.DataFrame:
                          "need": [100.0, 200.0, 200.0, 500.0]})
     access = pd.DataFrame({"municipality_code": [1, 2, 3, 4], "category": "rsa",
                            "access_per_1000": [3.0, 0.5, 1.5, 0.6], "services": [1, 0, 1, 0],
-                           "nearest_km": [0.0, 4.2, 0.0, 7.5]})
+                           "nearest_km": [0.0, 8.4, 0.0, 7.5]})
     table = gap_index(need, access)
     return table.assign(name=["Uno", "Due", "Tre", "Quattro"], category_label="RSA", cluster="ns",
                         cluster_label=so.CLUSTER_LABELS["ns"])
@@ -59,6 +59,26 @@ def test_shortfall_table_keeps_real_shortfalls_ranked_by_uncovered_users(four_mu
     # fewer than one uncovered user is not a shortfall worth a row
     small = four_municipalities.assign(shortfall=four_municipalities["shortfall"] / 250)  # 0.8 and 0.4
     assert so.shortfall_table(small).empty
+
+
+def test_a_city_with_a_service_close_by_is_not_a_shortfall():
+    """The case of issue 16: Torino, pharmacies (231 in the city, the nearest at 0,2 km, access below the
+    region's, 359.867 "uncovered" users) is not listed; a village without a pharmacy within a third of the
+    5 km radius (1,67 km) is, and so is one with no pharmacy at all (no distance)."""
+    from wecare_analysis.gaps.proximity import proximity_km
+
+    assert proximity_km("farmacia") == pytest.approx(5 / 3)
+    table = pd.DataFrame({"municipality_code": [1272, 1001, 1002, 1003], "name": ["Torino", "Lontano",
+                                                                                 "Senza", "Vicino"],
+                          "category": "farmacia", "category_label": "Farmacia",
+                          "population": [846_000.0, 900.0, 400.0, 1200.0], "services": [231, 0, 0, 0],
+                          "access_per_1000": [0.27, 0.2, np.nan, 0.25], "nearest_km": [0.2, 1.8, np.nan, 1.6],
+                          "access_ratio": [0.575, 0.43, 0.0, 0.53], "shortfall": [359_867.0, 500.0, 400.0, 560.0],
+                          "gap_index": [0.5, 1.2, 1.5, 1.0], "cluster": "ns", "cluster_label": "ns"})
+    top = so.shortfall_table(table, n=10)
+    assert top["name"].tolist() == ["Lontano", "Senza"]  # Torino (0,2 km) and Vicino (1,6 km) are near
+    # the old rule (supply ratio alone) put Torino first
+    assert table.sort_values("shortfall", ascending=False)["name"].iloc[0] == "Torino"
 
 
 def test_shortfall_ties_are_broken_by_gap_index_then_code(four_municipalities):

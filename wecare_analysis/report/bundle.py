@@ -369,8 +369,13 @@ def write_bundle(output_dir: str | os.PathLike[str], sheets: dict[str, pd.DataFr
 
 def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | None) -> list[Path]:
     """Show ``fig`` and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``
-    (:func:`~wecare_analysis.report.exports.show_figure`)."""
-    return show_figure(fig, name, output_dir)
+    (:func:`~wecare_analysis.report.exports.show_figure`), and a 1920×1080 slide copy of the PNG in
+    ``kit/diapositive/`` (:func:`~wecare_analysis.report.kit.slide_copy`)."""
+    from wecare_analysis.report.kit import slide_copy
+
+    written = show_figure(fig, name, output_dir)
+    pngs = [p for p in written if p.suffix == ".png"]
+    return written + [slide_copy(png, output_dir) for png in pngs]
 
 
 def slug(header: str) -> str:

@@ -35,6 +35,7 @@ from wecare_analysis.analysis.needs import (  # noqa: F401
 from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.formatting import format_indicator, format_it, label, region_with_preposition
 from wecare_analysis.practices.robustness import DEFAULT_DRAWS
+from wecare_analysis.report import headlines as hl
 from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report.territory_profile import ProvinceContext
 from wecare_analysis.safe_text import html_text, markdown_text
@@ -129,17 +130,27 @@ def _published(table: pd.DataFrame, territory: str, group: str) -> pd.DataFrame:
     return rows[rows[NEEDS_COLUMNS["pct"]].notna()].set_index(NEEDS_COLUMNS["label"])
 
 
-def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str, intro: str) -> Finding | None:
+def _intervals(quotes: list[Quote]) -> list[tuple[float, float]]:
+    """The ``(low, high)`` intervals of a sentence's quotes (three per estimate: value, low, high)."""
+    return [(quotes[i + 1].value, quotes[i + 2].value) for i in range(0, len(quotes), 3)]
+
+
+def _gap_finding(table: pd.DataFrame, place: str, group_a: str, group_b: str) -> Finding | None:
     a, b = _published(table, place, group_a), _published(table, place, group_b)
-    common = a.index.intersection(b.index)
-    if common.empty:
+    if a.index.intersection(b.index).empty:
         return None
-    col = NEEDS_COLUMNS["pct"]
-    area = (a.loc[common, col] - b.loc[common, col]).abs().idxmax()
+    area, clear = hl.largest_distinct(a, b, *(NEEDS_COLUMNS[c] for c in ("pct", "pct_low", "pct_high")))
     base = {NEEDS_COLUMNS["label"]: area, NEEDS_COLUMNS["territory"]: place}
     ta, qa = _pct_quotes(table, {**base, NEEDS_COLUMNS["group_label"]: group_a})
     tb, qb = _pct_quotes(table, {**base, NEEDS_COLUMNS["group_label"]: group_b})
-    return Finding(f"{intro} «{area}»: {group_a.lower()} {ta}, {group_b.lower()} {tb}.", qa + qb)
+    pair = f"{group_a.lower()} e {group_b.lower().removesuffix(' e soci')}"
+    figures = f"{group_a.lower()} {ta}, {group_b.lower()} {tb}"
+    if clear:
+        text = f"La differenza maggiore tra {pair} riguarda «{area}»: {figures}."
+    else:
+        text = (f"Tra {pair} nessuna differenza è netta. La più ampia riguarda «{area}»: {figures}, con "
+                "intervalli di confidenza che si sovrappongono.")
+    return Finding(hl.caveated(text, _intervals(qa + qb)), qa + qb)
 
 
 def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, *,
@@ -149,10 +160,13 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, 
     ``region`` is the name the region's rows carry in ``table`` (its ISTAT name,
     e.g. ``"Piemonte"``).
 
-    1. the most reported need; 2. the widest gap between women and men; 3. between
+    1. the most reported need; 2. the widest clear gap between women and men; 3. between
     employees and owners; 4. the need where the province differs most from the
     region; 5. the most reported care need. A finding whose figures are all
-    suppressed is left out.
+    suppressed is left out. The rules of :mod:`wecare_analysis.report.headlines` apply: a
+    difference is headlined only where the two 95 % intervals are apart (else the sentence says
+    no difference is clear), and a sentence quoting an interval wider than 20 points says the
+    estimate is uncertain.
     """
     findings: list[Finding] = []
     lab, terr, grp, pct = (NEEDS_COLUMNS[c] for c in ("label", "territory", "group_label", "pct"))
@@ -160,28 +174,31 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, 
     if not everyone.empty:
         top = everyone[pct].idxmax()
         text, quotes = _pct_quotes(table, {lab: top, terr: place, grp: "Tutti"})
-        findings.append(Finding(f"Il bisogno più segnalato è «{top}»: lo indica il {text} dei rispondenti.",
-                                quotes))
-    for a, b, intro in (("Donne", "Uomini", "Donne e uomini differiscono di più su"),
-                        ("Dipendenti", "Titolari e soci", "Dipendenti e titolari differiscono di più su")):
-        found = _gap_finding(table, place, a, b, intro)
+        findings.append(Finding(hl.caveated(f"Il bisogno più segnalato è «{top}»: lo indica il {text} dei "
+                                            "rispondenti.", _intervals(quotes)), quotes))
+    for a, b in (("Donne", "Uomini"), ("Dipendenti", "Titolari e soci")):
+        found = _gap_finding(table, place, a, b)
         if found:
             findings.append(found)
     whole = _published(table, region, "Tutti")
     common = everyone.index.intersection(whole.index)
     if place != region and not common.empty:
-        area = (everyone.loc[common, pct] - whole.loc[common, pct]).abs().idxmax()
+        area, clear = hl.largest_distinct(everyone, whole, pct, NEEDS_COLUMNS["pct_low"], NEEDS_COLUMNS["pct_high"])
         tp, qp = _pct_quotes(table, {lab: area, terr: place, grp: "Tutti"})
         tr, qr = _pct_quotes(table, {lab: area, terr: region, grp: "Tutti"})
-        findings.append(Finding(f"Rispetto {region_with_preposition(region, 'a')} la differenza maggiore riguarda "
-                                f"«{area}»: {tp} contro {tr} nella regione.", qp + qr))
+        versus = region_with_preposition(region, 'a')
+        text = (f"Rispetto {versus} la differenza maggiore riguarda «{area}»: {tp} contro {tr} nella regione."
+                if clear else
+                f"Rispetto {versus} nessuna differenza è netta. La più ampia riguarda «{area}»: {tp} contro {tr} "
+                "nella regione, con intervalli di confidenza che si sovrappongono.")
+        findings.append(Finding(hl.caveated(text, _intervals(qp + qr)), qp + qr))
     care = [need_labels(book).get(f"need_{c}") for c in CARE_AREAS]
     care = [c for c in care if c in everyone.index]
     if care:
         area = everyone.loc[care, pct].idxmax()
         text, quotes = _pct_quotes(table, {lab: area, terr: place, grp: "Tutti"})
-        findings.append(Finding(f"Tra i bisogni di cura il più segnalato è «{area}»: {text} dei rispondenti.",
-                                quotes))
+        findings.append(Finding(hl.caveated(f"Tra i bisogni di cura il più segnalato è «{area}»: {text} dei "
+                                            "rispondenti.", _intervals(quotes)), quotes))
     return findings
 
 
@@ -249,7 +266,9 @@ def findings_markdown(findings: list[Finding], synthetic: bool = False, reason: 
     if len(findings) < 5:
         lines.append(f"\n*Risultati disponibili: {len(findings)} di 5; gli altri riguardano gruppi con troppo "
                      "pochi rispondenti per essere pubblicati.*")
-    lines.append("\n*IC 95%: intervallo di confidenza al 95% della stima campionaria (ponderata).*")
+    lines.append("\n*IC 95%: intervallo di confidenza al 95% della stima campionaria (ponderata). Una differenza "
+                 "è data come tale solo se gli intervalli dei due gruppi non si sovrappongono; le stime con un "
+                 "intervallo più ampio di 20 punti sono segnalate come incerte.*")
     if synthetic:
         lines.append("\n**Attenzione: dati sintetici dimostrativi.** I risultati illustrano il metodo e non "
                      "descrivono imprese o lavoratori reali.")
@@ -269,7 +288,10 @@ METHOD_NOTES: dict[str, str] = {
               "(servizi raggiungibili per 1.000 utenti potenziali). Divario: bisogno standardizzato meno "
               "accesso standardizzato (Wang e Luo 2005); cluster locali di Moran (LISA; Anselin 1995) con 999 "
               "permutazioni, p ≤ 0,05. Utenti scoperti: persone nel bisogno che sarebbero servite in più con "
-              "l'accesso medio della regione."),
+              "l'accesso medio della regione. Tabella dei divari maggiori: un comune vi entra per un "
+              "servizio solo se l'accesso è sotto quello regionale e il servizio più vicino dista più di un terzo "
+              "del raggio della categoria (la prima fascia dell'E2SFCA; Luo e Qi 2009; per la farmacia 1,7 km), "
+              "o manca: dove il servizio è vicino la carenza è di capienza, non di distanza."),
     "transfer": ("- Trasferibilità: criteri del catalogo delle buone pratiche portati tra 0 e 1 e combinati con "
                  "TOPSIS (Hwang e Yoon 1981), con pesi uguali o dai confronti a coppie degli stakeholder (AHP; "
                  f"Saaty 1980); la stabilità della graduatoria è misurata con {format_it(DEFAULT_DRAWS)} "
@@ -415,7 +437,7 @@ def _title_block(heading: str, synthetic: bool, today: date | None) -> str:
     today = today or date.today()
     text = (f"# Wecare – {heading}\n\n"
             f"Bisogni di welfare di lavoratori e imprenditori, offerta di servizi e buone pratiche "
-            f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}, wecare-analysis {__version__}.")
+            f"trasferibili. Versione del {today.strftime('%d/%m/%Y')}.")
     if synthetic:
         text += "\n\n**Dati sintetici dimostrativi**: l'indagine usata è simulata."
     return text

@@ -11,6 +11,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from wecare_analysis.atomic import write_text_atomic
+from wecare_analysis.report import html_polish
 from wecare_analysis.report.sanitise import SafeOutputs
 
 #: Cells tagged with it (e.g. instructions for interactive use) are left out of the report.
@@ -43,7 +44,8 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
     every other output is made safe (:class:`~wecare_analysis.report.sanitise.SafeOutputs`: no live
     HTML from a user's file name, service name or answer).
     ``template`` is :data:`SCREEN_TEMPLATE` (JupyterLab look) or :data:`PRINT_TEMPLATE`
-    (a compact stylesheet, for the PDF).
+    (a compact stylesheet, for the PDF). Text columns of tables are aligned left and the screen edition
+    opens with a table of contents (:mod:`~wecare_analysis.report.html_polish`).
     """
     nb = nbformat.read(notebook, as_version=4)
     config = Config()
@@ -59,7 +61,8 @@ def notebook_html(notebook: Path, title: str, template: str = SCREEN_TEMPLATE) -
         exporter.register_preprocessor(DropStderr(), enabled=True)
         exporter.register_preprocessor(SafeOutputs(), enabled=True)
         body, _ = exporter.from_notebook_node(nb)
-    return body
+    body = html_polish.left_align_text_columns(body)
+    return html_polish.table_of_contents(body) if template == SCREEN_TEMPLATE else body
 
 
 def notebook_to_html(notebook: Path, target: Path, title: str) -> Path:

@@ -21,7 +21,7 @@ from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.errors import InputError
 from wecare_analysis.formatting import format_it, format_percent_it, region_with_preposition
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.maps import choropleth, class_labels
+from wecare_analysis.report.small_area_map import with_respondents
 
 #: Colours of the compared series (first: the province or first group).
 SERIES_COLOURS = ("#b2182b", "#4d4d4d")
@@ -137,7 +137,7 @@ def mrp_layer(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, need
     """Municipalities of ``sigla`` with the MRP prevalence of ``need_area`` in percent (column :data:`MAP_COLUMN`)."""
     m = est.municipality[(est.municipality["need_area"] == need_area)]
     layer = territory[territory["province_sigla"] == sigla][["municipality_code", "name", "geometry"]]
-    layer = layer.merge(m[["municipality_code", "prevalence", "ci_low", "ci_high"]], on="municipality_code",
+    layer = layer.merge(m[["municipality_code", "prevalence", "ci_low", "ci_high", "n"]], on="municipality_code",
                         how="left")
     return layer.assign(**{MAP_COLUMN: 100 * layer["prevalence"]})
 
@@ -148,10 +148,25 @@ def top_needs(est: NeedsEstimates, sigla: str, n: int = 3) -> pd.DataFrame:
     return prov.dropna(subset=["prevalence"]).nlargest(n, "prevalence").reset_index(drop=True)
 
 
+def province_reference(est: NeedsEstimates, sigla: str, need_area: str) -> float:
+    """The province's own MRP prevalence of ``need_area`` (share): what each municipality is compared with on
+    the maps; the population-weighted mean of its municipalities when the model gave no province row."""
+    p = est.province_mrp
+    if len(p) and {"province_sigla", "need_area", "prevalence"} <= set(p.columns):
+        row = p[(p["province_sigla"] == sigla) & (p["need_area"] == need_area)]
+        if len(row):
+            return float(row["prevalence"].iloc[0])
+    m = est.municipality[(est.municipality["province_sigla"] == sigla) & (est.municipality["need_area"] == need_area)]
+    return float(np.average(m["prevalence"], weights=m["population"]))
+
+
 def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name: str, n: int = 4) -> Figure:
-    """Choropleths of the MRP prevalence of the ``n`` top needs of the province (small multiples)."""
+    """Maps of the MRP prevalence of the ``n`` top needs of the province (small multiples, two per row), each
+    municipality classed above / below / not distinguishable from the province by its 95 % interval, those
+    without respondents hatched (:func:`~wecare_analysis.report.small_area_map.uncertainty_map`)."""
     import matplotlib.pyplot as plt
 
+    from wecare_analysis.report.small_area_map import uncertainty_map
 
     areas = top_needs(est, sigla, n)
     if areas.empty:  # no published provincial estimate: map the areas with the highest MRP prevalence
@@ -162,21 +177,19 @@ def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name:
     boundary = territory[territory["province_sigla"] == sigla].dissolve()
     for ax, (_, row) in zip(axes.ravel(), areas.iterrows()):
         layer = mrp_layer(est, territory, sigla, row["need_area"])
-        classes = choropleth(layer, MAP_COLUMN, ax, boundary=boundary, title=row["label"])
-        if classes is not None:
-            labels = class_labels(classes.bins, float(layer[MAP_COLUMN].min()), 1)  # one decimal, not the default 0
-            for text, new in zip(ax.get_legend().get_texts(), labels):
-                text.set_text(new)
+        uncertainty_map(layer, ax, province_reference(est, sigla, row["need_area"]), boundary, row["label"])
     for ax in axes.ravel()[len(areas):]:
         ax.set_axis_off()
-    fig.suptitle(f"Stime per comune (MRP), {name}: quota di lavoratori 18-64 anni con il bisogno", fontsize=12)
+    fig.suptitle(f"Stime per comune (MRP), {name}: comuni sopra o sotto la provincia oltre l'incertezza "
+                 "(intervallo al 95%)", fontsize=11)
     return fig
 
 
 def mrp_table(est: NeedsEstimates, sigla: str, need_area: str, n: int = 10) -> pd.DataFrame:
-    """The ``n`` municipalities of ``sigla`` with the highest MRP prevalence of ``need_area`` (Italian headers)."""
+    """The ``n`` municipalities of ``sigla`` with the highest MRP prevalence of ``need_area`` (Italian headers),
+    among those with respondents (a municipality without any is never named among the highest)."""
     m = est.municipality[(est.municipality["province_sigla"] == sigla) & (est.municipality["need_area"] == need_area)]
-    m = m.nlargest(n, "prevalence").copy()
+    m = with_respondents(m).nlargest(n, "prevalence").copy()
     for src, dst in (("prevalence", "pct"), ("ci_low", "pct_low"), ("ci_high", "pct_high")):
         m[dst] = [format_it(100 * v, 1) for v in m[src]]
     m["n_label"] = [v if isinstance(v, str) else format_it(v) for v in m["n_label"]]
@@ -211,10 +224,16 @@ def summary_markdown(est: NeedsEstimates, sigla: str, name: str, synthetic: bool
                        else "non si sovrappongono: il primo bisogno è chiaramente il più diffuso."))
     m = est.municipality[(est.municipality["province_sigla"] == sigla)
                          & (est.municipality["need_area"] == top.iloc[0]["need_area"])].dropna(subset=["prevalence"])
+    empty = len(m) - len(with_respondents(m))
+    m = with_respondents(m)
     if not m.empty:
         lo, hi = m.loc[m["prevalence"].idxmin()], m.loc[m["prevalence"].idxmax()]
         text.append(f"Tra i comuni, la stima per piccola area (MRP) di «{top.iloc[0]['label']}» va da "
                     f"{format_percent_it(lo['prevalence'])} ({lo['name']}; IC 95% {format_it(100 * lo['ci_low'], 1)}–"
                     f"{format_it(100 * lo['ci_high'], 1)}%) a {format_percent_it(hi['prevalence'])} ({hi['name']}; "
-                    f"IC 95% {format_it(100 * hi['ci_low'], 1)}–{format_it(100 * hi['ci_high'], 1)}%).")
+                    f"IC 95% {format_it(100 * hi['ci_low'], 1)}–{format_it(100 * hi['ci_high'], 1)}%), tra i comuni con "
+                    "almeno un rispondente."
+                    + ("" if not empty else " Un comune senza rispondenti ha una stima solo da modello e non è "
+                       "confrontato." if empty == 1 else f" {format_it(empty)} comuni senza rispondenti hanno una "
+                       "stima solo da modello e non sono confrontati."))
     return "\n\n".join(text)

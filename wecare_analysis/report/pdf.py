@@ -4,8 +4,10 @@ The report HTML (:func:`wecare_analysis.report.html.notebook_to_html`) is laid
 out on A4 pages with the print stylesheet :data:`PRINT_CSS`: 18 mm margins,
 "Pagina N di M" at the foot of every page (CSS Paged Media ``counter(page)`` /
 ``counter(pages)``), the document title in the header, no page break inside
-figures or table rows, level-2 headings starting a new page except the section
-right after the title (the key findings stay on the first page).
+figures or table rows, headings kept with what follows them (``break-after: avoid``) instead of
+forced page breaks (which left half-empty pages), figures no taller than a page. The PDF is tagged
+(WeasyPrint's PDF/UA-1 variant, :data:`PDF_VARIANT`): headings, lists and tables carry their structure,
+the document its language and title, figures their Italian text alternatives.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from wecare_analysis.atomic import atomic_path
 
+#: PDF variant of every report PDF: tagged, accessible PDF (PDF/UA-1).
+PDF_VARIANT = "pdf/ua-1"
 #: Print stylesheet added on top of the HTML's own styles.
 PRINT_CSS = """
 @page {
@@ -29,9 +33,11 @@ html, body { font-size: 10pt; }
 body { max-width: none !important; margin: 0 !important; }
 title { string-set: doctitle content(); }
 h1 { string-set: doctitle content(); }
-h2 { break-before: page; }
-h1 + h2, .jp-Cell:has(h1) + .jp-Cell h2 { break-before: auto; }
+h1, h2, h3, h4 { break-after: avoid; break-inside: avoid; }
+.jp-Cell:has(h2), .jp-Cell:has(h3), .jp-OutputArea-child:has(h2), .jp-OutputArea-child:has(h3) { break-after: avoid; }
+p, li { orphans: 3; widows: 3; }
 img, svg, figure { max-width: 100% !important; height: auto; break-inside: avoid; }
+.jp-OutputArea-output img { max-height: 235mm; object-fit: contain; }
 table { font-size: 8.5pt; border-collapse: collapse; }
 tr, .jp-OutputArea-output img { break-inside: avoid; }
 thead { display: table-header-group; }
@@ -46,7 +52,7 @@ def _write_pdf(document: object, pdf_path: str | os.PathLike[str], extra_css: st
     for name in ("weasyprint", "fontTools"):  # layout warnings (unsupported CSS of the notebook theme)
         logging.getLogger(name).setLevel(logging.ERROR)
     with atomic_path(pdf_path) as tmp:
-        document.write_pdf(tmp, stylesheets=[CSS(string=PRINT_CSS + extra_css)])
+        document.write_pdf(tmp, stylesheets=[CSS(string=PRINT_CSS + extra_css)], pdf_variant=PDF_VARIANT)
     return Path(pdf_path)
 
 

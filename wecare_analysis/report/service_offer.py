@@ -29,6 +29,7 @@ from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.formatting import format_it
+from wecare_analysis.gaps.proximity import real_shortfalls
 from wecare_analysis.report.contexts import ProvinceScope, RegionScope
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.maps import (
@@ -406,10 +407,12 @@ def cluster_maps(ctx: ServiceOfferContext, categories: tuple[str, ...] = KEY_CAT
 def shortfall_table(gaps_table: pd.DataFrame, n: int = 15, min_shortfall: float = MIN_SHORTFALL) -> pd.DataFrame:
     """The ``n`` municipality × category pairs of ``gaps_table`` where need most exceeds the offer.
 
-    Only real shortfalls are kept: access below the region's (``access_ratio < 1``) and at least
-    ``min_shortfall`` uncovered users (``shortfall``, the persons in need who would be covered if the
-    municipality had the region's access; :mod:`wecare_analysis.gaps.index`). They are ranked by
-    ``shortfall``, then by ``gap_index``, then by municipality code.
+    Only real shortfalls are kept (:func:`wecare_analysis.gaps.proximity.real_shortfalls`): access below the
+    region's (``access_ratio < 1``), the nearest service of the category farther than a third of its
+    catchment radius (or none at all), and at least ``min_shortfall`` uncovered users (``shortfall``, the
+    persons in need who would be covered if the municipality had the region's access;
+    :mod:`wecare_analysis.gaps.index`). A city with a pharmacy 200 m away is not a shortfall, whatever its
+    supply per user. They are ranked by ``shortfall``, then by ``gap_index``, then by municipality code.
 
     Why not by the gap index alone: the gap index (standardised need minus standardised access, Wang &
     Luo 2005) is an intensity meant to find shortage areas on a map and in LISA clusters; it is blind to
@@ -436,7 +439,7 @@ def shortfall_table(gaps_table: pd.DataFrame, n: int = 15, min_shortfall: float 
     cols = ["municipality_code", "name", "category", "category_label", "population", "services",
             "access_per_1000", "nearest_km", "access_ratio", "shortfall", "gap_index", "cluster",
             "cluster_label"]
-    table = gaps_table[(gaps_table["access_ratio"] < 1) & (gaps_table["shortfall"] >= min_shortfall)]
+    table = real_shortfalls(gaps_table, min_shortfall)
     table = table.sort_values(["shortfall", "gap_index", "municipality_code"], ascending=[False, False, True])
     return table.head(n)[cols].reset_index(drop=True)
 
@@ -451,8 +454,9 @@ def largest_gaps_markdown(ctx: ServiceOfferContext) -> str:
     (the rule of :func:`shortfall_table`), or that the province has none."""
     if len(largest_gaps(ctx, 1)) == 0:
         return ("Nessun comune della provincia ha, per alcun servizio, un accesso sotto il livello regionale "
-                "con utenti scoperti.")
-    return ("Comuni e servizi dove l'accesso è sotto il livello regionale, ordinati per utenti scoperti: le "
+                "con utenti scoperti e il servizio più vicino fuori portata.")
+    return ("Comuni e servizi dove l'accesso è sotto il livello regionale e il servizio più vicino è lontano "
+            "(oltre un terzo del raggio della categoria, o assente), ordinati per utenti scoperti: le "
             "persone nel bisogno che sarebbero servite in più se il comune avesse l'accessibilità media della "
             "regione. L'indice di divario, accanto, dice quanto il comune si discosta dalla media dei comuni "
             "per bisogno e accesso.")
