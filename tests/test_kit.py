@@ -16,6 +16,7 @@ from shapely.geometry import box
 
 from wecare_analysis.report import document as doc
 from wecare_analysis.report import kit
+from wecare_analysis.report.exports import read_workbook
 
 KIT_FILES = ("sintesi.pdf", "sintesi_slide.png", "figura_bisogni_1920x1080.png", "figura_mappa_1920x1080.png",
              "comuni.geojson")
@@ -147,7 +148,7 @@ def test_demo_report_has_its_kit_and_headlines_that_hold_up(planted_report):
     published = web["rispondenti"].dropna()
     assert not ((published > 0) & (published < 5)).any()
     # the gap table of the report: no row whose nearest service is within a third of the category's radius
-    gaps = pd.read_excel(out / "findings.xlsx", sheet_name="Divari maggiori")
+    gaps = read_workbook(out / "findings.xlsx", sheet_name="Divari maggiori")
     taxonomy = load_taxonomy()
     near = gaps["Codice servizio"].map(lambda c: proximity_km(c, taxonomy))
     assert len(gaps) and (gaps["Servizio più vicino (km)"].isna() | (gaps["Servizio più vicino (km)"] > near)).all()

@@ -174,12 +174,7 @@ def choropleth(
     tolerance = max(xmax - xmin, ymax - ymin) / SIMPLIFY_DIVISOR
     ax.add_collection(polygon_collection(gdf.geometry.simplify(tolerance), facecolors=list(face),
                                          edgecolors="white", linewidths=0.2))
-    if boundary is not None:
-        ax.add_collection(polygon_collection(boundary.geometry.simplify(tolerance), facecolors="none",
-                                             edgecolors="#333333", linewidths=0.8))
-    pad = 0.02 * max(xmax - xmin, ymax - ymin)
-    ax.set_xlim(xmin - pad, xmax + pad)
-    ax.set_ylim(ymin - pad, ymax + pad)
+    outline_and_frame(ax, boundary, (xmin, ymin, xmax, ymax), tolerance)
     handles = []
     if classifier is not None:
         labels = class_labels(classifier.bins, float(values[valid].min()), INDICATOR_DECIMALS.get(column, 0))
@@ -195,3 +190,14 @@ def choropleth(
     add_north_arrow(ax)
     add_scale_bar(ax)
     return classifier
+
+
+def outline_and_frame(ax, boundary, bounds: tuple[float, float, float, float], tolerance: float) -> None:
+    """Draw the province ``boundary`` (if any) over a choropleth and frame the axes on ``bounds`` with a 2% pad."""
+    xmin, ymin, xmax, ymax = bounds
+    if boundary is not None:
+        ax.add_collection(polygon_collection(boundary.geometry.simplify(tolerance), facecolors="none",
+                                             edgecolors="#333333", linewidths=0.8))
+    pad = 0.02 * max(xmax - xmin, ymax - ymin)
+    ax.set_xlim(xmin - pad, xmax + pad)
+    ax.set_ylim(ymin - pad, ymax + pad)

@@ -23,7 +23,13 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from wecare_analysis.formatting import format_it
-from wecare_analysis.report.maps import SIMPLIFY_DIVISOR, add_north_arrow, add_scale_bar, polygon_collection
+from wecare_analysis.report.maps import (
+    SIMPLIFY_DIVISOR,
+    add_north_arrow,
+    add_scale_bar,
+    outline_and_frame,
+    polygon_collection,
+)
 
 #: Classes of the map: code -> (Italian legend label, colour).
 #: Labels name the reference (``{ref}``: "provincia" or "regione").
@@ -73,12 +79,7 @@ def uncertainty_map(layer: gpd.GeoDataFrame, ax: Axes, reference: float,
     if empty.any():
         ax.add_collection(polygon_collection(geoms[empty], facecolors="none", edgecolors="#555555",
                                              linewidths=0.0, hatch=HATCH))
-    if boundary is not None:
-        ax.add_collection(polygon_collection(boundary.geometry.simplify(tolerance), facecolors="none",
-                                             edgecolors="#333333", linewidths=0.8))
-    pad = 0.02 * max(xmax - xmin, ymax - ymin)
-    ax.set_xlim(xmin - pad, xmax + pad)
-    ax.set_ylim(ymin - pad, ymax + pad)
+    outline_and_frame(ax, boundary, (xmin, ymin, xmax, ymax), tolerance)
     counts = classes.value_counts()
     handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.3,
                      label=f"{text.format(ref=reference_name)} ({counts.get(code, 0)})")
