@@ -18,6 +18,7 @@ from wecare_analysis.activities.indicators import MERGED_LABEL, REGION_KEY, publ
 from wecare_analysis.analysis import RunParameters, analyse_region
 from wecare_analysis.report.activities_section import CSV_NAMES, SHEETS, area_labels
 from wecare_analysis.report.exports import read_workbook
+from wecare_analysis.report.labels import LABEL_COLUMN
 from wecare_analysis.report.programme_activities import SYNTHETIC_SOURCE
 from wecare_analysis.survey.codebook import load_codebook
 
@@ -38,6 +39,10 @@ def check_section_published(folder: Path, root: Path, province: str | None) -> N
     for key, file in CSV_NAMES.items():
         assert (folder / "opendata" / file).is_file(), file
         rows = dictionary[dictionary["file"] == file]
+        label = rows[rows["colonna"] == LABEL_COLUMN]  # the data label's column, last, described by the label
+        assert len(label) == 1 and rows["colonna"].iloc[-1] == LABEL_COLUMN, file
+        assert "dati sintetici dimostrativi" in label["descrizione"].iloc[0].lower(), file
+        rows = rows[rows["colonna"] != LABEL_COLUMN]
         assert len(rows) == len(sheets[SHEETS[key]].columns), file
         assert rows["descrizione"].str.endswith("Dati sintetici dimostrativi.").all(), file
         assert (rows["descrizione"] != rows["intestazione"]).all(), file

@@ -216,3 +216,15 @@ def test_notebook_report_passes_the_joint_audit(planted_report: dict) -> None:
     audit, run = audit_reports(planted_report["out"].parent)
     assert run.reports == ["VB"] and len(audit.table) > 0
     assert audit.passed, audit.unsafe.to_string()
+
+
+def test_the_audit_skips_the_data_label_column_the_reports_write() -> None:
+    """The audit leaves out the provenance column every CSV ends with (its name kept in step with the labels)."""
+    from wecare_analysis import disclosure_joint
+    from wecare_analysis.report.labels import LABEL_COLUMN
+
+    assert disclosure_joint.LABEL_COLUMN == LABEL_COLUMN
+    banner = ("Dati sintetici dimostrativi – non usare per conclusioni", None, None)
+    header = ("Variabile", "Categoria", "VB")
+    assert disclosure_joint._below_banner([banner, header, ("Sesso", "Donne", 7)]) == [header, ("Sesso", "Donne", 7)]
+    assert disclosure_joint._below_banner([header, ("Sesso", "Donne", 7)]) == [header, ("Sesso", "Donne", 7)]

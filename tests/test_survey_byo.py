@@ -206,7 +206,8 @@ def test_validate_json_has_concepts_and_out_dir_keeps_everything_inside(tmp_path
     assert set(summary["concepts_found"]).isdisjoint(summary["concepts_missing"])
     # nothing written outside DIR: not into the working project, not beside the export (no quarantine file there)
     written = sorted(p for p in tmp_path.rglob("*") if p not in before)
-    assert written and all(p == out.parent or out == p or out in p.parents for p in written), written
+    outside = [str(p.relative_to(tmp_path)) for p in written if not (p == out.parent or out == p or out in p.parents)]
+    assert written and not outside, outside
     restricted = pd.read_csv(summary["outputs"]["restricted_free_text"])
     assert Path(summary["outputs"]["restricted_free_text"]).parent == out / "restricted"
     assert restricted["extra_text_altro"].tolist() == ["Servirebbe un doposcuola vicino"]

@@ -210,7 +210,16 @@ def _staging_prefix(target: Path) -> str:
 
 
 def _directory_lock(target: Path, timeout: float = -1) -> FileLock:
-    return FileLock(str(target.with_name(f".{target.name}.lock")), timeout=timeout)
+    """The lock of the published folder ``target``: a file of the user's temporary folder named after the
+    folder's absolute path, so that nothing stays beside ``target`` once the publication ends (``survey
+    validate --out DIR`` writes nothing outside DIR)."""
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(os.fsencode(os.path.abspath(target))).hexdigest()[:24]
+    folder = Path(tempfile.gettempdir()) / f"wecare-locks-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return FileLock(str(folder / f"{key}.lock"), timeout=timeout)
 
 
 def _recover(target: Path) -> None:
@@ -259,7 +268,7 @@ def staged_directory(target: str | os.PathLike[str], replaced: frozenset[str] | 
     ``needs.parquet``) are written into the staging folder ``.<name>.staging-<pid>-<random>`` beside
     ``target``, then swapped in with :func:`publish_directory`: a reader, or a crash at any instant,
     finds the old set or the new one, never a mix. The whole publication holds the lock
-    ``.<name>.lock``; it starts by recovering what a crashed one left (:func:`recover_directory`).
+    of :func:`_directory_lock`; it starts by recovering what a crashed one left (:func:`recover_directory`).
     Entries of the live folder not named in ``replaced`` (files the user keeps there) are carried
     over into the new set (hard links where possible). On an exception the staging folder is
     removed and ``target`` is left as it was.

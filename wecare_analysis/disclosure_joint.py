@@ -48,6 +48,9 @@ import pandas as pd
 
 from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, suppression_label
 
+#: The data label's column of every published CSV (``report.labels.LABEL_COLUMN``): provenance text, not a count.
+LABEL_COLUMN = "fonte_dati"
+
 #: A cell of the system: ``("rispondenti", block, category, column)``, ``("bisogni", area, group_var, group,
 #: column)`` or ``("totale", column)`` (respondents of a column, never published as such).
 Key = tuple
@@ -485,7 +488,7 @@ def _read_table(report: Path, csv_name: str, sheet: str) -> list[pd.DataFrame]:
         wb = load_workbook(book, read_only=True, data_only=True)
         try:
             if sheet in wb.sheetnames:
-                rows = list(wb[sheet].iter_rows(values_only=True))
+                rows = _below_banner(list(wb[sheet].iter_rows(values_only=True)))
                 if rows:
                     header = [str(h) for h in rows[0]]
                     frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
@@ -496,11 +499,20 @@ def _read_table(report: Path, csv_name: str, sheet: str) -> list[pd.DataFrame]:
     return frames
 
 
+def _below_banner(rows: list[tuple]) -> list[tuple]:
+    """The sheet's rows from its header on: a data-label banner above the header (one filled cell in the
+    first row, :mod:`wecare_analysis.report.labels`) is skipped."""
+    if len(rows) > 1 and sum(v not in (None, "") for v in rows[0]) == 1 \
+            and sum(v not in (None, "") for v in rows[1]) > 1:
+        return rows[1:]
+    return rows
+
+
 def _profile_cells(report: Path, sigla: str) -> tuple[list[dict], str | None]:
     """Long profile cells of one report (``block, category, column, value``) and its region column's name."""
     records, region = [], None
     for frame in _read_table(report, "rispondenti.csv", "Rispondenti"):
-        counts = [c for c in frame.columns if c not in ("variabile", "categoria")]
+        counts = [c for c in frame.columns if c not in ("variabile", "categoria", LABEL_COLUMN)]
         if "variabile" not in frame.columns or "categoria" not in frame.columns:
             raise ValueError(f"{report}: the respondents table has no 'variabile'/'categoria' columns")
         others = [c for c in counts if c.lower() != sigla.lower()]

@@ -12,7 +12,8 @@ import math
 import sys
 from pathlib import Path
 
-import pandas as pd
+from wecare_analysis.report.exports import read_workbook
+from wecare_analysis.report.labels import LABEL_COLUMN
 
 #: Sheets of text (definitions, sources), not numbers: left out of the comparison.
 TEXT_SHEETS = {"Definizioni e fonti"}
@@ -25,11 +26,15 @@ def _cell(value: object) -> object:
 
 
 def findings_tables(path: str | Path) -> dict[str, dict[str, list]]:
-    """Every sheet but :data:`TEXT_SHEETS` as ``{"columns": [...], "rows": [[...], ...]}``."""
-    sheets = pd.read_excel(path, sheet_name=None)
+    """Every sheet but :data:`TEXT_SHEETS` as ``{"columns": [...], "rows": [[...], ...]}``.
+
+    The data label's column (``fonte_dati``, added with the labels of issue 16) is provenance text, not a
+    published number: left out, so that the tables compare with those written before it."""
+    sheets = read_workbook(path, sheet_name=None)  # under the data label's banner row, when there is one
     return {name: {"columns": [str(c) for c in frame.columns],
                    "rows": [[_cell(v) for v in row] for row in frame.astype(object).itertuples(index=False)]}
-            for name, frame in sheets.items() if name not in TEXT_SHEETS}
+            for name, frame in ((n, f.drop(columns=LABEL_COLUMN, errors="ignore")) for n, f in sheets.items())
+            if name not in TEXT_SHEETS}
 
 
 if __name__ == "__main__":

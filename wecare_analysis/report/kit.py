@@ -36,11 +36,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
 from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.formatting import format_it, format_percent_it
 from wecare_analysis.report.document import NEEDS_COLUMNS
+from wecare_analysis.report.labels import DataLabel, label_for
 from wecare_analysis.report.rendering import png_bytes, render_figure
 
 #: Folder of the kit inside a report folder.
@@ -186,16 +188,40 @@ def _png(fig: Figure, dpi: float) -> bytes:
     return png_bytes(render_figure(fig, dpi).image, dpi)
 
 
-def _exact_png(fig: Figure, dpi: float = SLIDE_DPI) -> bytes:
-    """PNG of the whole figure at ``dpi`` (no tight crop: a 19.2 × 10.8 in figure is exactly 1920 × 1080)."""
+def _exact_png(fig: Figure, dpi: float = SLIDE_DPI, data_label: DataLabel | None = None) -> bytes:
+    """PNG of the whole figure at ``dpi`` (no tight crop: a 19.2 × 10.8 in figure is exactly 1920 × 1080).
+
+    With ``data_label`` the PNG carries its ``Source`` and ``Disclaimer`` text chunks, as the report's
+    figures do (:func:`~wecare_analysis.report.exports.save_figure`)."""
     import io
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
 
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-    return buffer.getvalue()
+    if data_label is None:
+        return buffer.getvalue()
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        return png_bytes(image, dpi, text=_png_text(data_label))
+
+
+def _png_text(data_label: DataLabel) -> dict[str, str]:
+    """The PNG text chunks of a data label: its source line and its banner."""
+    return {"Source": data_label.source_line, "Disclaimer": data_label.banner}
+
+
+def _label_line(fig: Figure, data_label: DataLabel | None, fontsize: float) -> None:
+    """Write the data label's footer along the bottom edge of an exact-size figure (dark red when synthetic)."""
+    if data_label is None:
+        return
+    engine = fig.get_layout_engine()
+    if isinstance(engine, TightLayoutEngine):  # keep the footer's strip free of the axes' labels
+        engine.set(rect=(0, 0.07, 1, 1))
+    fig.text(0.02, 0.012, textwrap.fill(data_label.footer, 150), fontsize=fontsize, va="bottom",
+             color="#8b0000" if data_label.synthetic else "#444444")
 
 
 # --- slide ------------------------------------------------------------------------------------------------------
@@ -256,6 +282,7 @@ def slide_copy(png: str | os.PathLike[str], output_dir: str | os.PathLike[str]) 
 
     source = Path(png)
     with Image.open(source) as image:
+        text = dict(image.text)  # the figure's Source/Disclaimer chunks go with it
         image = image.convert("RGB")
         box = (SLIDE_SIZE[0] - 2 * SLIDE_MARGIN, SLIDE_SIZE[1] - 2 * SLIDE_MARGIN)
         scale = min(box[0] / image.width, box[1] / image.height, 2.0)
@@ -264,7 +291,7 @@ def slide_copy(png: str | os.PathLike[str], output_dir: str | os.PathLike[str]) 
     canvas = Image.new("RGB", SLIDE_SIZE, "white")
     canvas.paste(image, ((SLIDE_SIZE[0] - size[0]) // 2, (SLIDE_SIZE[1] - size[1]) // 2))
     target = Path(output_dir) / KIT_FOLDER / "diapositive" / f"{source.stem}_1920x1080.png"
-    return write_bytes_atomic(target, png_bytes(canvas, SLIDE_DPI))
+    return write_bytes_atomic(target, png_bytes(canvas, SLIDE_DPI, text=text or None))
 
 
 # --- one-page PDF -----------------------------------------------------------------------------------------------
@@ -400,14 +427,19 @@ def write_kit(summary: Summary, output_dir: str | os.PathLike[str] | None,
     if output_dir is None:
         return []
     folder = Path(output_dir) / KIT_FOLDER
+    data_label = label_for(output_dir)
     written = [write_page_pdf(summary, folder / "sintesi.pdf"),
-               write_bytes_atomic(folder / "sintesi_slide.png", _exact_png(slide_figure(summary)))]
+               write_bytes_atomic(folder / "sintesi_slide.png",
+                                  _exact_png(slide_figure(summary), data_label=data_label))]
     size = (SLIDE_SIZE[0] / SLIDE_DPI, SLIDE_SIZE[1] / SLIDE_DPI)
     chart = chart_figure(summary, *size, fontsize=20)
-    written.append(write_bytes_atomic(folder / "figura_bisogni_1920x1080.png", _exact_png(chart)))
+    _label_line(chart, data_label, SLIDE_MIN_FONT)
+    written.append(write_bytes_atomic(folder / "figura_bisogni_1920x1080.png", _exact_png(chart, data_label=data_label)))
     mapped = _figure(*size)
     map_panel(mapped.add_axes((0.02, 0.04, 0.50, 0.86)), summary, 20)
-    written.append(write_bytes_atomic(folder / "figura_mappa_1920x1080.png", _exact_png(mapped)))
+    _label_line(mapped, data_label, SLIDE_MIN_FONT)
+    written.append(write_bytes_atomic(folder / "figura_mappa_1920x1080.png",
+                                      _exact_png(mapped, data_label=data_label)))
     if web is not None:
         note = ("Dati sintetici dimostrativi. " if summary.synthetic else "") + (
             f"Comuni di {summary.place}: indicatori ISTAT e stime per piccola area (MRP) dei bisogni di welfare "
