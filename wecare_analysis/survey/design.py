@@ -399,21 +399,56 @@ def partition_variance(
         return var, subset_degf(design, ms).reshape(d_count, nv)
     inr = domain >= 0
     uniq, inv = np.unique(design.psu[inr] * d_count + domain[inr], return_inverse=True)
-    pair_dom = uniq % d_count
-    hd = design.psu_stratum[uniq // d_count] * d_count + pair_dom
-    cells = design.n_strata * d_count
+    inv = inv.ravel()
     zz, vv = z[inr], valid[inr]
+    tot = np.stack([np.bincount(inv, weights=zz[:, v], minlength=len(uniq)) for v in range(nv)], axis=1)
+    has = np.stack([np.bincount(inv, weights=vv[:, v], minlength=len(uniq)) for v in range(nv)], axis=1) > 0
+    return cell_variance(design, uniq // d_count, uniq % d_count, d_count, tot.reshape(-1, nv), has.reshape(-1, nv))
+
+
+def cell_variance(design: SurveyDesign, cell_psu: np.ndarray, cell_domain: np.ndarray, n_domains: int,
+                  tot: np.ndarray, has: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return variances and degrees of freedom of domain statistics from their (PSU, domain) cell totals.
+
+    :math:`\\hat V_d = \\sum_h \\frac{n_h}{n_h-1} \\sum_{i \\in h} (z_{id} - \\bar z_{hd})^2` with
+    :math:`n_h` the PSUs of stratum *h* in the whole design (a PSU without a cell of
+    domain *d* has :math:`z_{id} = 0`), lonely PSUs and the finite population
+    correction as :func:`linearised_variance`; R's ``degf`` of domain *d* is its PSUs
+    with a valid record minus its strata with one.
+
+    Parameters
+    ----------
+    design
+        Survey design (not raked or calibrated: the influence values are linear in the records).
+    cell_psu, cell_domain
+        PSU and domain of every cell.
+    n_domains
+        Number of domains D.
+    tot
+        Cells x variables sums of the influence values over the cell's records.
+    has
+        Cells x variables: the cell holds a record valid for the variable.
+
+    Returns
+    -------
+    var, degf : numpy.ndarray
+        D x V arrays.
+    """
+    nv = tot.shape[1]
+    n_strata = design.n_strata
+    cols = n_domains * nv
+    # column of (domain, variable) within a stratum row: stratum * D*V + domain * V + variable
+    index = ((design.psu_stratum[cell_psu] * n_domains + cell_domain) * nv)[:, None] + np.arange(nv)[None, :]
+    index = index.ravel()
+    size = n_strata * cols
+    s1 = np.bincount(index, weights=tot.ravel(), minlength=size).reshape(n_strata, cols)
+    s2 = np.bincount(index, weights=(tot * tot).ravel(), minlength=size).reshape(n_strata, cols)
+    present = np.bincount(index, weights=has.ravel(), minlength=size).reshape(n_strata, cols) > 0
     nh = design.npsu[:, None].astype(float)
-    var = np.empty((d_count, nv))
-    degf = np.empty((d_count, nv))
-    for v in range(nv):  # variables only; domains and strata are vectorised
-        tot = np.bincount(inv, weights=zz[:, v], minlength=len(uniq))
-        has = np.bincount(inv, weights=vv[:, v], minlength=len(uniq)) > 0
-        s1 = np.bincount(hd, weights=tot, minlength=cells).reshape(design.n_strata, d_count)
-        s2 = np.bincount(hd, weights=tot * tot, minlength=cells).reshape(design.n_strata, d_count)
-        present = np.bincount(hd, weights=has, minlength=cells).reshape(design.n_strata, d_count) > 0
-        var[:, v] = _stratum_variances(design, s2 - s1 * s1 / nh, s2, present)
-        degf[:, v] = np.bincount(pair_dom, weights=has, minlength=d_count) - present.sum(axis=0)
+    var = _stratum_variances(design, s2 - s1 * s1 / nh, s2, present).reshape(n_domains, nv)
+    psus = np.bincount(((cell_domain * nv)[:, None] + np.arange(nv)[None, :]).ravel(), weights=has.ravel(),
+                       minlength=cols)
+    degf = (psus - present.sum(axis=0)).reshape(n_domains, nv).astype(float)
     return var, degf
 
 

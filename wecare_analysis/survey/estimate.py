@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from wecare_analysis.survey.design import SurveyDesign, _domain_columns, partition_variance
+from wecare_analysis.survey.cells import cell_statistics, domain_cells
+from wecare_analysis.survey.design import SurveyDesign, _domain_columns, cell_variance, partition_variance
 from wecare_analysis.survey.intervals import interval, logit_interval
 from wecare_analysis.survey.replicates import ReplicateWeights, replicate_totals, replicate_variance
 
@@ -178,12 +179,27 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
     if subset is not None:
         domain = np.where(np.asarray(subset, dtype=bool), domain, -1)
     n_dom = len(table)
-    est, counts, z, valid, vsrs = ratio_influence(design, num, den, domain, n_dom)
-    if replicates is None:
-        var, df = partition_variance(design, z, valid, domain, n_dom)
-    else:
+    cells = domain_cells(design, domain, n_dom)
+    stats = cell_statistics(design, cells, num, den)
+    est, counts, vsrs = stats.estimate, stats.counts, stats.srs_variance
+    if replicates is not None and replicates.psu_factors is not None:
+        # replicate weights w_k a_{r,psu(k)}: replicate totals from the cell sums
+        ta = cells.replicate_totals(replicates.psu_factors, stats.num)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            thetas = ta if stats.den is None else ta / cells.replicate_totals(replicates.psu_factors, stats.den)
+        var = replicate_variance(thetas, est.ravel(), replicates).reshape(est.shape)
+        df = np.full(est.shape, float(replicates.degf(design)))
+    elif replicates is not None:  # records x replicates weights (supplied, raked or calibrated)
+        valid = ~np.isnan(num) & (domain >= 0)[:, None]
+        if den is not None:
+            valid &= ~np.isnan(den)
         var = _replicate_estimates(design, replicates, num, den, valid, domain, n_dom, est)
         df = np.full(est.shape, float(replicates.degf(design)))
+    elif design.raking or design.calibration:  # influence values adjusted record by record
+        _, _, z, valid, _ = ratio_influence(design, num, den, domain, n_dom)
+        var, df = partition_variance(design, z, valid, domain, n_dom)
+    else:
+        var, df = cell_variance(design, cells.psu, cells.domain, n_dom, stats.z, stats.has)
     se = np.sqrt(var).ravel()
     e = est.ravel()
     prop = np.tile(proportion, n_dom)
@@ -206,9 +222,9 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
 
 def is_binary(values: np.ndarray) -> np.ndarray:
     """Return, per column, whether every non-missing value is 0 or 1 (a proportion)."""
-    with np.errstate(invalid="ignore"):
-        return np.array([bool(np.isin(c[~np.isnan(c)], (0.0, 1.0)).all()) and (~np.isnan(c)).any()
-                         for c in np.asarray(values, dtype=float).T], dtype=bool)
+    x = np.asarray(values, dtype=float)
+    missing = np.isnan(x)
+    return ((missing | (x == 0.0) | (x == 1.0)).all(axis=0) & ~missing.all(axis=0)).astype(bool)
 
 
 def estimate_means(
