@@ -83,6 +83,8 @@ class ReplicateWeights:
     def degf(self, design: SurveyDesign) -> int:
         """Degrees of freedom, R ``degf``: rank of the replicate weights minus 1."""
         if self.psu_factors is not None:
+            if self.kind == "JK1":  # n/(n-1) (J - I), eigenvalues n and -n/(n-1): full rank n
+                return int(self.psu_factors.shape[0]) - 1
             a = self.psu_factors
         else:
             w = self.weights
