@@ -125,13 +125,14 @@ class CellStatistics:
     den: np.ndarray | None
 
 
-def cell_statistics(design: SurveyDesign, cells: DomainCells, num: np.ndarray, den: np.ndarray | None
+def cell_statistics(design: SurveyDesign, cells: DomainCells, num: np.ndarray, den: np.ndarray | str | None
                     ) -> CellStatistics:
-    """Return domain totals (``den`` None) or ratios :math:`A_d / B_d` of records x V arrays, from one pass.
+    """Return domain totals, means or ratios :math:`A_d / B_d` of records x V arrays, from one pass.
 
-    A record counts for variable *v* when its value (and its denominator) is not
-    missing (R ``na.rm=TRUE``). The SRS variance is
-    :math:`s^2_w (\\hat N - n)/(\\hat N n)`, :math:`s^2_w = \\frac{n}{n-1}
+    ``den`` None: totals of ``num``; ``"mean"``: means (:math:`x \\equiv 1`, so
+    :math:`B = W`); else the records x V denominators of ratios. A record counts for
+    variable *v* when its value (and its denominator) is not missing (R ``na.rm=TRUE``).
+    The SRS variance is :math:`s^2_w (\\hat N - n)/(\\hat N n)`, :math:`s^2_w = \\frac{n}{n-1}
     (Q_d - A_d^2/W_d)/W_d` (times :math:`\\hat N^2 = W_d^2` for a total), as R
     ``svymean``/``svytotal(deff=TRUE)``.
     """
@@ -139,21 +140,34 @@ def cell_statistics(design: SurveyDesign, cells: DomainCells, num: np.ndarray, d
     nv = num.shape[1]
     shape = (cells.n_cells, nv)
     cnt_c, w_c, a_c, q_c = (np.empty(shape) for _ in range(4))
-    b_c = None if den is None else np.empty(shape)
+    mean = isinstance(den, str)
+    ratio = den is not None and not mean
+    b_c = np.empty(shape) if ratio else None
+    all_count, all_w = None, None
     for v in range(nv):  # one pass over the records per variable; domains and PSUs together
         y = num[:, v]
-        ok = ~np.isnan(y)
-        if den is not None:
-            ok &= ~np.isnan(den[:, v])
-        wk = np.where(ok, w, 0.0)
-        a = np.where(ok, y, 0.0)
+        missing = np.isnan(y)
+        if ratio:
+            missing |= np.isnan(den[:, v])
+        if missing.any():
+            ok = ~missing
+            wk = np.where(ok, w, 0.0)
+            a = np.where(ok, y, 0.0)
+            cnt_c[:, v] = cells.sums(ok.astype(float))
+            w_c[:, v] = cells.sums(wk)
+        else:  # no missing value: the counts and weight sums of the cells serve every such variable
+            if all_count is None:
+                all_count, all_w = cells.sums(np.ones(w.shape[0])), cells.sums(w)
+            wk, a = w, y
+            cnt_c[:, v], w_c[:, v] = all_count, all_w
         wa = wk * a
-        cnt_c[:, v] = cells.sums(ok.astype(float))
-        w_c[:, v] = cells.sums(wk)
         a_c[:, v] = cells.sums(wa)
-        q_c[:, v] = cells.sums(wa * a)
+        wa *= a
+        q_c[:, v] = cells.sums(wa)
         if b_c is not None:
-            b_c[:, v] = cells.sums(wk * np.where(ok, den[:, v], 0.0))
+            b_c[:, v] = cells.sums(wk * np.where(missing, 0.0, den[:, v]))
+    if mean:
+        b_c = w_c
     cnt, wsum, asum, qsum = (cells.to_domains(x) for x in (cnt_c, w_c, a_c, q_c))
     d = cells.domain
     has = cnt_c > 0
@@ -164,7 +178,7 @@ def cell_statistics(design: SurveyDesign, cells: DomainCells, num: np.ndarray, d
             est, z = asum, a_c
             vsrs = vsrs * wsum * wsum
         else:
-            bsum = cells.to_domains(b_c)
+            bsum = wsum if mean else cells.to_domains(b_c)
             est = asum / bsum
             z = np.where(has, (a_c - est[d] * b_c) / bsum[d], 0.0)
     return CellStatistics(estimate=est, counts=np.rint(cnt).astype(np.int64), srs_variance=vsrs, z=z, has=has,

@@ -171,7 +171,7 @@ def _replicate_estimates(design: SurveyDesign, reps: ReplicateWeights, num: np.n
     return replicate_variance(thetas, est.ravel(), reps).reshape(est.shape)
 
 
-def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: np.ndarray | None,
+def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: np.ndarray | str | None,
                     design: SurveyDesign, by: list[str], level: float, disclosure_k: int,
                     subset: np.ndarray | None, replicates: ReplicateWeights | None, ci_method: str,
                     proportion: np.ndarray) -> pd.DataFrame:
@@ -181,6 +181,8 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
     n_dom = len(table)
     cells = domain_cells(design, domain, n_dom)
     stats = cell_statistics(design, cells, num, den)
+    if isinstance(den, str):  # a mean: the ratio to x = 1, for the record-level engines below
+        den = np.ones_like(num) if replicates is not None or design.raking or design.calibration else None
     est, counts, vsrs = stats.estimate, stats.counts, stats.srs_variance
     if replicates is not None and replicates.psu_factors is not None:
         # replicate weights w_k a_{r,psu(k)}: replicate totals from the cell sums
@@ -223,8 +225,12 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
 def is_binary(values: np.ndarray) -> np.ndarray:
     """Return, per column, whether every non-missing value is 0 or 1 (a proportion)."""
     x = np.asarray(values, dtype=float)
-    missing = np.isnan(x)
-    return ((missing | (x == 0.0) | (x == 1.0)).all(axis=0) & ~missing.all(axis=0)).astype(bool)
+    out = np.zeros(x.shape[1], dtype=bool)
+    for j in range(x.shape[1]):  # column by column: no records x variables temporaries
+        c = x[:, j]
+        missing = np.isnan(c)
+        out[j] = bool(((c == 0.0) | (c == 1.0) | missing).all()) and not missing.all()
+    return out
 
 
 def estimate_means(
@@ -281,7 +287,7 @@ def estimate_means(
     """
     variables = list(variables)
     y = data.loc[:, variables].to_numpy(dtype=float)
-    return _estimate_table(data, variables, y, np.ones_like(y), design, list(by or []), level, disclosure_k,
+    return _estimate_table(data, variables, y, "mean", design, list(by or []), level, disclosure_k,
                            subset, replicates, ci_method, is_binary(y))
 
 

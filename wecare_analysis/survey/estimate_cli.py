@@ -64,7 +64,7 @@ def read_tidy_csv(path: str) -> pd.DataFrame:
                          "export the table as CSV.")
     # the whole file decides the encoding (UTF-8, else cp1252, else Latin-1), not its first bytes
     text, _encoding = decode_text(raw, p)
-    head = text.splitlines()[0]
+    head = (text.partition("\n")[0].splitlines() or [""])[0]  # the first line, without splitting the file
     semi = head.count(";") > head.count(",")
     try:
         df = pd.read_csv(io.StringIO(text), sep=";" if semi else ",", decimal="," if semi else ".",
@@ -176,8 +176,10 @@ def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> li
 
     turned = []
     for v in variables:
+        if keep_likert or not v.startswith("need_"):
+            continue
         x = df[v].dropna()
-        if keep_likert or not v.startswith("need_") or x.empty:
+        if x.empty:
             continue
         if x.isin([0, 1]).all() or not (x.isin([1, 2, 3, 4, 5]).all()):
             continue
