@@ -35,8 +35,8 @@ def test_normal_quantile_equals_scipy(p: float) -> None:
     assert normal_quantile(p) == pytest.approx(float(special.ndtri(p)), rel=1e-12, abs=1e-15)
 
 
-def test_estimate_command_imports_no_scipy_special() -> None:
+def test_estimate_command_starts_without_scipy() -> None:
     code = ("import sys; import wecare_analysis.survey.estimate_cli, wecare_analysis.survey.estimate; "
-            "print('scipy.special' in sys.modules)")
+            "print(any(m.startswith('scipy') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

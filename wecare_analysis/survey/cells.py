@@ -34,7 +34,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from wecare_analysis.survey.design import SurveyDesign
 
@@ -81,11 +80,13 @@ class DomainCells:
         variable *j*.
         """
         k = cell_values.shape[1]
-        cols = (self.domain * k)[:, None] + np.arange(k)[None, :]
-        rows = np.repeat(np.arange(self.n_cells), k)
-        g = sp.csr_matrix((cell_values.ravel(), (rows, cols.ravel())), shape=(self.n_cells, self.n_domains * k))
-        per_cell = np.ascontiguousarray(factors[:, self.psu].T)  # cells x R
-        return np.asarray((g.T @ per_cell).T)
+        out = np.zeros((factors.shape[0], self.n_domains * k))
+        order = np.argsort(self.domain, kind="stable")
+        bounds = np.searchsorted(self.domain[order], np.arange(self.n_domains + 1))
+        for d in np.flatnonzero(np.diff(bounds)):  # domains with cells: R x cells_d times cells_d x k
+            rows = order[bounds[d]:bounds[d + 1]]
+            out[:, d * k:(d + 1) * k] = factors[:, self.psu[rows]] @ cell_values[rows]
+        return out
 
 
 def domain_cells(design: SurveyDesign, domain: np.ndarray, n_domains: int) -> DomainCells:

@@ -44,15 +44,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.fpc import stratum_popsize
 from wecare_analysis.survey.greg import GregCalibration, greg_projection, greg_psu_basis
 from wecare_analysis.survey.lonely_psu import LONELY_PSU_OPTIONS
+
+if TYPE_CHECKING:  # scipy.sparse is imported where it is used: `wecare estimate` starts without it
+    import scipy.sparse as sp
 
 #: Number of backfitting sweeps R's ``svyrecvar`` applies to a raked design.
 RAKING_RESIDUAL_SWEEPS = 10
@@ -138,11 +141,13 @@ class SurveyDesign:
 
     def psu_matrix(self) -> sp.csr_matrix:
         """Sparse PSUs x records indicator matrix."""
+        import scipy.sparse as sp
         n = self.n
         return sp.csr_matrix((np.ones(n), (self.psu, np.arange(n))), shape=(self.n_psu, n))
 
     def stratum_matrix(self) -> sp.csr_matrix:
         """Sparse strata x PSUs indicator matrix."""
+        import scipy.sparse as sp
         p = self.n_psu
         return sp.csr_matrix((np.ones(p), (self.psu_stratum, np.arange(p))), shape=(self.n_strata, p))
 
@@ -212,12 +217,14 @@ def survey_design(
 
 def _level_matrix(margin: RakingMargin, scale: np.ndarray | None = None) -> sp.csr_matrix:
     """Sparse levels x records matrix of a margin, entries ``scale`` (default 1)."""
+    import scipy.sparse as sp
     n = margin.index.shape[0]
     data = np.ones(n) if scale is None else scale
     return sp.csr_matrix((data, (margin.index, np.arange(n))), shape=(len(margin.levels), n))
 
 
 def _dense(a: sp.spmatrix | np.ndarray) -> np.ndarray:
+    import scipy.sparse as sp
     return a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
 
 
@@ -310,6 +317,7 @@ def linearised_variance(
     numpy.ndarray
         Variance per column (no finite population correction).
     """
+    import scipy.sparse as sp
     k = z.shape[1]
     pm, sm = design.psu_matrix(), design.stratum_matrix()
     if members is None or design.raking or design.calibration:
@@ -354,6 +362,7 @@ def linearised_variance(
 
 def _domain_columns(z: np.ndarray, valid: np.ndarray, domain: np.ndarray, n_domains: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Sparse records x (domain*V + variable) influence values and membership, built without sorting."""
+    import scipy.sparse as sp
     n, nv = z.shape
     mask = valid & (domain >= 0)[:, None]
     cols = (np.where(domain >= 0, domain, 0) * nv)[:, None] + np.arange(nv)[None, :]
@@ -454,6 +463,7 @@ def cell_variance(design: SurveyDesign, cell_psu: np.ndarray, cell_domain: np.nd
 
 def subset_degf(design: SurveyDesign, members: sp.spmatrix | np.ndarray) -> np.ndarray:
     """Return R's ``degf`` of each column's subset: PSUs with members minus strata with members."""
+    import scipy.sparse as sp
     pm, sm = design.psu_matrix(), design.stratum_matrix()
     pres_psu = sp.csr_matrix(pm @ sp.csr_matrix(members != 0, dtype=float))
     pres_psu.data[:] = 1.0

@@ -36,7 +36,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from wecare_analysis.survey.cells import cell_statistics, domain_cells
 from wecare_analysis.survey.design import SurveyDesign, _domain_columns, cell_variance, partition_variance
@@ -128,6 +127,7 @@ def ratio_influence(design: SurveyDesign, num: np.ndarray, den: np.ndarray | Non
     (for ``deff``) is :math:`s^2_w (\\hat N - n) / (\\hat N n)` of the numerator
     (times :math:`\\hat N^2` for a total), as R ``svymean``/``svytotal(deff=TRUE)``.
     """
+    import scipy.sparse as sp
     n = num.shape[0]
     w = design.weights
     valid = ~np.isnan(num) & (domain >= 0)[:, None]
