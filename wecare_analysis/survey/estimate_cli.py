@@ -172,8 +172,6 @@ def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> li
     answer is at least :data:`~wecare_analysis.survey.tidy.NEED_THRESHOLD` (the cut of the
     tidy table), so the estimate is the share of workers with that need.
     """
-    from wecare_analysis.survey.tidy import NEED_THRESHOLD
-
     turned = []
     for v in variables:
         if keep_likert or not v.startswith("need_"):
@@ -183,6 +181,8 @@ def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> li
             continue
         if x.isin([0, 1]).all() or not (x.isin([1, 2, 3, 4, 5]).all()):
             continue
+        from wecare_analysis.survey.tidy import NEED_THRESHOLD  # only when answers are turned: start-up time
+
         df[v] = np.where(df[v].isna(), np.nan, (df[v] >= NEED_THRESHOLD).astype(float))
         turned.append(v)
     return turned
