@@ -14,6 +14,14 @@ Totals (:func:`estimate_totals`, R ``svytotal``) have influence values
 (:mod:`~wecare_analysis.survey.replicates`) the variance comes from the statistic
 recomputed with every replicate instead.
 
+The records are read once per variable: sums over the (PSU, domain) cells
+(:mod:`~wecare_analysis.survey.cells`) give the estimates, the Taylor variance of a
+design neither raked nor calibrated and the variance of replicates built from the
+design (factors per PSU), for all domains at once. A raked or calibrated design (its
+influence values adjusted record by record) and replicate weights given record by
+record use the records x statistics engines of :mod:`~wecare_analysis.survey.design`
+and :mod:`~wecare_analysis.survey.replicates`.
+
 Intervals (:mod:`~wecare_analysis.survey.intervals`): ``ci_low``/``ci_high`` by
 ``ci_method`` (Wald with normal quantiles by default, R ``confint``; ``logit`` for
 proportions as R ``svyciprop(method="logit")`` with *df* the degrees of freedom of
