@@ -71,7 +71,9 @@ class DomainCells:
         """Return the domain sums of cells-long values (vector) or cells x k values (D x k)."""
         if cell_values.ndim == 1:
             return np.bincount(self.domain, weights=cell_values, minlength=self.n_domains)
-        return np.stack([self.to_domains(cell_values[:, j]) for j in range(cell_values.shape[1])], axis=1)
+        k = cell_values.shape[1]
+        index = ((self.domain * k)[:, None] + np.arange(k)[None, :]).ravel()
+        return np.bincount(index, weights=cell_values.ravel(), minlength=self.n_domains * k).reshape(-1, k)
 
     def replicate_totals(self, factors: np.ndarray, cell_values: np.ndarray) -> np.ndarray:
         """Return :math:`\\sum_{i} a_{ri} A_{id}` for replicate factors ``factors`` (R x PSUs): R x (D*k).
