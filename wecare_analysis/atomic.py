@@ -13,7 +13,6 @@ points to is replaced atomically; a block device or a socket is refused (exit 2)
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import stat
@@ -21,10 +20,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-
-from filelock import FileLock
+from typing import TYPE_CHECKING
 
 from wecare_analysis.errors import InputError, os_error_message
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 
 def _fsync_dir(path: Path) -> None:
@@ -167,6 +168,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # here: only a directory swap needs it
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -215,6 +218,8 @@ def _directory_lock(target: Path, timeout: float = -1) -> FileLock:
     validate --out DIR`` writes nothing outside DIR)."""
     import hashlib
     import tempfile
+
+    from filelock import FileLock  # here: a command writing a single file does not pay for importing it
 
     key = hashlib.sha256(os.fsencode(os.path.abspath(target))).hexdigest()[:24]
     folder = Path(tempfile.gettempdir()) / f"wecare-locks-{os.getuid() if hasattr(os, 'getuid') else 'user'}"

@@ -28,7 +28,7 @@ import time
 import traceback
 from collections.abc import Sequence
 
-from wecare_analysis import __version__
+import wecare_analysis
 from wecare_analysis.commands.validators import check_project_root
 from wecare_analysis.errors import (
     EXIT_INTERNAL,
@@ -64,10 +64,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_UNUSABLE)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: print ``wecare VERSION`` and exit 0, the version read only then (start-up time)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        parser._print_message(f"wecare {wecare_analysis.__version__}\n", sys.stdout)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``wecare`` argument parser with every registered sub-command."""
     parser = _Parser(prog="wecare", description="Wecare workbench: welfare needs, services, good practices.")
-    parser.add_argument("--version", action="version", version=f"wecare {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -114,7 +123,7 @@ def _fail(args: argparse.Namespace, message: str, code: int) -> int:
 
 def _write_traceback(args: argparse.Namespace) -> str | None:
     """Write the current exception's traceback to a private log file; return its path (None if impossible)."""
-    text = (f"wecare {__version__}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
+    text = (f"wecare {wecare_analysis.__version__}, {time.strftime('%Y-%m-%d %H:%M:%S')}\n"
             f"command: {' '.join(sys.argv)}\n\n{traceback.format_exc()}")
     try:
         fd, name = tempfile.mkstemp(prefix="wecare-internal-error-", suffix=".log")  # mode 0600

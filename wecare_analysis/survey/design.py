@@ -44,15 +44,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.fpc import stratum_popsize
 from wecare_analysis.survey.greg import GregCalibration, greg_projection, greg_psu_basis
 from wecare_analysis.survey.lonely_psu import LONELY_PSU_OPTIONS
+
+if TYPE_CHECKING:  # scipy.sparse is imported where it is used: `wecare estimate` starts without it
+    import scipy.sparse as sp
 
 #: Number of backfitting sweeps R's ``svyrecvar`` applies to a raked design.
 RAKING_RESIDUAL_SWEEPS = 10
@@ -138,11 +141,13 @@ class SurveyDesign:
 
     def psu_matrix(self) -> sp.csr_matrix:
         """Sparse PSUs x records indicator matrix."""
+        import scipy.sparse as sp
         n = self.n
         return sp.csr_matrix((np.ones(n), (self.psu, np.arange(n))), shape=(self.n_psu, n))
 
     def stratum_matrix(self) -> sp.csr_matrix:
         """Sparse strata x PSUs indicator matrix."""
+        import scipy.sparse as sp
         p = self.n_psu
         return sp.csr_matrix((np.ones(p), (self.psu_stratum, np.arange(p))), shape=(self.n_strata, p))
 
@@ -212,12 +217,14 @@ def survey_design(
 
 def _level_matrix(margin: RakingMargin, scale: np.ndarray | None = None) -> sp.csr_matrix:
     """Sparse levels x records matrix of a margin, entries ``scale`` (default 1)."""
+    import scipy.sparse as sp
     n = margin.index.shape[0]
     data = np.ones(n) if scale is None else scale
     return sp.csr_matrix((data, (margin.index, np.arange(n))), shape=(len(margin.levels), n))
 
 
 def _dense(a: sp.spmatrix | np.ndarray) -> np.ndarray:
+    import scipy.sparse as sp
     return a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
 
 
@@ -310,6 +317,7 @@ def linearised_variance(
     numpy.ndarray
         Variance per column (no finite population correction).
     """
+    import scipy.sparse as sp
     k = z.shape[1]
     pm, sm = design.psu_matrix(), design.stratum_matrix()
     if members is None or design.raking or design.calibration:
@@ -354,6 +362,7 @@ def linearised_variance(
 
 def _domain_columns(z: np.ndarray, valid: np.ndarray, domain: np.ndarray, n_domains: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Sparse records x (domain*V + variable) influence values and membership, built without sorting."""
+    import scipy.sparse as sp
     n, nv = z.shape
     mask = valid & (domain >= 0)[:, None]
     cols = (np.where(domain >= 0, domain, 0) * nv)[:, None] + np.arange(nv)[None, :]
@@ -399,26 +408,62 @@ def partition_variance(
         return var, subset_degf(design, ms).reshape(d_count, nv)
     inr = domain >= 0
     uniq, inv = np.unique(design.psu[inr] * d_count + domain[inr], return_inverse=True)
-    pair_dom = uniq % d_count
-    hd = design.psu_stratum[uniq // d_count] * d_count + pair_dom
-    cells = design.n_strata * d_count
+    inv = inv.ravel()
     zz, vv = z[inr], valid[inr]
+    tot = np.stack([np.bincount(inv, weights=zz[:, v], minlength=len(uniq)) for v in range(nv)], axis=1)
+    has = np.stack([np.bincount(inv, weights=vv[:, v], minlength=len(uniq)) for v in range(nv)], axis=1) > 0
+    return cell_variance(design, uniq // d_count, uniq % d_count, d_count, tot.reshape(-1, nv), has.reshape(-1, nv))
+
+
+def cell_variance(design: SurveyDesign, cell_psu: np.ndarray, cell_domain: np.ndarray, n_domains: int,
+                  tot: np.ndarray, has: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return variances and degrees of freedom of domain statistics from their (PSU, domain) cell totals.
+
+    :math:`\\hat V_d = \\sum_h \\frac{n_h}{n_h-1} \\sum_{i \\in h} (z_{id} - \\bar z_{hd})^2` with
+    :math:`n_h` the PSUs of stratum *h* in the whole design (a PSU without a cell of
+    domain *d* has :math:`z_{id} = 0`), lonely PSUs and the finite population
+    correction as :func:`linearised_variance`; R's ``degf`` of domain *d* is its PSUs
+    with a valid record minus its strata with one.
+
+    Parameters
+    ----------
+    design
+        Survey design (not raked or calibrated: the influence values are linear in the records).
+    cell_psu, cell_domain
+        PSU and domain of every cell.
+    n_domains
+        Number of domains D.
+    tot
+        Cells x variables sums of the influence values over the cell's records.
+    has
+        Cells x variables: the cell holds a record valid for the variable.
+
+    Returns
+    -------
+    var, degf : numpy.ndarray
+        D x V arrays.
+    """
+    nv = tot.shape[1]
+    n_strata = design.n_strata
+    cols = n_domains * nv
+    # column of (domain, variable) within a stratum row: stratum * D*V + domain * V + variable
+    index = ((design.psu_stratum[cell_psu] * n_domains + cell_domain) * nv)[:, None] + np.arange(nv)[None, :]
+    index = index.ravel()
+    size = n_strata * cols
+    s1 = np.bincount(index, weights=tot.ravel(), minlength=size).reshape(n_strata, cols)
+    s2 = np.bincount(index, weights=(tot * tot).ravel(), minlength=size).reshape(n_strata, cols)
+    present = np.bincount(index, weights=has.ravel(), minlength=size).reshape(n_strata, cols) > 0
     nh = design.npsu[:, None].astype(float)
-    var = np.empty((d_count, nv))
-    degf = np.empty((d_count, nv))
-    for v in range(nv):  # variables only; domains and strata are vectorised
-        tot = np.bincount(inv, weights=zz[:, v], minlength=len(uniq))
-        has = np.bincount(inv, weights=vv[:, v], minlength=len(uniq)) > 0
-        s1 = np.bincount(hd, weights=tot, minlength=cells).reshape(design.n_strata, d_count)
-        s2 = np.bincount(hd, weights=tot * tot, minlength=cells).reshape(design.n_strata, d_count)
-        present = np.bincount(hd, weights=has, minlength=cells).reshape(design.n_strata, d_count) > 0
-        var[:, v] = _stratum_variances(design, s2 - s1 * s1 / nh, s2, present)
-        degf[:, v] = np.bincount(pair_dom, weights=has, minlength=d_count) - present.sum(axis=0)
+    var = _stratum_variances(design, s2 - s1 * s1 / nh, s2, present).reshape(n_domains, nv)
+    psus = np.bincount(((cell_domain * nv)[:, None] + np.arange(nv)[None, :]).ravel(), weights=has.ravel(),
+                       minlength=cols)
+    degf = (psus - present.sum(axis=0)).reshape(n_domains, nv).astype(float)
     return var, degf
 
 
 def subset_degf(design: SurveyDesign, members: sp.spmatrix | np.ndarray) -> np.ndarray:
     """Return R's ``degf`` of each column's subset: PSUs with members minus strata with members."""
+    import scipy.sparse as sp
     pm, sm = design.psu_matrix(), design.stratum_matrix()
     pres_psu = sp.csr_matrix(pm @ sp.csr_matrix(members != 0, dtype=float))
     pres_psu.data[:] = 1.0

@@ -14,6 +14,14 @@ Totals (:func:`estimate_totals`, R ``svytotal``) have influence values
 (:mod:`~wecare_analysis.survey.replicates`) the variance comes from the statistic
 recomputed with every replicate instead.
 
+The records are read once per variable: sums over the (PSU, domain) cells
+(:mod:`~wecare_analysis.survey.cells`) give the estimates, the Taylor variance of a
+design neither raked nor calibrated and the variance of replicates built from the
+design (factors per PSU), for all domains at once. A raked or calibrated design (its
+influence values adjusted record by record) and replicate weights given record by
+record use the records x statistics engines of :mod:`~wecare_analysis.survey.design`
+and :mod:`~wecare_analysis.survey.replicates`.
+
 Intervals (:mod:`~wecare_analysis.survey.intervals`): ``ci_low``/``ci_high`` by
 ``ci_method`` (Wald with normal quantiles by default, R ``confint``; ``logit`` for
 proportions as R ``svyciprop(method="logit")`` with *df* the degrees of freedom of
@@ -36,9 +44,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from wecare_analysis.survey.design import SurveyDesign, _domain_columns, partition_variance
+from wecare_analysis.survey.cells import cell_statistics, domain_cells
+from wecare_analysis.survey.design import SurveyDesign, _domain_columns, cell_variance, partition_variance
 from wecare_analysis.survey.intervals import interval, logit_interval
 from wecare_analysis.survey.replicates import ReplicateWeights, replicate_totals, replicate_variance
 
@@ -127,6 +135,7 @@ def ratio_influence(design: SurveyDesign, num: np.ndarray, den: np.ndarray | Non
     (for ``deff``) is :math:`s^2_w (\\hat N - n) / (\\hat N n)` of the numerator
     (times :math:`\\hat N^2` for a total), as R ``svymean``/``svytotal(deff=TRUE)``.
     """
+    import scipy.sparse as sp
     n = num.shape[0]
     w = design.weights
     valid = ~np.isnan(num) & (domain >= 0)[:, None]
@@ -170,7 +179,7 @@ def _replicate_estimates(design: SurveyDesign, reps: ReplicateWeights, num: np.n
     return replicate_variance(thetas, est.ravel(), reps).reshape(est.shape)
 
 
-def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: np.ndarray | None,
+def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: np.ndarray | str | None,
                     design: SurveyDesign, by: list[str], level: float, disclosure_k: int,
                     subset: np.ndarray | None, replicates: ReplicateWeights | None, ci_method: str,
                     proportion: np.ndarray) -> pd.DataFrame:
@@ -178,12 +187,29 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
     if subset is not None:
         domain = np.where(np.asarray(subset, dtype=bool), domain, -1)
     n_dom = len(table)
-    est, counts, z, valid, vsrs = ratio_influence(design, num, den, domain, n_dom)
-    if replicates is None:
-        var, df = partition_variance(design, z, valid, domain, n_dom)
-    else:
+    cells = domain_cells(design, domain, n_dom)
+    stats = cell_statistics(design, cells, num, den)
+    if isinstance(den, str):  # a mean: the ratio to x = 1, for the record-level engines below
+        den = np.ones_like(num) if replicates is not None or design.raking or design.calibration else None
+    est, counts, vsrs = stats.estimate, stats.counts, stats.srs_variance
+    if replicates is not None and replicates.psu_factors is not None:
+        # replicate weights w_k a_{r,psu(k)}: replicate totals from the cell sums
+        ta = cells.replicate_totals(replicates.psu_factors, stats.num)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            thetas = ta if stats.den is None else ta / cells.replicate_totals(replicates.psu_factors, stats.den)
+        var = replicate_variance(thetas, est.ravel(), replicates).reshape(est.shape)
+        df = np.full(est.shape, float(replicates.degf(design)))
+    elif replicates is not None:  # records x replicates weights (supplied, raked or calibrated)
+        valid = ~np.isnan(num) & (domain >= 0)[:, None]
+        if den is not None:
+            valid &= ~np.isnan(den)
         var = _replicate_estimates(design, replicates, num, den, valid, domain, n_dom, est)
         df = np.full(est.shape, float(replicates.degf(design)))
+    elif design.raking or design.calibration:  # influence values adjusted record by record
+        _, _, z, valid, _ = ratio_influence(design, num, den, domain, n_dom)
+        var, df = partition_variance(design, z, valid, domain, n_dom)
+    else:
+        var, df = cell_variance(design, cells.psu, cells.domain, n_dom, stats.z, stats.has)
     se = np.sqrt(var).ravel()
     e = est.ravel()
     prop = np.tile(proportion, n_dom)
@@ -206,9 +232,13 @@ def _estimate_table(data: pd.DataFrame, names: list[str], num: np.ndarray, den: 
 
 def is_binary(values: np.ndarray) -> np.ndarray:
     """Return, per column, whether every non-missing value is 0 or 1 (a proportion)."""
-    with np.errstate(invalid="ignore"):
-        return np.array([bool(np.isin(c[~np.isnan(c)], (0.0, 1.0)).all()) and (~np.isnan(c)).any()
-                         for c in np.asarray(values, dtype=float).T], dtype=bool)
+    x = np.asarray(values, dtype=float)
+    out = np.zeros(x.shape[1], dtype=bool)
+    for j in range(x.shape[1]):  # column by column: no records x variables temporaries
+        c = x[:, j]
+        missing = np.isnan(c)
+        out[j] = bool(((c == 0.0) | (c == 1.0) | missing).all()) and not missing.all()
+    return out
 
 
 def estimate_means(
@@ -265,7 +295,7 @@ def estimate_means(
     """
     variables = list(variables)
     y = data.loc[:, variables].to_numpy(dtype=float)
-    return _estimate_table(data, variables, y, np.ones_like(y), design, list(by or []), level, disclosure_k,
+    return _estimate_table(data, variables, y, "mean", design, list(by or []), level, disclosure_k,
                            subset, replicates, ci_method, is_binary(y))
 
 

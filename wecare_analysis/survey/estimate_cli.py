@@ -33,6 +33,7 @@ Exit codes: 0 done, 2 unusable input or option (message names file, row, column)
 from __future__ import annotations
 
 import argparse
+import codecs
 import io
 import sys
 from pathlib import Path
@@ -63,12 +64,15 @@ def read_tidy_csv(path: str) -> pd.DataFrame:
         raise InputError(f"data file {path} is not a text CSV (binary content, NUL bytes found); "
                          "export the table as CSV.")
     # the whole file decides the encoding (UTF-8, else cp1252, else Latin-1), not its first bytes
-    text, _encoding = decode_text(raw, p)
-    head = text.splitlines()[0]
+    text, encoding = decode_text(raw, p)
+    head = (text.partition("\n")[0].splitlines() or [""])[0]  # the first line, without splitting the file
     semi = head.count(";") > head.count(",")
+    # valid UTF-8 goes to the parser as it is (no text round trip), the BOM removed as decoding did
+    source = (io.BytesIO(raw.removeprefix(codecs.BOM_UTF8))
+              if encoding == "utf-8-sig" else io.StringIO(text))
     try:
-        df = pd.read_csv(io.StringIO(text), sep=";" if semi else ",", decimal="," if semi else ".",
-                         low_memory=False)
+        df = pd.read_csv(source, sep=";" if semi else ",", decimal="," if semi else ".", low_memory=False,
+                         encoding="utf-8")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"data file {path} cannot be read as CSV: {err}".replace("\n", " ")) from err
     if df.empty:
@@ -172,15 +176,17 @@ def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> li
     answer is at least :data:`~wecare_analysis.survey.tidy.NEED_THRESHOLD` (the cut of the
     tidy table), so the estimate is the share of workers with that need.
     """
-    from wecare_analysis.survey.tidy import NEED_THRESHOLD
-
     turned = []
     for v in variables:
+        if keep_likert or not v.startswith("need_"):
+            continue
         x = df[v].dropna()
-        if keep_likert or not v.startswith("need_") or x.empty:
+        if x.empty:
             continue
         if x.isin([0, 1]).all() or not (x.isin([1, 2, 3, 4, 5]).all()):
             continue
+        from wecare_analysis.survey.tidy import NEED_THRESHOLD  # only when answers are turned: start-up time
+
         df[v] = np.where(df[v].isna(), np.nan, (df[v] >= NEED_THRESHOLD).astype(float))
         turned.append(v)
     return turned

@@ -17,9 +17,12 @@ design module can use it without a cycle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy.sparse is imported where it is used: `wecare estimate` starts without it
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def orthonormal_columns(a: np.ndarray, rtol: float = 1e-10) -> np.ndarray:
 
 def greg_projection(cal: GregCalibration, z: sp.spmatrix | np.ndarray) -> np.ndarray:
     """Return :math:`Q^\\top (z / v)`, rank x columns (dense), for the residuals of ``z``."""
+    import scipy.sparse as sp
     qv = cal.q / cal.v[:, None]
     if sp.issparse(z):
         return np.asarray((sp.csr_matrix(z).T @ qv).T)

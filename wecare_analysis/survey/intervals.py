@@ -17,7 +17,9 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import special  # not scipy.stats: a second of start-up for the command line
+
+# quantiles without SciPy: start-up time of the command line
+from wecare_analysis.survey.quantiles import normal_quantile, t_quantile
 
 CI_METHODS = ("auto", "logit", "wald", "wald-t")
 
@@ -36,7 +38,7 @@ def logit_interval(p: np.ndarray, se: np.ndarray, df: np.ndarray, level: float =
     """
     p, se, df = (np.asarray(a, dtype=float) for a in (p, se, df))
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = special.stdtrit(np.where(df > 0, df, np.nan), (1 + level) / 2)
+        q = t_quantile(np.where(df > 0, df, np.nan), (1 + level) / 2)
         eta = np.log(p / (1 - p))
         half = q * se / (p * (1 - p))
         ok = (p > 0) & (p < 1)
@@ -74,8 +76,8 @@ def interval(estimate: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray
     prop = np.asarray(proportion, dtype=bool)
     use_logit = prop & (method in ("auto", "logit"))
     with np.errstate(invalid="ignore"):
-        q = (special.stdtrit(np.where(df > 0, df, np.nan), (1 + level) / 2) if method == "wald-t"
-             else np.full(est.shape, special.ndtri((1 + level) / 2)))
+        q = (t_quantile(np.where(df > 0, df, np.nan), (1 + level) / 2) if method == "wald-t"
+             else np.full(est.shape, normal_quantile((1 + level) / 2)))
     lo, hi = est - q * se, est + q * se
     lo = np.where(prop, np.clip(lo, 0, 1), lo)
     hi = np.where(prop, np.clip(hi, 0, 1), hi)

@@ -42,13 +42,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.design import SurveyDesign
+
+if TYPE_CHECKING:  # scipy.sparse is imported where it is used: `wecare estimate` starts without it
+    import scipy.sparse as sp
 
 BUILT_TYPES = ("jk1", "jkn", "bootstrap", "brr")
 SUPPLIED_TYPES = ("JK1", "bootstrap", "BRR", "Fay", "successive-difference", "JK2", "other")
@@ -83,6 +86,8 @@ class ReplicateWeights:
     def degf(self, design: SurveyDesign) -> int:
         """Degrees of freedom, R ``degf``: rank of the replicate weights minus 1."""
         if self.psu_factors is not None:
+            if self.kind == "JK1":  # n/(n-1) (J - I), eigenvalues n and -n/(n-1): full rank n
+                return int(self.psu_factors.shape[0]) - 1
             a = self.psu_factors
         else:
             w = self.weights
@@ -249,6 +254,7 @@ def supplied_replicates(data: pd.DataFrame, prefix: str, kind: str, scale: float
 
 def replicate_totals(reps: ReplicateWeights, design: SurveyDesign, values: sp.csr_matrix) -> np.ndarray:
     """Return the replicate-weighted column totals of ``values`` (records x k, unweighted), replicates x k."""
+    import scipy.sparse as sp
     if reps.psu_factors is not None:
         psu_tot = design.psu_matrix() @ sp.csr_matrix(values.multiply(design.weights[:, None]))
         return np.asarray((sp.csr_matrix(psu_tot).T @ reps.psu_factors.T).T)
@@ -257,6 +263,7 @@ def replicate_totals(reps: ReplicateWeights, design: SurveyDesign, values: sp.cs
 
 def raked_replicates(reps: ReplicateWeights, design: SurveyDesign, specs: Sequence, passes: int) -> ReplicateWeights:
     """Return the replicate weights raked with the same passes as the full sample (R ``rake`` on svyrep)."""
+    import scipy.sparse as sp
     w = np.array(reps.matrix(design), dtype=float)
     for _ in range(max(passes, 1)):
         for s in specs:
