@@ -126,7 +126,10 @@ def test_findings_tables_equal_those_before_the_region_analysis(run_root):
     of main wrote before the redesign (``tests/reference/findings_BI_before.json``), except where a defect was
     fixed: the transferability criteria now read the reports' own design-based need estimates (raked on crossed
     province × sex × age margins) instead of a separately raked design, which moves the scores in the 4th-5th
-    decimal and the Monte Carlo probabilities by a few hundredths of a point."""
+    decimal and the Monte Carlo probabilities by a few hundredths of a point; and the table of the largest gaps
+    (issue 16) keeps only shortfalls whose nearest service lies beyond a third of the category's catchment
+    radius (:func:`wecare_analysis.gaps.proximity.real_shortfalls`): rows both tables list are equal in every
+    column, a row that left the table either has a service that near or ranked below the new table's last."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent / "reference"))
@@ -136,8 +139,9 @@ def test_findings_tables_equal_those_before_the_region_analysis(run_root):
     after = findings_tables(run_root / "reports" / "BI" / "findings.xlsx")
     assert set(after) == set(before) | set(SHEETS.values())  # issue 17 added the section "Attività del programma"
     for sheet, table in before.items():
-        if sheet != "Pratiche trasferibili":
+        if sheet not in ("Pratiche trasferibili", "Divari maggiori"):
             assert after[sheet] == table, sheet
+    _check_gap_table(before["Divari maggiori"], after["Divari maggiori"])
     old, new = before["Pratiche trasferibili"], after["Pratiche trasferibili"]
     assert new["columns"] == old["columns"] and len(new["rows"]) == len(old["rows"])
     for a, b in zip(old["rows"], new["rows"]):
@@ -148,3 +152,24 @@ def test_findings_tables_equal_those_before_the_region_analysis(run_root):
                 assert y == pytest.approx(x, abs=1e-3), (column, a, b)
             else:
                 assert y == x, (column, a, b)
+
+
+def _check_gap_table(old: dict, new: dict) -> None:
+    """The largest-gaps table after issue 16's proximity rule against the one before it (see the caller)."""
+    from wecare_analysis.gaps.proximity import proximity_km
+
+    assert new["columns"] == old["columns"] and len(new["rows"]) == len(old["rows"])
+    col = {c: i for i, c in enumerate(old["columns"])}
+    key = (col["Codice ISTAT comune"], col["Codice servizio"])
+    before = {(r[key[0]], r[key[1]]): r for r in old["rows"]}
+    after = {(r[key[0]], r[key[1]]): r for r in new["rows"]}
+    for k in set(before) & set(after):
+        assert [pytest.approx(x, abs=1e-6) if isinstance(x, float) else x for x in before[k]] == after[k], k
+    near, uncovered = col["Servizio più vicino (km)"], col["Utenti scoperti rispetto alla regione"]
+    for row in new["rows"]:
+        assert row[near] > proximity_km(row[key[1]]), row
+    last = min(r[uncovered] for r in new["rows"])
+    left = [before[k] for k in set(before) - set(after)]
+    assert left, "the proximity rule changed nothing: the reference predates it"
+    for row in left:
+        assert row[near] <= proximity_km(row[key[1]]) or row[uncovered] <= last, row

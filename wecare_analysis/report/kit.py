@@ -436,7 +436,7 @@ def write_kit(summary: Summary, output_dir: str | os.PathLike[str] | None,
     _label_line(chart, data_label, SLIDE_MIN_FONT)
     written.append(write_bytes_atomic(folder / "figura_bisogni_1920x1080.png", _exact_png(chart, data_label=data_label)))
     mapped = _figure(*size)
-    map_panel(mapped.add_axes((0.02, 0.04, 0.50, 0.86)), summary, 20)
+    map_panel(mapped.add_axes((0.02, 0.08, 0.50, 0.82)), summary, 20)  # above the label line
     _label_line(mapped, data_label, SLIDE_MIN_FONT)
     written.append(write_bytes_atomic(folder / "figura_mappa_1920x1080.png",
                                       _exact_png(mapped, data_label=data_label)))
