@@ -42,6 +42,7 @@ from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report import transferability as tr
 from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
+from wecare_analysis.report.kit import slide_copy
 from wecare_analysis.report.labels import LABEL_COLUMN, DataLabel, label_for
 from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 from wecare_analysis.safe_text import neutralised
@@ -371,7 +372,6 @@ def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | 
     """Show ``fig`` and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``
     (:func:`~wecare_analysis.report.exports.show_figure`), and a 1920×1080 slide copy of the PNG in
     ``kit/diapositive/`` (:func:`~wecare_analysis.report.kit.slide_copy`)."""
-    from wecare_analysis.report.kit import slide_copy
 
     written = show_figure(fig, name, output_dir)
     pngs = [p for p in written if p.suffix == ".png"]

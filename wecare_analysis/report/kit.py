@@ -40,8 +40,14 @@ from matplotlib.figure import Figure
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
 from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.formatting import format_it, format_percent_it
-from wecare_analysis.report.document import NEEDS_COLUMNS
+from wecare_analysis.practices.criteria import score_text
+from wecare_analysis.report import document as doc
+from wecare_analysis.report import needs as nr
+from wecare_analysis.report import overview as ov
+from wecare_analysis.report.document import NEEDS_COLUMNS, NO_RESPONDENTS
+from wecare_analysis.report.maps import choropleth
 from wecare_analysis.report.rendering import png_bytes, render_figure
+from wecare_analysis.report.small_area_map import uncertainty_map
 
 #: Folder of the kit inside a report folder.
 KIT_FOLDER = "kit"
@@ -136,8 +142,6 @@ def map_panel(ax, summary: Summary, fontsize: float, legend_below: bool = False,
     """The summary's map on ``ax`` (uncertainty map of the estimates, or a choropleth of ``map_column``),
     its legend at ``fontsize`` to the right of the map (or below it); False (and a note) when there is
     nothing to map."""
-    from wecare_analysis.report.maps import choropleth
-    from wecare_analysis.report.small_area_map import uncertainty_map
 
     layer = summary.map_layer
     if layer is None or layer.empty:
@@ -420,7 +424,6 @@ def write_kit(summary: Summary, output_dir: str | os.PathLike[str] | None,
 
 def practice_lines(ranking: pd.DataFrame, n: int = 3) -> list[str]:
     """``'BiellaWelfare: punteggio 0,71, tra le prime tre nel 85% delle simulazioni'`` for the top ``n``."""
-    from wecare_analysis.practices.criteria import score_text
 
     rows = ranking.sort_values("rank_topsis").head(n)
     return [f"{r.practice_name}: punteggio di trasferibilità {score_text(r.topsis)}, tra le prime tre nel "
@@ -465,7 +468,6 @@ def province_summary(ctx, needs: pd.DataFrame | None, findings: Sequence, needs_
     ``ctx`` (:class:`~wecare_analysis.report.territory_profile.ProvinceContext`), the published needs table,
     the key findings, the needs context (or None), the transferability assessment, the survey source and the
     service offer (or None)."""
-    from wecare_analysis.report import needs as nr
 
     summary = Summary(f"Wecare – {ctx.province_name} ({ctx.sigla})", ctx.province_name, ctx.region_name,
                       findings_lines(findings), practice_lines(assessment.ranking),
@@ -504,8 +506,6 @@ def region_findings(estimates: pd.DataFrame | None, region_name: str, n: int = 5
     :mod:`~wecare_analysis.report.headlines`), then the provinces whose interval lies wholly above the
     regional share of a need (:func:`~wecare_analysis.report.overview.highest_need_table`); ``names`` maps
     a sigla to the province's name."""
-    from wecare_analysis.report import document as doc
-    from wecare_analysis.report import overview as ov
 
     if estimates is None:
         return []
@@ -543,8 +543,6 @@ def executive_summary_markdown(lines: list[str], synthetic: bool, reason: str | 
 def region_summary(analysis, ctx, assessments: dict, today: date | None = None) -> Summary:
     """The :class:`Summary` of the regional overview from the objects of the notebook ``09_regional_overview``
     (``ctx``: :class:`~wecare_analysis.report.overview.OverviewContext`)."""
-    from wecare_analysis.report import document as doc
-    from wecare_analysis.report import overview as ov
 
     region = ctx.region_name
     names = dict(ctx.territory[["province_sigla", "province_name"]].drop_duplicates().to_numpy())
@@ -587,7 +585,6 @@ def region_kit(output_dir: str | os.PathLike[str] | None, analysis, ctx, assessm
 def overview_summary_markdown(ctx) -> str:
     """The "Sintesi" that opens the regional overview (``ctx``:
     :class:`~wecare_analysis.report.overview.OverviewContext`): :func:`region_findings` as a list."""
-    from wecare_analysis.report.document import NO_RESPONDENTS
 
     names = dict(ctx.territory[["province_sigla", "province_name"]].drop_duplicates().to_numpy())
     lines = region_findings(ctx.estimates, ctx.region_name, names=names)

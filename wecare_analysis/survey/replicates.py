@@ -48,6 +48,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.calibration import calibration_g, calibration_matrix
 from wecare_analysis.survey.design import SurveyDesign
 
 BUILT_TYPES = ("jk1", "jkn", "bootstrap", "brr")
@@ -270,7 +271,6 @@ def raked_replicates(reps: ReplicateWeights, design: SurveyDesign, specs: Sequen
 def calibrated_replicates(reps: ReplicateWeights, design: SurveyDesign, specs: Sequence, calfun: str,
                           bounds: tuple[float, float], maxit: int = 50, epsilon: float = 1e-7) -> ReplicateWeights:
     """Return every replicate calibrated to the margins (R ``calibrate`` on a replicate design)."""
-    from wecare_analysis.survey.calibration import calibration_g, calibration_matrix
 
     w = np.array(reps.matrix(design), dtype=float)
     x, pop = calibration_matrix(list(specs), design.n)
