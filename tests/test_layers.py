@@ -149,3 +149,31 @@ def test_the_cycle_check_sees_a_cycle() -> None:
 
 def _parse(source: str):
     return ast.parse(source).body[0]
+
+
+# --- one disclosure threshold ---------------------------------------------------------------------------------------
+
+
+def test_the_disclosure_threshold_has_one_source() -> None:
+    """``DISCLOSURE_K`` of the survey estimates is the package default of :mod:`wecare_analysis.disclosure`, not a
+    second literal; no other module binds a threshold literal of its own."""
+    from wecare_analysis.disclosure import DEFAULT_MIN_CELL
+    from wecare_analysis.survey.estimate import DISCLOSURE_K
+
+    assert DISCLOSURE_K == DEFAULT_MIN_CELL == 5
+    literals = []
+    for module, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and type(node.value.value) is int:
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                literals += [f"{module}.{n}" for n in names if n.endswith(("_K", "MIN_CELL", "DISCLOSURE"))]
+    assert literals == ["wecare_analysis.disclosure.DEFAULT_MIN_CELL"], literals
+
+
+def test_disclosure_is_a_base_module() -> None:
+    """The shared threshold sits below every layer: :mod:`wecare_analysis.disclosure` imports no layered package."""
+    graph, _ = _imports()
+    layered = ("territory", "survey", "services", "access", "gaps", "practices", "activities", "analysis", "report",
+               "pipeline", "commands", "cli")
+    reached = _reachable(graph, "wecare_analysis.disclosure")
+    assert not [m for m in reached if m.split(".")[1:2] and m.split(".")[1] in layered], reached
