@@ -177,3 +177,29 @@ def test_disclosure_is_a_base_module() -> None:
                "pipeline", "commands", "cli")
     reached = _reachable(graph, "wecare_analysis.disclosure")
     assert not [m for m in reached if m.split(".")[1:2] and m.split(".")[1] in layered], reached
+
+
+# --- typed module joins ---------------------------------------------------------------------------------------------
+
+JOIN_NAMES = {"assessment", "assessments", "offer", "transfer", "ctx", "analysis", "needs_ctx"}
+
+
+def test_module_joins_are_typed() -> None:
+    """Every function of the analysis, practices and report packages that takes one of the objects passed between
+    modules (an assessment, an offer, a transfer, a context, the region analysis) says its type, never ``Any``."""
+    untyped = []
+    for module, path in MODULES.items():
+        if module.split(".")[1:2] not in (["analysis"], ["practices"], ["report"]):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                args = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                untyped += [f"{module}.{node.name}({a.arg})" for a in args if a.arg in JOIN_NAMES
+                            and (a.annotation is None or ast.unparse(a.annotation) in ("Any", "typing.Any"))]
+    assert not untyped, untyped
+
+
+def test_no_module_level_import_cycle() -> None:
+    graph, _ = _imports()
+    cycles = [f"{m} -> {t}" for m in graph for t in graph[m] if m in _reachable(graph, t)]
+    assert not cycles, cycles

@@ -403,14 +403,14 @@ def _described(header: str, known: Mapping[str, str]) -> str:
     return known[max(starts, key=len)] if starts else header
 
 
-def offer_tables(offer) -> dict[str, pd.DataFrame]:
+def offer_tables(offer: so.ServiceOfferContext) -> dict[str, pd.DataFrame]:
     """Published service-offer tables of a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`."""
 
     return {"Offerta di servizi": so.published(so.access_summary(offer), so.AREA_LABELS),
             "Divari maggiori": so.published(so.largest_gaps(offer, 50))}
 
 
-def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
+def offer_layers(offer: so.ServiceOfferContext) -> dict[str, gpd.GeoDataFrame]:
     """Municipality accessibility and gap layer (long: municipality × category) and the service points."""
 
     local = offer.services[offer.services["municipality_code"].isin(offer.province["municipality_code"])]

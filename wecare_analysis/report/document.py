@@ -203,7 +203,7 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, 
     return findings
 
 
-def territory_findings(ctx) -> list[Finding]:
+def territory_findings(ctx: ProvinceContext) -> list[Finding]:
     """Key findings from the ISTAT territory indicators, for a province whose region has no respondents.
 
     Figures come from :func:`~wecare_analysis.report.territory_profile.comparison_table`

@@ -115,7 +115,7 @@ class ServiceOfferContext(ProvinceScope, RegionalOffer):
 
 def regional_offer(year: int = 2023, region: str | int = "01", root: str | os.PathLike[str] | None = None,
                    services_path: str | os.PathLike[str] | None = None, small_area: pd.DataFrame | None = None,
-                   method: str = "2sfca", permutations: int = 999,
+                   method: gaps.AccessMethod = "2sfca", permutations: int = 999,
                    territory: gpd.GeoDataFrame | None = None) -> RegionalOffer:
     """Validate the services of one region and compute access, gaps and LISA clusters of its municipalities.
 
@@ -156,7 +156,7 @@ def analysis_offer(analysis: RegionAnalysis, sigla: str) -> ServiceOfferContext:
 def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
                           root: str | os.PathLike[str] | None = None,
                           services_path: str | os.PathLike[str] | None = None,
-                          small_area: pd.DataFrame | None = None, method: str = "2sfca",
+                          small_area: pd.DataFrame | None = None, method: gaps.AccessMethod = "2sfca",
                           permutations: int = 999) -> ServiceOfferContext:
     """Load territory and services, compute access, gaps and LISA clusters for the province's region
     (:func:`regional_offer`) and keep the province in view."""
