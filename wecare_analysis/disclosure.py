@@ -26,6 +26,8 @@ import os
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.errors import InputError
+
 DEFAULT_MIN_CELL = 5
 #: Label of a complementary suppression (a cell of at least ``k`` hidden to protect a small one).
 COMPLEMENTARY_LABEL = "n.p."
@@ -312,7 +314,6 @@ def pdf_text(path: str | os.PathLike[str]) -> str:
     try:
         return "\f".join(page.extract_text() or "" for page in PdfReader(path).pages)
     except (PyPdfError, ValueError, KeyError) as err:
-        from wecare_analysis.errors import InputError
 
         raise InputError(f"{path}: cannot be read as a PDF ({err}).") from None
 

@@ -46,7 +46,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, suppression_label
+from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, min_cell, suppression_label
+from wecare_analysis.survey.codebook import load_codebook
+from wecare_analysis.survey.profile import PROFILE_VARIABLES
 
 #: The data label's column of every published CSV (``report.labels.LABEL_COLUMN``): provenance text, not a count.
 LABEL_COLUMN = "fonte_dati"
@@ -356,8 +358,6 @@ def _next_cell(start: Key, values: Mapping[Key, float | None], pattern: Mapping[
 
 def group_categories() -> dict[tuple[str, str], tuple[str, str]]:
     """``(group_var, group)`` of the needs table → ``(block, category)`` of the respondent profile (codebook labels)."""
-    from wecare_analysis.survey.codebook import load_codebook
-    from wecare_analysis.survey.profile import PROFILE_VARIABLES
 
     book = load_codebook()
     out = {}
@@ -613,7 +613,6 @@ def audit_reports(folder: str | os.PathLike[str], k: int | None = None) -> tuple
     ``k``: the threshold (default: the one the labels ``'< k'`` show, else
     :func:`~wecare_analysis.disclosure.min_cell`). ``cell`` in the result starts with the region's name.
     """
-    from wecare_analysis.disclosure import min_cell
 
     run = read_published(folder)
     threshold = min_cell(k if k is not None else run.k)

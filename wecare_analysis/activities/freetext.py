@@ -28,6 +28,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from wecare_analysis.catalog import Catalog
+from wecare_analysis.survey.codebook import load_codebook
 from wecare_analysis.survey.layout import norm
 
 USER_DICTIONARY = Path("activities") / "freetext_dictionary.yaml"
@@ -66,7 +68,6 @@ def _words(entry: str) -> tuple[str, ...]:
 
 def dictionary_from_dicts(*parts: dict) -> Dictionary:
     """Merge parsed dictionary files (the package's first); areas must be codebook need areas."""
-    from wecare_analysis.survey.codebook import load_codebook
 
     known = set(load_codebook().need_area_codes)
     base = parts[0]
@@ -103,7 +104,6 @@ def _packaged() -> dict:
 def load_dictionary(root: str | os.PathLike[str] | None = None, extra: str | os.PathLike[str] | None = None
                     ) -> Dictionary:
     """The packaged dictionary, extended by ``extra`` or else by ``data/raw/activities/freetext_dictionary.yaml``."""
-    from wecare_analysis.catalog import Catalog
 
     path = Path(extra) if extra is not None else Catalog(root).raw / USER_DICTIONARY
     parts = [_packaged()]

@@ -28,11 +28,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.activities.freetext import code_answers, load_dictionary
 from wecare_analysis.activities.ingest import PARTICIPANTS
+from wecare_analysis.activities.parsing import province_parser
 from wecare_analysis.activities.schema import theme_columns
 from wecare_analysis.activities.templates import region_provinces
+from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.codebook import load_codebook
 from wecare_analysis.survey.layout import norm
+from wecare_analysis.survey.readers import read_table
 
 #: ``province_sigla`` of the region's row in every table.
 REGION_KEY = "REGIONE"
@@ -177,7 +182,6 @@ def published_counts(table: pd.DataFrame, k: int) -> pd.DataFrame:
     for _ in range(table.size):
         if not _merge_step(table, hidden, k):
             break
-    from wecare_analysis.disclosure import suppression_label
 
     out = table.astype(object).mask(hidden, MERGED_LABEL)
     other = table.where(hidden, 0).sum().astype("int64").astype(object)
@@ -187,8 +191,6 @@ def published_counts(table: pd.DataFrame, k: int) -> pd.DataFrame:
 
 def read_denominators(path: str | os.PathLike[str], region: str = "01") -> pd.DataFrame:
     """Read the optional denominator file (module docstring): ``province_sigla``, ``firms``, ``workers``."""
-    from wecare_analysis.activities.parsing import province_parser
-    from wecare_analysis.survey.readers import read_table
 
     names = {norm(alias): key for key, aliases in DENOMINATOR_COLUMNS.items() for alias in aliases}
     table = read_table(path, lambda row: sum(norm(c) in names for c in row)).data
@@ -221,7 +223,6 @@ def free_text_counts(texts: pd.DataFrame, provinces, book=None) -> pd.DataFrame:
 
     Only counts leave this function, never a text (:func:`~wecare_analysis.activities.freetext.code_answers`).
     """
-    from wecare_analysis.activities.freetext import code_answers, load_dictionary
 
     book = book or load_dictionary()
     sigle = [s for s, _ in provinces]
@@ -254,8 +255,6 @@ def activity_indicators(meetings: pd.DataFrame, desk: pd.DataFrame, focus: pd.Da
     book
         Free-text dictionary (default :func:`~wecare_analysis.activities.freetext.load_dictionary`).
     """
-    from wecare_analysis.disclosure import min_cell
-    from wecare_analysis.survey.codebook import load_codebook
 
     provinces = region_provinces(region)
     areas = list(load_codebook().need_area_codes)

@@ -39,6 +39,7 @@ from wecare_analysis.activities.screening import masked_text, personal_data_foun
 from wecare_analysis.errors import InputError
 from wecare_analysis.masking import Masker
 from wecare_analysis.survey.codebook import Question
+from wecare_analysis.survey.layout import META_COLUMNS, norm
 from wecare_analysis.survey.readers import RawTable, read_table
 from wecare_analysis.survey.validate import MASK, _damaged_rows
 from wecare_analysis.survey.values import integer_parser, parse_column
@@ -116,6 +117,7 @@ def _field_faults(f: Field, values: pd.Series, column: str, out: pd.DataFrame, p
 
 
 def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year: int) -> tuple[list, list[str]]:
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory.names import match_municipalities
 
     text = values.fillna("").astype(str).str.strip()
@@ -129,6 +131,7 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
         notes = found["note"].reindex(out.index)[bad]
         faults.append(_fault(np.flatnonzero(bad), column, values[bad],
                              "municipality " + status[bad] + ": " + notes.astype(str)))
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory import municipality_list
 
     sigla_of = municipality_list(year).set_index("municipality_code")["province_sigla"]
@@ -202,7 +205,6 @@ def _column_map(table: RawTable, kind: str) -> dict[str, str]:
 
 def _unmatched_warnings(table: RawTable, kind: str, columns: dict[str, str]) -> list[str]:
     """A warning per column that names no field (ignored); a focus theme outside the codebook says so."""
-    from wecare_analysis.survey.layout import META_COLUMNS, norm
 
     used = set(columns.values())
     out = []

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from wecare_analysis.activities.schema import KINDS, Field, fields
 from wecare_analysis.activities.templates import choice_options, dropdown_label, region_provinces
+from wecare_analysis.errors import InputError
 from wecare_analysis.survey.layout import norm
 
 Parsed = tuple[object, str | None]
@@ -71,7 +72,6 @@ def parse_period(text: str | None) -> tuple[dt.date, dt.date] | None:
     parts = str(text).split(":")
     ends = [parse_date(p.strip())[0] for p in parts] if len(parts) == 2 else [None]
     if len(ends) != 2 or None in ends or ends[0] > ends[1]:
-        from wecare_analysis.errors import InputError
 
         raise InputError(f"programme period {text!r}: expected START:END, e.g. 2023-01-01:2024-12-31 "
                          "(or 01/01/2023:31/12/2024), START not after END.")

@@ -4,7 +4,7 @@ The rule mirrors the survey's (:mod:`wecare_analysis.survey.source`): if any fil
 of any kind was validated with ``wecare activities validate``
 (``data/processed/activities/<kind>/``), those files are used, and a kind without
 files has no records; otherwise the demo records
-(:mod:`wecare_analysis.demo.activities`) are written to ``data/raw/demo/activities/``
+(:mod:`wecare_analysis.activities.demo`) are written to ``data/raw/demo/activities/``
 once, validated over the demo period into ``data/processed/activities_demo/``
 (never mixed with the user's) and flagged synthetic.
 
@@ -21,10 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis.activities.demo import DEMO_PERIOD, FILE_NAMES, write_demo_activities
+from wecare_analysis.activities.freetext import load_dictionary, term_matches
 from wecare_analysis.activities.indicators import ActivitiesIndicators, activity_indicators, read_denominators
+from wecare_analysis.activities.parsing import parse_period
 from wecare_analysis.activities.schema import KINDS
 from wecare_analysis.activities.store import ingest_activities, load_activities, load_notes, processed_dir
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.survey.ingest import default_output_dir
 
 
 def demo_dir(root: str | os.PathLike[str] | None = None) -> Path:
@@ -42,9 +46,6 @@ def _user_files(root) -> bool:
 
 
 def _demo_tables(root, year: int, region: str) -> dict[str, pd.DataFrame]:
-    from wecare_analysis.activities.parsing import parse_period
-    from wecare_analysis.demo.activities import DEMO_PERIOD, FILE_NAMES, write_demo_activities
-
     folder = demo_dir(root)
     if not all((folder / name).is_file() for name in FILE_NAMES.values()):
         write_demo_activities(folder)
@@ -59,7 +60,6 @@ def _demo_tables(root, year: int, region: str) -> dict[str, pd.DataFrame]:
 
 def survey_free_text(root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """``province_sigla, text`` of the ingested survey's free-text answers (empty when there are none)."""
-    from wecare_analysis.survey.ingest import default_output_dir
 
     summary_file = default_output_dir(root) / "validation.json"
     empty = pd.DataFrame(columns=["province_sigla", "text"])
@@ -90,7 +90,6 @@ def researcher_term_table(root: str | os.PathLike[str] | None = None) -> pd.Data
     Columns ``area, term, answers, negated`` (:func:`wecare_analysis.activities.freetext.term_matches`), over the
     texts :func:`activities_source` codes; no text is quoted.
     """
-    from wecare_analysis.activities.freetext import load_dictionary, term_matches
 
     tables = {kind: load_activities(kind, root) for kind in KINDS} if _user_files(root) else {
         kind: load_activities(kind, folder=demo_processed_dir(root) / kind) for kind in KINDS}
@@ -116,7 +115,6 @@ def activities_source(root: str | os.PathLike[str] | None = None, year: int = 20
         tables = {kind: load_activities(kind, root) for kind in KINDS}
     texts = free_texts(tables, root) if free_text else None
     den = read_denominators(denominators, region) if denominators is not None else None
-    from wecare_analysis.activities.freetext import load_dictionary
 
     book = load_dictionary(root) if free_text else None
     indicators = activity_indicators(tables["meetings"], tables["desk"], tables["focus"], region, den, texts, k, book)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from wecare_analysis.activities.schema import KIND_LABELS, Field, fields
 from wecare_analysis.atomic import atomic_path, write_text_atomic
+from wecare_analysis.errors import InputError
 
 FORMATS = ("xlsx", "csv", "xlsform")
 DATA_SHEET, LISTS_SHEET, HELP_SHEET = "Dati", "Elenchi", "Istruzioni"
@@ -37,6 +38,7 @@ def region_provinces(region: str = "01", year: int = 2023) -> tuple[tuple[str, s
     >>> region_provinces()[:2]
     (('TO', 'Torino'), ('VC', 'Vercelli'))
     """
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory import sources
 
     munis = sources.read_municipalities(sources.source_files(year).municipalities)
@@ -52,7 +54,6 @@ def template_format(out: str | os.PathLike[str], fmt: str | None = None) -> str:
     >>> template_format("incontri.xlsform.xlsx"), template_format("sportelli.csv")
     ('xlsform', 'csv')
     """
-    from wecare_analysis.errors import InputError
 
     name = Path(out).name.lower()
     if fmt is not None:

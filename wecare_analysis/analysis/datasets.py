@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from wecare_analysis.activities.freetext import USER_DICTIONARY
+from wecare_analysis.activities.store import processed_dir
 from wecare_analysis.analysis.parameters import PATH_PARAMETERS, RunParameters
 from wecare_analysis.cache import shared_result
 from wecare_analysis.catalog import Catalog
@@ -67,9 +69,6 @@ def _survey_files(p: RunParameters) -> list[Path]:
 
 
 def _activities_files(p: RunParameters) -> list[Path]:
-    from wecare_analysis.activities.freetext import USER_DICTIONARY
-    from wecare_analysis.activities.store import processed_dir
-
     folder = processed_dir(p.root)
     validated = sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith(".")
                        and not f.name.endswith(".lock")) if folder.is_dir() else []

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.analysis.needs import _design_block
 from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, suppression_label, suppression_mask
 from wecare_analysis.disclosure_joint import REGION, protect, run_system
 from wecare_analysis.survey.profile import PROFILE_VARIABLES, TOTAL_LABEL, profile_counts
@@ -128,7 +129,6 @@ def _hide_domains(groups: pd.DataFrame, needs_long: pd.DataFrame, pattern: dict[
 def with_joint_disclosure(estimates, respondents: pd.DataFrame, region_name: str):
     """``estimates`` (:class:`~wecare_analysis.analysis.needs.NeedsEstimates`) with the joint pattern applied
     to ``groups`` (and its ``province``/``region`` blocks) and the published ``profile``."""
-    from wecare_analysis.analysis.needs import _design_block
 
     profile, groups = joint_disclosure(respondents, estimates.groups, region_name, estimates.min_cell)
     is_region = groups["territory"] == region_name

@@ -30,10 +30,11 @@ from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.disclosure import min_cell, suppressed_estimates, suppression_label
 from wecare_analysis.safe_text import markdown_text
 from wecare_analysis.survey.codebook import Codebook, load_codebook
+from wecare_analysis.survey.concepts import age_band_edges, raking_margins
 from wecare_analysis.survey.design import SurveyDesign, survey_design
 from wecare_analysis.survey.estimate import estimate_means
 from wecare_analysis.survey.margin_check import MarginsNotMet
-from wecare_analysis.survey.small_area import small_area_estimates
+from wecare_analysis.survey.small_area import OLDER_WORKER_AGES, small_area_estimates
 from wecare_analysis.survey.source import survey_summary
 from wecare_analysis.survey.weights import margin_specs, margins_from_population, rake
 from wecare_analysis.territory import population_by_age_sex
@@ -141,7 +142,6 @@ def survey_margins(needs: pd.DataFrame, territory: pd.DataFrame, population: pd.
     working age of the provinces with respondents, province × sex crossed when sex is kept, by the
     survey's own age bands (:func:`raking_age_classes`).
     """
-    from wecare_analysis.survey.concepts import raking_margins
 
     if summary is None or codebook_margins(needs):
         return None, []
@@ -165,8 +165,6 @@ def raking_age_classes(summary: dict) -> dict[str, tuple[int, int]]:
     >>> raking_age_classes({"age_bands": ["18_34", "35_54", "55_plus"]})
     {'18_34': (15, 34), '35_54': (35, 54), '55_plus': (55, 64)}
     """
-    from wecare_analysis.survey.concepts import age_band_edges
-    from wecare_analysis.survey.small_area import OLDER_WORKER_AGES
 
     bands = age_band_edges(summary)
     first = min(lo for lo, _ in bands.values())
@@ -184,8 +182,6 @@ def mrp_age_classes(summary: dict | None) -> dict[str, tuple[int, int]] | None:
     >>> mrp_age_classes({"age_bands": ["18_34", "55_plus"]})
     {'18_34': (18, 34), '55_plus': (55, 67)}
     """
-    from wecare_analysis.survey.concepts import age_band_edges
-    from wecare_analysis.survey.small_area import OLDER_WORKER_AGES
 
     bands = age_band_edges(summary or {})
     if not bands or set(bands) <= set(RAKING_AGE_CLASSES) | {"65_plus"}:

@@ -44,7 +44,7 @@ class ServiceOffer:
 
 def service_offer(territory: gpd.GeoDataFrame, year: int, root: str | os.PathLike[str] | None,
                   services_path: str | os.PathLike[str] | None, small_area: pd.DataFrame | None = None,
-                  method: str = "2sfca", permutations: int = 999) -> ServiceOffer:
+                  method: gaps.AccessMethod = "2sfca", permutations: int = 999) -> ServiceOffer:
     """Validate the services of the region of ``territory``; compute access (Luo and Wang 2003), the gap
     index (standardised need minus standardised access, Wang and Luo 2005) and its LISA clusters
     (Anselin 1995, ``permutations`` permutations)."""

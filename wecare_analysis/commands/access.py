@@ -24,6 +24,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from wecare_analysis.atomic import atomic_path
 from wecare_analysis.commands.validators import finite_float
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, InputError
 from wecare_analysis.safe_text import neutralised
@@ -75,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import pandas as pd
 
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis import access as acc
     from wecare_analysis.access.io import read_cost_table, read_points
-    from wecare_analysis.atomic import atomic_path
 
     if not args.radius_km > 0:
         raise InputError(f"--radius-km must be positive, found {args.radius_km}.")

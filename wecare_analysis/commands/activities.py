@@ -12,6 +12,7 @@ KIND_CHOICES = ("meetings", "desk", "focus")
 
 
 def _template(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.activities.templates import template_format, write_template
 
     fmt = template_format(args.out, args.format)
@@ -21,6 +22,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.activities.parsing import parse_period
     from wecare_analysis.activities.store import ingest_activities
 

@@ -18,6 +18,7 @@ from wecare_analysis.errors import EXIT_OK, InputError
 
 
 def _survey_writer(out: Path, respondents: int, seed: int, root: str | None) -> list[Path]:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.demo.survey import write_demo_survey
 
     return write_demo_survey(out, n_respondents=respondents, seed=seed, root=root)
@@ -27,13 +28,15 @@ def _survey_writer(out: Path, respondents: int, seed: int, root: str | None) -> 
 #: each returns the paths it wrote.
 #: >>> SERVICES WRITER GOES HERE: append the writer of DIR/services.gpkg (wecare_analysis.demo.services).
 def _services_writer(out: Path, respondents: int, seed: int, root: str | None) -> list[Path]:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.demo.services import write_demo_services
 
     return write_demo_services(out, seed=seed, root=root)
 
 
 def _activities_writer(out: Path, respondents: int, seed: int, root: str | None) -> list[Path]:
-    from wecare_analysis.demo.activities import write_demo_activities
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
+    from wecare_analysis.activities.demo import write_demo_activities
 
     return write_demo_activities(out / "activities", seed=seed)
 

@@ -49,6 +49,7 @@ def _finite(value: float) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Audit the reports under ``args.reports``; return 0 (safe), 1 (a cell is recoverable) or 2."""
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.disclosure_joint import audit_reports
 
     if not args.reports.is_dir():

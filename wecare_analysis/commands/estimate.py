@@ -13,6 +13,7 @@ from wecare_analysis.survey.lonely_psu import CLI_LONELY_PSU, LONELY_PSU_OPTIONS
 
 def run_estimate(args: argparse.Namespace) -> int:
     """Run ``wecare estimate`` (implementation imported lazily)."""
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.estimate_cli import run_estimate as run
 
     return run(args)
@@ -20,6 +21,7 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model`` (implementation imported lazily)."""
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.estimate_cli import run_model as run
 
     return run(args)

@@ -77,6 +77,7 @@ def _validate(args: argparse.Namespace) -> dict:
         raise InputError(f"{path}: file not found.")
     if args.kind == "ahp":
         return _validate_ahp(path)
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.practices.optional_inputs import (
         UNUSABLE,
         read_mef_irpef,
@@ -106,6 +107,7 @@ def _validate(args: argparse.Namespace) -> dict:
 
 
 def _validate_ahp(path: Path) -> dict:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.practices.assess import load_ahp
     from wecare_analysis.practices.weights import chosen_weights
 

@@ -21,6 +21,7 @@ def _wrap(label: str, text: str) -> str:
 
 def practice_text(cat: Catalogue, p: Practice) -> str:
     """The Italian description of one practice, every field of the catalogue."""
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.report.formatting import format_it
     from wecare_analysis.survey.codebook import load_codebook
 
@@ -48,6 +49,7 @@ def practice_text(cat: Catalogue, p: Practice) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.practices.catalogue import load_catalogue
 
     cat = load_catalogue(args.catalogue)
@@ -59,6 +61,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.practices.catalogue import load_catalogue
 
     cat = load_catalogue(args.catalogue)

@@ -8,8 +8,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from wecare_analysis.catalog import Catalog
 from wecare_analysis.commands.validators import add_init_option, positive_int, scheduler_address
-from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
+from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, InputError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _ingest_chosen_survey(args: argparse.Namespace, region: str) -> None:
     """``--survey EXPORT [--form F | --mapping M]`` or ``--survey demo``: ingest it now, before the run reads it."""
-    from wecare_analysis.errors import InputError
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.ingest import ingest_survey
 
     if args.survey is None:
@@ -76,6 +77,7 @@ def _ingest_chosen_survey(args: argparse.Namespace, region: str) -> None:
             raise InputError("--form and --mapping describe the export given with --survey EXPORT.")
         return
     if args.survey == "demo":
+        # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
         from wecare_analysis.demo.survey import write_demo_survey
         from wecare_analysis.survey.source import DEMO_REGION, demo_survey_path
 
@@ -91,9 +93,11 @@ def _ingest_chosen_survey(args: argparse.Namespace, region: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis import pipeline
     from wecare_analysis.analysis import RunParameters
-    from wecare_analysis.catalog import Catalog
+
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.pipeline.state import run_lock
     from wecare_analysis.territory import normalise_region
 
@@ -101,6 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         pass
     region = normalise_region(args.region)
     if args.category is not None:
+        # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
         from wecare_analysis.services.ingest import CATEGORY_ENV, check_category
 
         check_category(args.category)

@@ -20,6 +20,7 @@ import json
 import sys
 from pathlib import Path
 
+from wecare_analysis.atomic import prepare_target
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL, WecareError
 
 
@@ -52,7 +53,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from wecare_analysis.atomic import prepare_target
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.services.ingest import validate_services
 
     if args.quarantine is not None:
@@ -74,6 +75,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{args.path}: {result.rows_read} rows read, {result.rows_kept} kept, "
               f"{result.rows_quarantined} quarantined, {result.rows_outside_region} outside the region"
               + (f" (listed in {opath})" if opath is not None else "") + ".")
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.masking import Masker
 
     masker = Masker()  # a reason may repeat a value: no e-mail, phone or fiscal code on the terminal

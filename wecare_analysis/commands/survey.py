@@ -13,6 +13,7 @@ from wecare_analysis.errors import EXIT_OK, EXIT_UNUSABLE, InputError
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.ingest import ingest_survey
 
     try:
@@ -41,6 +42,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"concepts not asked (non rilevati): {', '.join(summary['concepts_missing'])}")
         if summary.get("unmatched_columns"):
             print(f"columns not used: {', '.join(map(repr, summary['unmatched_columns'][:12]))}")
+        # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
         from wecare_analysis.survey.report_columns import report_lines
 
         for line in report_lines(summary.get("column_report", [])):
@@ -53,6 +55,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _map(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.codebook import load_codebook
     from wecare_analysis.survey.draft import draft_mapping
     from wecare_analysis.survey.form import read_xlsform
@@ -63,6 +66,7 @@ def _map(args: argparse.Namespace) -> int:
     book = load_codebook()
     form = read_xlsform(args.form) if args.form else None
     if form is not None:
+        # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
         from wecare_analysis.survey.concepts import form_headers, header_score
 
         score = header_score(form_headers(form))
@@ -80,6 +84,7 @@ def _map(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.survey.codebook import load_codebook
     from wecare_analysis.survey.export import questionnaire_markdown, write_xlsform
 

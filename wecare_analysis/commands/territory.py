@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
+    # lazy: CLI start-up (`wecare --help` and the other commands do not load it)
     from wecare_analysis.territory import territory_manifest
 
     manifest = territory_manifest(args.year, args.region, args.root)

@@ -17,7 +17,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.atomic import atomic_path
 from wecare_analysis.services.taxonomy import load_taxonomy
+from wecare_analysis.territory import load_territory
 
 #: Users per service of each category (orders of magnitude of the Italian offer: ISTAT nidi survey,
 #: Federfarma pharmacies ~1 per 3,300 residents, RSA beds per 75+).
@@ -71,8 +73,6 @@ def synthetic_services(territory: gpd.GeoDataFrame, seed: int = 1) -> tuple[gpd.
 
 def write_demo_services(out: Path, seed: int = 1, root: str | None = None) -> list[Path]:
     """Write ``out/services.gpkg`` (layer ``services``) and ``out/services_truth.csv``; return the paths."""
-    from wecare_analysis.atomic import atomic_path
-    from wecare_analysis.territory import load_territory
 
     services, truth = synthetic_services(load_territory(region="01", root=root), seed=seed)
     out = Path(out)

@@ -48,6 +48,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.atomic import atomic_path
+
 SYNTHETIC_LABEL = "dati sintetici dimostrativi"
 RESPONDENTS_PER_FIRM = 4.3
 SIZE_CLASSES = ("0_1", "2_9", "10_49", "50_249")
@@ -99,6 +101,7 @@ class Territory:
     @classmethod
     def load(cls, year: int = 2023, region: str = "01", root: str | os.PathLike[str] | None = None) -> Territory:
         """Read municipalities and residents by age × sex through :mod:`wecare_analysis.territory`."""
+        # lazy: loads geopandas/shapely, which not every caller of this module needs
         from wecare_analysis.territory import load_territory, population_by_age_sex
 
         terr = load_territory(year=year, region=region, root=root).sort_values("municipality_code")
@@ -319,7 +322,6 @@ def write_demo_survey(out_dir: str | os.PathLike[str], n_respondents: int = 3000
     Returns the paths written. Everything is labelled as synthetic data
     (:data:`SYNTHETIC_LABEL`) in ``truth_needs.csv``'s ``source`` column.
     """
-    from wecare_analysis.atomic import atomic_path
 
     out = Path(out_dir)
     terr = Territory.load(root=root)

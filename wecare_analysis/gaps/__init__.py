@@ -18,6 +18,7 @@ from wecare_analysis.gaps.lisa import (
 )
 from wecare_analysis.gaps.offer import (
     ACCESS_METHODS,
+    AccessMethod,
     municipality_access,
     municipality_points,
     service_points,
@@ -27,6 +28,7 @@ __all__ = [
     "ACCESS_METHODS",
     "CLUSTER_CODES",
     "DEFAULT_SEED",
+    "AccessMethod",
     "contiguity_weights",
     "gap_clusters",
     "gap_index",

@@ -11,6 +11,8 @@ school registry). Catchments use the category's default radius.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -28,7 +30,8 @@ from wecare_analysis.services.taxonomy import Taxonomy, load_taxonomy
 METRIC_CRS = "EPSG:32632"
 
 #: Accessibility measures of :func:`municipality_access`.
-ACCESS_METHODS = ("2sfca", "e2sfca", "gravity")
+AccessMethod = Literal["2sfca", "e2sfca", "gravity"]
+ACCESS_METHODS: tuple[AccessMethod, ...] = get_args(AccessMethod)
 
 #: Enhanced 2SFCA weights of the three equal distance bands (0–1/3, 1/3–2/3, 2/3–1 of the radius),
 #: as the 0–10, 10–20, 20–30 minute zones of Luo & Qi (2009).
@@ -79,7 +82,7 @@ def service_points(services: gpd.GeoDataFrame, territory: gpd.GeoDataFrame) -> g
     return filled[keep]
 
 
-def _access(method: str, population: np.ndarray, supply: np.ndarray, costs, radius_m: float) -> np.ndarray:
+def _access(method: AccessMethod, population: np.ndarray, supply: np.ndarray, costs, radius_m: float) -> np.ndarray:
     if method == "2sfca":
         return two_stage_fca(population, supply, costs)
     if method == "e2sfca":
@@ -94,7 +97,7 @@ def municipality_access(
     territory: gpd.GeoDataFrame,
     services: gpd.GeoDataFrame,
     categories: list[str] | None = None,
-    method: str = "2sfca",
+    method: AccessMethod = "2sfca",
     detour: float = 1.0,
     by_capacity: bool = False,
     taxonomy: Taxonomy | None = None,

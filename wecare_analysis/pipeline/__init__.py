@@ -19,10 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis import territory as terr
+from wecare_analysis.analysis.needs import survey_source
 from wecare_analysis.analysis.parameters import RunParameters
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.demo.services import write_demo_services
 from wecare_analysis.errors import InputError
 from wecare_analysis.pipeline import integrity, lifecycle, staging, state
+from wecare_analysis.pipeline.pool import run_on_local_pool
 from wecare_analysis.pipeline.province_run import (
     NOTEBOOKS,
     OVERVIEW_NOTEBOOKS,
@@ -33,6 +37,7 @@ from wecare_analysis.pipeline.province_run import (
 )
 from wecare_analysis.pipeline.user_files import check_user_files
 from wecare_analysis.report.availability import PARTIAL
+from wecare_analysis.services.sources import demo_services_path
 
 __all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "results_json", "run_all",
            "run_province", "summary_table"]
@@ -40,7 +45,6 @@ __all__ = ["NOTEBOOKS", "ProvinceResult", "RunSpec", "resolve_provinces", "resul
 
 def resolve_provinces(requested: list[str] | None, year: int, region: str, root: str | Path | None) -> list[str]:
     """The sigle to run: all of the region's by default; an unknown sigla is an error listing the valid ones."""
-    from wecare_analysis import territory as terr
 
     valid = terr.province_sigle(terr.load_territory(year, region, root))
     if not requested:
@@ -110,9 +114,6 @@ def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
     written and ingested now) and the demo services, which are the default service list.
     Province runs then only read them: no two runs race to create the same file.
     """
-    from wecare_analysis.analysis.needs import survey_source
-    from wecare_analysis.demo.services import write_demo_services
-    from wecare_analysis.services.sources import demo_services_path
 
     survey_source(root, year, region, None)
     if not demo_services_path(root).is_file():
@@ -120,8 +121,6 @@ def prepare_shared_inputs(root: Path, year: int, region: str) -> None:
 
 
 def _local_pool(specs: list[RunSpec], jobs: int) -> Iterable[ProvinceResult]:
-    from wecare_analysis.pipeline.pool import run_on_local_pool
-
     return run_on_local_pool(specs, jobs)
 
 
@@ -238,7 +237,6 @@ def run_all(provinces: list[str], year: int = 2023, region: str = "01", root: st
     executor
         Replace the local pool (tests).
     """
-    from wecare_analysis import territory as terr
 
     cat = Catalog(root)
     with state.run_lock(cat):

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_INTERRUPTED
-from wecare_analysis.pipeline import staging, state
+from wecare_analysis.pipeline import kernels, staging, state
 
 #: Seconds between two checks of the worker's watchdog.
 WATCHDOG_SECONDS = 0.2
@@ -104,7 +104,6 @@ def child_pids(parent: int | None = None) -> list[int]:
 
 def kill_children() -> None:
     """Kill this process's children (its kernels) with their process groups, and reap them."""
-    from wecare_analysis.pipeline import kernels
 
     children = child_pids()
     for pid in children:

@@ -30,6 +30,7 @@ from wecare_analysis.pipeline import integrity, kernels, lifecycle, state
 from wecare_analysis.pipeline.staging import discard_staging, new_staging
 from wecare_analysis.provenance import code_digest
 from wecare_analysis.report.availability import PARTIAL, missing_sections
+from wecare_analysis.survey.source import survey_record
 
 #: Notebooks run for every province, in order; the first one becomes ``report.html`` (and ``report.pdf``).
 NOTEBOOKS: tuple[str, ...] = ("00_province_report.ipynb",)
@@ -138,6 +139,7 @@ def _execute(spec: RunSpec, staging: Path, cat: Catalog) -> tuple[dict[str, floa
     """
     import papermill as pm
 
+    # lazy: loads papermill, which not every caller of this module needs
     from wecare_analysis.pipeline.engine import registered_engine
 
     params = run_parameters(spec, staging)
@@ -175,8 +177,8 @@ def run_province(spec: RunSpec) -> ProvinceResult:
     Never raises: a failure is returned as a result with status ``"failed"``,
     its log and failed notebook are kept in ``reports/.runs/``.
     """
+    # lazy: loads nbconvert, which not every caller of this module needs
     from wecare_analysis.report.editions import write_report_editions
-    from wecare_analysis.survey.source import survey_record
 
     kernel_environment()
     cat = Catalog(spec.root)

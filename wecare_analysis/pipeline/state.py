@@ -28,6 +28,7 @@ from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_LOCKED, WecareError
 from wecare_analysis.pipeline.staging import STAGING_PREFIX  # noqa: F401 - where it used to live
+from wecare_analysis.pipeline.staging import remove_stale_staging as remove
 from wecare_analysis.provenance import code_digest
 from wecare_analysis.territory.sources import file_sha256 as file_digest
 
@@ -144,7 +145,6 @@ def failed_provinces(cat: Catalog, candidates: list[str]) -> list[str]:
 
 def remove_stale_staging(cat: Catalog) -> list[Path]:
     """Delete the staging folders of dead owners (see :mod:`wecare_analysis.pipeline.staging`)."""
-    from wecare_analysis.pipeline.staging import remove_stale_staging as remove
 
     return remove(cat)
 

@@ -17,6 +17,16 @@ from pathlib import Path
 import geopandas as gpd
 
 from wecare_analysis.errors import InputError, quarantine_path
+from wecare_analysis.practices.assess import load_ahp
+from wecare_analysis.practices.optional_inputs import (
+    UNUSABLE,
+    read_mef_irpef,
+    read_third_sector,
+    write_quarantine,
+)
+from wecare_analysis.practices.weights import chosen_weights
+from wecare_analysis.services.ingest import validate_services
+from wecare_analysis.territory import load_territory
 
 #: Notebook parameter of each kind of user file, with what it is (English, for messages).
 USER_FILES: dict[str, str] = {
@@ -40,7 +50,6 @@ def check_services(path: Path, year: int, region: str, territory: gpd.GeoDataFra
     InputError
         When no row is kept in the region (exit 2): the reports would show access 0 everywhere.
     """
-    from wecare_analysis.services.ingest import validate_services
 
     result = validate_services(path, region=region, year=year, territory=territory)
     quarantine = result.write_quarantine()
@@ -70,8 +79,6 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFr
     """A check of an optional criteria file: read it, quarantine its bad rows next to it
     (``PATH.quarantine.csv``), say what it gave."""
     def check(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> str | None:
-        from wecare_analysis.practices.optional_inputs import UNUSABLE, write_quarantine
-
         result = reader(path, territory, year)
         if result.status == UNUSABLE:
             raise InputError(f"{path}: cannot be used: {' '.join(result.messages)}")
@@ -84,8 +91,6 @@ def _check_optional(reader: Callable) -> Callable[[Path, int, str, gpd.GeoDataFr
 
 def check_ahp(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -> None:
     """Read the pairwise comparisons and check that they compare criteria or categories of the catalogue."""
-    from wecare_analysis.practices.assess import load_ahp
-    from wecare_analysis.practices.weights import chosen_weights
 
     ahp = load_ahp(path)
     _, source = chosen_weights(None, ahp)
@@ -95,8 +100,6 @@ def check_ahp(path: Path, year: int, region: str, territory: gpd.GeoDataFrame) -
 
 
 def _checks() -> dict[str, Callable[[Path, int, str, gpd.GeoDataFrame], str | None]]:
-    from wecare_analysis.practices.optional_inputs import read_mef_irpef, read_third_sector
-
     return {"services_path": check_services, "mef_path": _check_optional(read_mef_irpef),
             "third_sector_path": _check_optional(read_third_sector), "ahp_path": check_ahp}
 
@@ -113,7 +116,6 @@ def check_user_files(files: dict[str, str | os.PathLike[str] | None], year: int,
     InputError
         For an unknown parameter, a missing file, or a file that cannot be used (exit 2).
     """
-    from wecare_analysis.territory import load_territory
 
     checks = _checks()
     territory = None

@@ -23,7 +23,7 @@ from wecare_analysis.practices.criteria import (
     score_matrix,
     unavailable_criteria,
 )
-from wecare_analysis.practices.mcda import aggregate
+from wecare_analysis.practices.mcda import RankingMethod, aggregate
 from wecare_analysis.practices.optional_inputs import OptionalInput, read_mef_irpef, read_third_sector
 from wecare_analysis.practices.robustness import (
     DEFAULT_CONCENTRATION,
@@ -52,7 +52,7 @@ class Assessment:
     """Result of :func:`assess_province`."""
 
     province: str
-    method: str
+    method: RankingMethod
     criteria: pd.DataFrame
     weights: pd.DataFrame
     ranking: pd.DataFrame
@@ -113,7 +113,7 @@ def transferability_inputs(catalogue: Catalogue, territory: pd.DataFrame, preval
 
 
 def assess_province(province: str, catalogue: Catalogue, inputs: CriteriaInputs, ahp: AHPResult | None = None,
-                    method: str = "topsis", n_draws: int = DEFAULT_DRAWS,
+                    method: RankingMethod = "topsis", n_draws: int = DEFAULT_DRAWS,
                     concentration: float = DEFAULT_CONCENTRATION, seed: int = DEFAULT_SEED,
                     table: pd.DataFrame | None = None) -> Assessment:
     """Score every practice in ``province``, weight, rank (TOPSIS and weighted sum) and perturb the weights.

@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.practices.criteria import CRITERIA
 from wecare_analysis.survey.codebook import load_codebook
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
@@ -262,8 +263,6 @@ def load_catalogue(path: str | os.PathLike[str] | None = None) -> Catalogue:
     >>> len(cat), cat["biellawelfare"].delivery_model
     (8, 'digital_platform')
     """
-    from wecare_analysis.practices.criteria import CRITERIA
-
     p = Path(path) if path is not None else CATALOGUE_FILE
     if not p.is_file():
         raise InputError(f"catalogue file {p} not found.")

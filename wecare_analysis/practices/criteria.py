@@ -56,15 +56,18 @@ figures refer to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from wecare_analysis.errors import InputError
 from wecare_analysis.formatting import format_it, format_percent_it, label
-from wecare_analysis.practices.catalogue import Catalogue, Practice
 from wecare_analysis.services.taxonomy import load_taxonomy
 from wecare_analysis.survey.codebook import load_codebook
+
+if TYPE_CHECKING:  # annotations only: the catalogue validates practices against CRITERIA
+    from wecare_analysis.practices.catalogue import Catalogue, Practice
 
 OK, NOT_REQUIRED, NEUTRAL, UNAVAILABLE = "ok", "non richiesto", "neutro", "non disponibile"
 NEUTRAL_SCORE = 0.5

@@ -21,10 +21,14 @@ distance to both ideals, so it does not change the ranking.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 import pandas as pd
 
-METHODS = ("topsis", "weighted_sum")
+#: Aggregation of the criteria scores: TOPSIS closeness or weighted sum.
+RankingMethod = Literal["topsis", "weighted_sum"]
+METHODS: tuple[RankingMethod, ...] = get_args(RankingMethod)
 
 
 def _arrays(matrix, weights, benefit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -46,6 +46,7 @@ from wecare_analysis.bounded import check_xlsx, check_zip
 from wecare_analysis.errors import InputError
 from wecare_analysis.masking import Masker
 from wecare_analysis.safe_text import neutralised
+from wecare_analysis.territory import reconcile_municipality_codes
 
 ABSENT, USED, PARTLY_USED, UNUSABLE = "assente", "usato", "usato in parte", "non utilizzabile"
 QUARANTINE_COLUMNS = ["line", "column", "value", "reason"]
@@ -211,8 +212,6 @@ def _fault(line: int, column: str, value: str, reason: str) -> dict:
 def _reconcile(codes: pd.Series, lines: pd.Series, column: str, territory: pd.DataFrame, year: int,
                result: OptionalInput) -> tuple[pd.Series, list[dict], pd.Series]:
     """Return municipality codes (NA when unknown), faults of unknown codes, and a mask of in-region rows."""
-    from wecare_analysis.territory import reconcile_municipality_codes
-
     rec = reconcile_municipality_codes(codes.reset_index(drop=True), year=year)
     faults = [_fault(int(ln), column, str(c), "codice comunale sconosciuto (né attuale né soppresso)")
               for ln, c, s in zip(lines, codes, rec["status"]) if s == "unknown"]

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.practices.mcda import RankingMethod
+
 DEFAULT_DRAWS = 2000
 DEFAULT_CONCENTRATION = 50.0
 DEFAULT_SEED = 20240601
@@ -41,7 +43,7 @@ def perturbed_weights(weights, n_draws: int = DEFAULT_DRAWS, concentration: floa
     return out
 
 
-def scores_for_weights(matrix, draws: np.ndarray, method: str = "topsis") -> np.ndarray:
+def scores_for_weights(matrix, draws: np.ndarray, method: RankingMethod = "topsis") -> np.ndarray:
     """Return draws × alternatives scores (TOPSIS closeness or weighted sum) for each weight vector.
 
     Vectorised: TOPSIS distances are :math:`D^\\pm = \\sqrt{(\\tilde w^2) \\cdot (r - r^\\pm)^2}` since
@@ -66,7 +68,7 @@ def draw_ranks(scores: np.ndarray) -> np.ndarray:
     return 1 + (scores[:, None, :] > scores[:, :, None] + 1e-12).sum(axis=2)
 
 
-def rank_probabilities(matrix: pd.DataFrame, weights: pd.Series, method: str = "topsis",
+def rank_probabilities(matrix: pd.DataFrame, weights: pd.Series, method: RankingMethod = "topsis",
                        n_draws: int = DEFAULT_DRAWS, concentration: float = DEFAULT_CONCENTRATION,
                        seed: int = DEFAULT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(summary, distribution)`` of the ranks under perturbed weights.

@@ -29,6 +29,7 @@ from wecare_analysis.activities.indicators import (
 )
 from wecare_analysis.activities.schema import GENERAL_INFO, PARTICIPANT_TYPES
 from wecare_analysis.activities.triangulation import agreement, agreement_sentence, triangulation_table
+from wecare_analysis.disclosure import suppressed_counts
 from wecare_analysis.report.formatting import format_it
 from wecare_analysis.survey.codebook import load_codebook
 
@@ -105,7 +106,6 @@ def desk_table(ind: ActivitiesIndicators, province: str | None, region_name: str
 
 def contacts_published(ind: ActivitiesIndicators) -> pd.Series:
     """Desk contacts per province and region as published: under ``k`` ``'< k'``, complements ``'n.p.'``."""
-    from wecare_analysis.disclosure import suppressed_counts
 
     return suppressed_counts(ind.desk.set_index("province_sigla")[["contacts"]], ind.k)["contacts"]
 

@@ -25,9 +25,15 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wecare_analysis.atomic import write_text_atomic
 from wecare_analysis.practices.criteria import CRITERIA, unavailable_criteria
+
+if TYPE_CHECKING:  # annotations only: the pipeline reads this module's rules without loading the report
+    from wecare_analysis.analysis.offer import ServiceOffer
+    from wecare_analysis.practices.assess import Assessment
+    from wecare_analysis.report.service_offer import RegionalOffer
 
 #: File of a report folder listing its missing sections (read by the pipeline).
 AVAILABILITY_FILE = "availability.json"
@@ -39,11 +45,12 @@ OFFER_CRITERIA = ("offer_gap", "existing_services")
 MAX_UNAVAILABLE_SHARE = 0.5
 
 
-def offer_reason(offer) -> str | None:
+def offer_reason(offer: ServiceOffer | RegionalOffer) -> str | None:
     """Why the offer and gaps sections are not available (Italian), or None when the region has services.
 
-    ``offer``: a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext` (or any object with
-    ``services`` and ``synthetic``).
+    ``offer``: the analysis's :class:`~wecare_analysis.analysis.offer.ServiceOffer` or a report's
+    :class:`~wecare_analysis.report.service_offer.RegionalOffer` (and its
+    :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`).
     """
     if len(offer.services):
         return None
@@ -54,7 +61,7 @@ def offer_reason(offer) -> str | None:
             "calcolabili")
 
 
-def unavailable_for_ranking(assessment, offer_missing: bool) -> list[str]:
+def unavailable_for_ranking(assessment: Assessment, offer_missing: bool) -> list[str]:
     """Codes of the criteria of ``assessment`` without data: those "non disponibile", plus the offer-based
     ones (:data:`OFFER_CRITERIA`) when the region has no service (``offer_missing``)."""
     missing = set(unavailable_criteria(assessment.criteria))
@@ -63,7 +70,7 @@ def unavailable_for_ranking(assessment, offer_missing: bool) -> list[str]:
     return [c for c in CRITERIA if c in missing and c in set(assessment.criteria["criterion"])]
 
 
-def transfer_reason(assessment, offer_missing: bool = False) -> str | None:
+def transfer_reason(assessment: Assessment, offer_missing: bool = False) -> str | None:
     """Why the transferability ranking is withheld (Italian), or None when it can be shown.
 
     Withheld when the unavailable criteria (:func:`unavailable_for_ranking`) are more than
@@ -79,7 +86,7 @@ def transfer_reason(assessment, offer_missing: bool = False) -> str | None:
             "non sarebbe confrontabile con quella delle altre province")
 
 
-def ranking_notes(assessment, offer_missing: bool = False, extra: Iterable[str | None] = ()) -> str:
+def ranking_notes(assessment: Assessment, offer_missing: bool = False, extra: Iterable[str | None] = ()) -> str:
     """Italian notes above a ranking that is shown: the assessment's notes, ``extra`` notes (``None`` skipped,
     e.g. a criterion whose concept the questionnaire did not ask), and the offer-based criteria computed without
     any service in the region (empty string when there is nothing to say)."""

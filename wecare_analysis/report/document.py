@@ -40,6 +40,7 @@ from wecare_analysis.report import territory_profile as tp
 from wecare_analysis.report.territory_profile import ProvinceContext
 from wecare_analysis.safe_text import html_text, markdown_text
 from wecare_analysis.survey.codebook import Codebook
+from wecare_analysis.survey.concepts import non_rilevato
 from wecare_analysis.survey.profile import TOTAL_LABEL, respondent_profile
 
 #: Groups compared in the report: (group variable, code) -> Italian label.
@@ -202,7 +203,7 @@ def key_findings(table: pd.DataFrame, place: str, book: Codebook | None = None, 
     return findings
 
 
-def territory_findings(ctx) -> list[Finding]:
+def territory_findings(ctx: ProvinceContext) -> list[Finding]:
     """Key findings from the ISTAT territory indicators, for a province whose region has no respondents.
 
     Figures come from :func:`~wecare_analysis.report.territory_profile.comparison_table`
@@ -308,7 +309,6 @@ ANALYSIS_CONCEPTS = {"sex": "stime per donne e uomini", "role": "stime per titol
 
 def missing_concept_notes(survey: SurveySource | None) -> list[str]:
     """Italian "non rilevato" notes for the analysis concepts the questionnaire did not ask."""
-    from wecare_analysis.survey.concepts import non_rilevato
 
     if survey is None:
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from wecare_analysis.report.html import notebook_to_html
+from wecare_analysis.report.pdf import notebook_to_pdf
 
 
 def write_report_editions(notebook: Path, folder: Path, title: str, pdf: bool = True) -> list[Path]:
@@ -22,7 +23,6 @@ def write_report_editions(notebook: Path, folder: Path, title: str, pdf: bool = 
     """
     written = [notebook_to_html(notebook, folder / "report.html", title=title)]
     if pdf:
-        from wecare_analysis.report.pdf import notebook_to_pdf
 
         written.append(notebook_to_pdf(notebook, folder / "report.pdf", title=title))
     return written

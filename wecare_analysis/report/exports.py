@@ -23,6 +23,7 @@ from wecare_analysis.formatting import (
     is_code_column,
     label,
 )
+from wecare_analysis.report.labels import label_for
 from wecare_analysis.report.rendering import png_bytes, render_figure, resampled
 from wecare_analysis.safe_text import neutralised
 
@@ -47,7 +48,6 @@ def show_figure(fig: Figure, name: str, output_dir: str | Path | None, dpi: int 
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    from wecare_analysis.report.labels import label_for
 
     written: list[Path] = []
     data_label = label_for(output_dir)
@@ -218,7 +218,6 @@ def write_workbook(sheets: dict[str, pd.DataFrame], target: str | os.PathLike[st
         :mod:`~wecare_analysis.report.labels`; read such a sheet with :func:`read_workbook`); default
         the footer (banner and source line) of the label registered for ``target``'s folder, if any.
     """
-    from wecare_analysis.report.labels import label_for
 
     if banner is None:
         registered = label_for(Path(target).parent)
@@ -312,7 +311,6 @@ def write_geopackage(layers: dict[str, gpd.GeoDataFrame], target: Path, descript
     :func:`~wecare_analysis.report.labels.label_for`) is written as every layer's description
     (``gpkg_contents.description``, GDAL's ``DESCRIPTION`` layer option; QGIS shows it as the layer's abstract).
     """
-    from wecare_analysis.report.labels import label_for
 
     if description is None:
         registered = label_for(Path(target).parent)

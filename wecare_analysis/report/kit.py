@@ -38,12 +38,23 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import TightLayoutEngine
 
+from wecare_analysis.analysis.needs import SurveySource
+from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.atomic import atomic_path, write_bytes_atomic
 from wecare_analysis.disclosure import min_cell, suppression_label
 from wecare_analysis.formatting import format_it, format_percent_it
-from wecare_analysis.report.document import NEEDS_COLUMNS
+from wecare_analysis.practices.assess import Assessment
+from wecare_analysis.practices.criteria import score_text
+from wecare_analysis.report import document as doc
+from wecare_analysis.report import needs as nr
+from wecare_analysis.report import overview as ov
+from wecare_analysis.report.document import NEEDS_COLUMNS, NO_RESPONDENTS
 from wecare_analysis.report.labels import DataLabel, label_for
+from wecare_analysis.report.maps import choropleth
 from wecare_analysis.report.rendering import png_bytes, render_figure
+from wecare_analysis.report.service_offer import RegionalOffer
+from wecare_analysis.report.small_area_map import uncertainty_map
+from wecare_analysis.report.territory_profile import ProvinceContext
 
 #: Folder of the kit inside a report folder.
 KIT_FOLDER = "kit"
@@ -138,8 +149,6 @@ def map_panel(ax, summary: Summary, fontsize: float, legend_below: bool = False,
     """The summary's map on ``ax`` (uncertainty map of the estimates, or a choropleth of ``map_column``),
     its legend at ``fontsize`` to the right of the map (or below it); False (and a note) when there is
     nothing to map."""
-    from wecare_analysis.report.maps import choropleth
-    from wecare_analysis.report.small_area_map import uncertainty_map
 
     layer = summary.map_layer
     if layer is None or layer.empty:
@@ -452,7 +461,6 @@ def write_kit(summary: Summary, output_dir: str | os.PathLike[str] | None,
 
 def practice_lines(ranking: pd.DataFrame, n: int = 3) -> list[str]:
     """``'BiellaWelfare: punteggio 0,71, tra le prime tre nel 85% delle simulazioni'`` for the top ``n``."""
-    from wecare_analysis.practices.criteria import score_text
 
     rows = ranking.sort_values("rank_topsis").head(n)
     return [f"{r.practice_name}: punteggio di trasferibilità {score_text(r.topsis)}, tra le prime tre nel "
@@ -491,13 +499,13 @@ def municipal_map(est, territory: gpd.GeoDataFrame, need_area: str, label: str,
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=territory.crs), reference, title
 
 
-def province_summary(ctx, needs: pd.DataFrame | None, findings: Sequence, needs_ctx, assessment, survey,
-                     offer=None, today: date | None = None) -> Summary:
+def province_summary(ctx: ProvinceContext, needs: pd.DataFrame | None, findings: Sequence,
+                     needs_ctx: nr.NeedsContext | None, assessment: Assessment, survey: SurveySource,
+                     offer: RegionalOffer | None = None, today: date | None = None) -> Summary:
     """The :class:`Summary` of a province report from the objects of the notebook ``00_province_report``:
     ``ctx`` (:class:`~wecare_analysis.report.territory_profile.ProvinceContext`), the published needs table,
     the key findings, the needs context (or None), the transferability assessment, the survey source and the
     service offer (or None)."""
-    from wecare_analysis.report import needs as nr
 
     summary = Summary(f"Wecare – {ctx.province_name} ({ctx.sigla})", ctx.province_name, ctx.region_name,
                       findings_lines(findings), practice_lines(assessment.ranking),
@@ -519,8 +527,9 @@ def province_summary(ctx, needs: pd.DataFrame | None, findings: Sequence, needs_
     return summary
 
 
-def province_kit(output_dir: str | os.PathLike[str] | None, ctx, needs: pd.DataFrame | None, findings: Sequence,
-                 needs_ctx, assessment, survey, offer=None, k: int | None = None) -> list[Path]:
+def province_kit(output_dir: str | os.PathLike[str] | None, ctx: ProvinceContext, needs: pd.DataFrame | None,
+                 findings: Sequence, needs_ctx: nr.NeedsContext | None, assessment: Assessment,
+                 survey: SurveySource, offer: RegionalOffer | None = None, k: int | None = None) -> list[Path]:
     """Write the kit of a province report (:func:`province_summary`, :func:`web_layer` of its municipalities)."""
     if output_dir is None:
         return []
@@ -536,8 +545,6 @@ def region_findings(estimates: pd.DataFrame | None, region_name: str, n: int = 5
     :mod:`~wecare_analysis.report.headlines`), then the provinces whose interval lies wholly above the
     regional share of a need (:func:`~wecare_analysis.report.overview.highest_need_table`); ``names`` maps
     a sigla to the province's name."""
-    from wecare_analysis.report import document as doc
-    from wecare_analysis.report import overview as ov
 
     if estimates is None:
         return []
@@ -572,11 +579,10 @@ def executive_summary_markdown(lines: list[str], synthetic: bool, reason: str | 
     return "\n".join(out)
 
 
-def region_summary(analysis, ctx, assessments: dict, today: date | None = None) -> Summary:
+def region_summary(analysis: RegionAnalysis, ctx: ov.OverviewContext, assessments: dict[str, Assessment],
+                   today: date | None = None) -> Summary:
     """The :class:`Summary` of the regional overview from the objects of the notebook ``09_regional_overview``
     (``ctx``: :class:`~wecare_analysis.report.overview.OverviewContext`)."""
-    from wecare_analysis.report import document as doc
-    from wecare_analysis.report import overview as ov
 
     region = ctx.region_name
     names = dict(ctx.territory[["province_sigla", "province_name"]].drop_duplicates().to_numpy())
@@ -606,8 +612,8 @@ def region_summary(analysis, ctx, assessments: dict, today: date | None = None) 
     return summary
 
 
-def region_kit(output_dir: str | os.PathLike[str] | None, analysis, ctx, assessments: dict,
-               k: int | None = None) -> list[Path]:
+def region_kit(output_dir: str | os.PathLike[str] | None, analysis: RegionAnalysis, ctx: ov.OverviewContext,
+               assessments: dict[str, Assessment], k: int | None = None) -> list[Path]:
     """Write the kit of the regional overview (every municipality of the region in the GeoJSON)."""
     if output_dir is None:
         return []
@@ -616,10 +622,9 @@ def region_kit(output_dir: str | os.PathLike[str] | None, analysis, ctx, assessm
     return write_kit(summary, output_dir, web_layer(ctx.territory, small_area, ctx.survey.synthetic, k))
 
 
-def overview_summary_markdown(ctx) -> str:
+def overview_summary_markdown(ctx: ov.OverviewContext) -> str:
     """The "Sintesi" that opens the regional overview (``ctx``:
     :class:`~wecare_analysis.report.overview.OverviewContext`): :func:`region_findings` as a list."""
-    from wecare_analysis.report.document import NO_RESPONDENTS
 
     names = dict(ctx.territory[["province_sigla", "province_name"]].drop_duplicates().to_numpy())
     lines = region_findings(ctx.estimates, ctx.region_name, names=names)

@@ -19,6 +19,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the labels module stays light for every writer of report/exports
+    from wecare_analysis.analysis.region import RegionAnalysis
 
 #: What the synthetic parts are called in every label (the same words as the demo data's own label).
 SYNTHETIC_WORDS = "dati sintetici dimostrativi"
@@ -115,7 +119,7 @@ def services_text(synthetic: bool, services_path: str | os.PathLike[str] | None)
     return f"servizi «{Path(services_path).name}»"
 
 
-def analysis_label(analysis) -> DataLabel:
+def analysis_label(analysis: RegionAnalysis) -> DataLabel:
     """The label of a :class:`~wecare_analysis.analysis.region.RegionAnalysis` (what a report reads).
 
     The survey is named by its ``survey.manifest.json`` (file name and date, as the report's

@@ -21,7 +21,7 @@ from wecare_analysis.analysis.region import RegionAnalysis
 from wecare_analysis.errors import InputError
 from wecare_analysis.formatting import format_it, format_percent_it, region_with_preposition
 from wecare_analysis.report import document as doc
-from wecare_analysis.report.small_area_map import with_respondents
+from wecare_analysis.report.small_area_map import uncertainty_map, with_respondents
 
 #: Colours of the compared series (first: the province or first group).
 SERIES_COLOURS = ("#b2182b", "#4d4d4d")
@@ -166,7 +166,6 @@ def mrp_maps(est: NeedsEstimates, territory: gpd.GeoDataFrame, sigla: str, name:
     without respondents hatched (:func:`~wecare_analysis.report.small_area_map.uncertainty_map`)."""
     import matplotlib.pyplot as plt
 
-    from wecare_analysis.report.small_area_map import uncertainty_map
 
     areas = top_needs(est, sigla, n)
     if areas.empty:  # no published provincial estimate: map the areas with the highest MRP prevalence

@@ -96,6 +96,7 @@ def notebook_to_pdf(notebook: str | os.PathLike[str], pdf_path: str | os.PathLik
     """
     from weasyprint import HTML
 
+    # lazy: loads nbconvert/nbformat, which not every caller of this module needs
     from wecare_analysis.report.html import PRINT_TEMPLATE, notebook_html
 
     source = Path(notebook)

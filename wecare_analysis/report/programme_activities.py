@@ -27,6 +27,12 @@ from wecare_analysis.report.activities_section import (
     activities_section,
     place_names,
 )
+from wecare_analysis.report.definitions import (
+    activities_area_counts,
+    activities_headers,
+    activities_province,
+    column_descriptions,
+)
 
 #: Caption shown above each table of the section, keyed as :data:`~.activities_section.SHEETS`.
 CAPTIONS = {"meetings": "Incontri e partecipanti per provincia", "desk": "Contatti degli sportelli Info Welfare",
@@ -41,40 +47,10 @@ SYNTHETIC_INPUT = ("Attività del programma: dati sintetici dimostrativi (nessun
                    "focus group convalidato con «wecare activities validate»).")
 USER_INPUT = "Attività del programma: registri convalidati con «wecare activities validate» (data/processed/activities/)."
 _SURVEY = "Indagine Wecare, stima ponderata pubblicata (soglia di riservatezza applicata)"
-#: (header, definition) of the headers of the section's tables.
-HEADER_DEFINITIONS: tuple[tuple[str, str], ...] = (
-    ("Incontri", "Incontri di animazione territoriale tenuti (il programma ne prevede almeno uno in ogni provincia)."),
-    ("Sotto il minimo", "«sì» se la provincia ha avuto meno incontri del minimo previsto dal programma (uno)."),
-    ("Partecipanti", "Partecipanti agli incontri, sommati su tutti gli incontri."),
-    *((f"Partecipanti: {lab}", f"Partecipanti agli incontri del tipo «{lab}», sommati su tutti gli incontri.")
-      for _, lab in PARTICIPANT_TYPES),
-    ("Imprese associate CNA", "Imprese associate CNA presenti agli incontri, sommate su tutti gli incontri."),
-    ("Nuovi contatti", "Partecipanti agli incontri mai contattati prima dal programma."),
-    ("Contatti", ("Contatti registrati dagli sportelli Info Welfare (nessun nome registrato); sotto la soglia di "
-                 "riservatezza non pubblicati.")),
-    ("Contatti ogni 1.000 imprese", "1.000 × contatti degli sportelli / imprese attive della provincia."),
-    ("Contatti ogni 1.000 addetti", "1.000 × contatti degli sportelli / addetti della provincia."),
-    ("Focus group in cui è emerso", "Focus group della regione in cui il tema è emerso (forza da 1 a 3)."),
-    ("Forza totale (0-3 per gruppo)", ("Somma sui focus group della forza del tema: 0 non emerso, 1 accennato, "
-                                      "2 discusso, 3 centrale.")),
-    ("Forza media dove è emerso", "Forza media del tema nei focus group in cui è emerso (da 1 a 3)."),
-    ("Indagine: quota con il bisogno (%)", ("Quota ponderata di rispondenti che indicano il bisogno come importante "
-                                           "(4 o 5 su 5); vuota dove la stima non è pubblicata.")),
-    ("Indagine: rango", "Rango dell'area nella quota dell'indagine (1 = la più alta; a pari merito il rango medio)."),
-    ("Sportelli: richieste", ("Contatti degli sportelli la cui richiesta riguarda l'area, come pubblicati "
-                             "(sotto la soglia riuniti in «altre aree»).")),
-    ("Sportelli: rango", ("Rango dell'area nelle richieste agli sportelli (1 = la più richiesta; un conteggio "
-                         "riunito in «altre aree» conta 0).")),
-    ("Focus group: forza totale", "Somma sui focus group della regione della forza del tema (0-3 per gruppo)."),
-    ("Focus group: rango", "Rango dell'area nella forza totale dei focus group (1 = la più forte)."),
-    ("Fonti", "Le due fonti confrontate."),
-    ("Aree confrontate", "Aree di bisogno che entrambe le fonti ordinano."),
-    ("Tau di Kendall", "Tau-b di Kendall tra i ranghi delle due fonti (da -1 a 1; 1 = stesso ordine)."),
-    ("Rho di Spearman", "Rho di Spearman tra i ranghi delle due fonti (da -1 a 1; 1 = stesso ordine)."),
-    ("Giudizio", "Il grado di accordo tra le due fonti, in parole (dal tau di Kendall)."),
-)
-_AREA_COUNTS = {"requests": "Contatti degli sportelli con una richiesta nell'area",
-                "free_text": "Risposte libere dell'indagine e note degli sportelli codificate nell'area"}
+#: (header, definition) of the headers of the section's tables (from ``definitions.yaml``,
+#: :mod:`wecare_analysis.report.definitions`).
+HEADER_DEFINITIONS: tuple[tuple[str, str], ...] = activities_headers(lab for _, lab in PARTICIPANT_TYPES)
+_AREA_COUNTS = activities_area_counts()
 
 
 @dataclass(frozen=True)
@@ -128,8 +104,8 @@ def _column_text(key: str, header: str, known: dict[str, str], places: dict[str,
     if key in _AREA_COUNTS and header in places:
         return f"{_AREA_COUNTS[key]}: {places[header]} («altre aree»: conteggi sotto la soglia riuniti)."
     if header == "Area di bisogno":
-        return "Area di bisogno di welfare del questionario Wecare."
-    return "Provincia (denominazione ISTAT) o regione." if header == "Provincia" else header
+        return column_descriptions()[header]
+    return activities_province() if header == "Provincia" else header
 
 
 def section_export(section: ActivitiesSection, synthetic: bool, analysis: RegionAnalysis) -> SectionExport:

@@ -31,6 +31,7 @@ from wecare_analysis.demo.survey import SYNTHETIC_LABEL
 from wecare_analysis.formatting import format_it
 from wecare_analysis.gaps.proximity import real_shortfalls
 from wecare_analysis.report.contexts import ProvinceScope, RegionScope
+from wecare_analysis.report.definitions import definitions
 from wecare_analysis.report.exports import write_excel, write_geopackage
 from wecare_analysis.report.maps import (
     add_north_arrow,
@@ -62,52 +63,9 @@ AREA_LABELS = COLUMN_LABELS | {
     "supply_per_1000": "Servizi per 1.000 utenti", "nearest_km": "Distanza media dal servizio più vicino (km)",
     "hh_municipalities": "Comuni in cluster alto bisogno – bassa offerta",
 }
-#: Definitions of the published offer headers: (term, definition, source), for the workbook and the data dictionary.
-OFFER_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
-    ("Servizio",
-     "Categoria di servizio della tassonomia Wecare (Codice servizio: il suo codice).",
-     "Tassonomia Wecare"),
-    ("Servizi", "Servizi della categoria situati nell'area (provincia o regione).", "Elenco dei servizi"),
-    ("Utenti potenziali",
-     ("Residenti della popolazione a cui il servizio si rivolge (per esempio i bambini di 0-2 anni per "
-      "l'asilo nido, le persone di 75 anni e più per la RSA)."),
-     "Calcolo su dati ISTAT"),
-    ("Servizi nel comune", "Servizi della categoria situati nel comune.", "Elenco dei servizi"),
-    ("Servizi per 1.000 utenti",
-     "Servizi della categoria situati nell'area ogni 1.000 utenti potenziali.",
-     "Elenco dei servizi; ISTAT"),
-    ("Servizi raggiungibili per 1.000 utenti (2SFCA)",
-     ("Accessibilità a due stadi (2SFCA, Luo e Wang 2003): ogni servizio entro il raggio della categoria "
-      "diviso per gli utenti potenziali che lo raggiungono, sommato sui servizi raggiungibili dal comune, "
-      "per 1.000 utenti; per una provincia o la regione è la media dei comuni pesata con gli utenti."),
-     "Calcolo Wecare"),
-    ("Servizio più vicino (km)",
-     "Distanza in linea d'aria dal comune al servizio più vicino della categoria.",
-     "Calcolo Wecare"),
-    ("Distanza media dal servizio più vicino (km)",
-     ("Distanza in linea d'aria dal servizio più vicino della categoria, media dei comuni dell'area pesata "
-      "con gli utenti."),
-     "Calcolo Wecare"),
-    ("Accesso rispetto alla regione (%)",
-     ("Accessibilità in percentuale di quella della regione (100 = pari alla media regionale pesata con gli"
-      " utenti)."),
-     "Calcolo Wecare"),
-    ("Indice di divario",
-     ("Bisogno standardizzato meno accessibilità standardizzata sui comuni della regione (Wang e Luo 2005):"
-      " positivo quando il bisogno è sopra la media e/o l'accesso sotto, in deviazioni standard."),
-     "Calcolo Wecare"),
-    ("Utenti scoperti rispetto alla regione",
-     ("Persone nel bisogno che sarebbero servite in più se il comune avesse l'accessibilità media della "
-      "regione."),
-     "Calcolo Wecare"),
-    ("Cluster LISA",
-     ("Cluster locale di Moran (LISA, p ≤ 0,05, 999 permutazioni) dell'indice di divario: «alto bisogno – "
-      "bassa offerta» (HH) sono comuni a divario alto circondati da comuni a divario alto."),
-     "Calcolo Wecare"),
-    ("Comuni in cluster alto bisogno – bassa offerta",
-     "Comuni dell'area nel cluster LISA «alto bisogno – bassa offerta» (HH) dell'indice di divario.",
-     "Calcolo Wecare"),
-)
+#: Definitions of the published offer headers: (term, definition, source), for the workbook and the data dictionary
+#: (from ``definitions.yaml``, :mod:`wecare_analysis.report.definitions`).
+OFFER_DEFINITIONS: tuple[tuple[str, str, str], ...] = definitions("offer")
 DECIMALS = {"population": 0, "services": 0, "supply_per_1000": 2, "access_per_1000": 2, "nearest_km": 1,
             "need_rate": 3, "access_ratio": 0, "gap_index": 2, "shortfall": 0, "hh_municipalities": 0}
 #: Smallest shortfall (persons in need left uncovered relative to the region) of a row of :func:`largest_gaps`:
@@ -157,7 +115,7 @@ class ServiceOfferContext(ProvinceScope, RegionalOffer):
 
 def regional_offer(year: int = 2023, region: str | int = "01", root: str | os.PathLike[str] | None = None,
                    services_path: str | os.PathLike[str] | None = None, small_area: pd.DataFrame | None = None,
-                   method: str = "2sfca", permutations: int = 999,
+                   method: gaps.AccessMethod = "2sfca", permutations: int = 999,
                    territory: gpd.GeoDataFrame | None = None) -> RegionalOffer:
     """Validate the services of one region and compute access, gaps and LISA clusters of its municipalities.
 
@@ -198,7 +156,7 @@ def analysis_offer(analysis: RegionAnalysis, sigla: str) -> ServiceOfferContext:
 def service_offer_context(province: str, year: int = 2023, region: str | int = "01",
                           root: str | os.PathLike[str] | None = None,
                           services_path: str | os.PathLike[str] | None = None,
-                          small_area: pd.DataFrame | None = None, method: str = "2sfca",
+                          small_area: pd.DataFrame | None = None, method: gaps.AccessMethod = "2sfca",
                           permutations: int = 999) -> ServiceOfferContext:
     """Load territory and services, compute access, gaps and LISA clusters for the province's region
     (:func:`regional_offer`) and keep the province in view."""

@@ -7,6 +7,8 @@ the text are those of the tables (rounded the Italian way).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +20,10 @@ from matplotlib.ticker import FuncFormatter
 
 from wecare_analysis.formatting import format_it, format_percent_it
 from wecare_analysis.practices.ahp import AHPResult
-from wecare_analysis.practices.assess import TransferabilityInputs
+from wecare_analysis.practices.assess import Assessment, TransferabilityInputs
 from wecare_analysis.practices.catalogue import Catalogue
 from wecare_analysis.practices.criteria import CATEGORIES, CRITERIA, OK, UNAVAILABLE, figure_text, score_text
+from wecare_analysis.practices.optional_inputs import OptionalInput
 from wecare_analysis.report.document import display_table
 from wecare_analysis.report.exports import write_workbook
 from wecare_analysis.safe_text import markdown_text
@@ -69,11 +72,11 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _names(assessment) -> list[str]:
+def _names(assessment: Assessment) -> list[str]:
     return assessment.ranking["practice_name"].tolist()
 
 
-def heatmap_figure(assessment) -> Figure:
+def heatmap_figure(assessment: Assessment) -> Figure:
     """Practice × criterion scores of the province (practices in ranking order); 'n.d.' where unavailable."""
     crit = assessment.province_criteria
     order = assessment.ranking["practice_id"].tolist()
@@ -101,7 +104,7 @@ def heatmap_figure(assessment) -> Figure:
     return fig
 
 
-def ranking_figure(assessment) -> Figure:
+def ranking_figure(assessment: Assessment) -> Figure:
     """TOPSIS closeness per practice and, beside it, the rank range (5°–95° percentile) under perturbed weights.
 
     The closeness axis spans exactly 0–1 with Italian ticks; each bar's label (score and probabilities of
@@ -134,7 +137,7 @@ def ranking_figure(assessment) -> Figure:
     return fig
 
 
-def rank_stability_figure(assessment) -> Figure:
+def rank_stability_figure(assessment: Assessment) -> Figure:
     """Probability of each rank for each practice under Dirichlet-perturbed weights."""
     dist = assessment.rank_distribution
     fig, ax = plt.subplots(figsize=(0.7 * dist.shape[1] + 4, 0.5 * dist.shape[0] + 1.6))
@@ -155,7 +158,7 @@ def rank_stability_figure(assessment) -> Figure:
     return fig
 
 
-def ranking_table_it(assessment) -> pd.DataFrame:
+def ranking_table_it(assessment: Assessment) -> pd.DataFrame:
     """The ranking with Italian headers and Italian number formats (strings), for display.
 
     Published tables (workbooks, open data) use :func:`ranking_table_export`, whose columns are numbers.
@@ -170,7 +173,7 @@ def ranking_table_it(assessment) -> pd.DataFrame:
         "Posizione 5-95%": [f"{int(lo)}-{int(hi)}" for lo, hi in zip(r["rank_low"], r["rank_high"])]})
 
 
-def ranking_table_export(assessment) -> pd.DataFrame:
+def ranking_table_export(assessment: Assessment) -> pd.DataFrame:
     """The ranking as published (workbooks, open data): Italian headers, numeric columns.
 
     Scores are the unrounded 0–1 values of ``assessment.ranking``; probabilities are percentages
@@ -193,7 +196,7 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
-def criteria_table_it(assessment) -> pd.DataFrame:
+def criteria_table_it(assessment: Assessment) -> pd.DataFrame:
     """The province's criteria with Italian headers: status, value, reference, score formatted, and the sentence."""
     c = assessment.province_criteria
     unit = c["criterion"].map(lambda k: CRITERIA[k].unit)
@@ -206,7 +209,7 @@ def criteria_table_it(assessment) -> pd.DataFrame:
         "Punteggio": c["score"].map(score_text), "Spiegazione": c["sentence"]})
 
 
-def weights_table_it(assessment) -> pd.DataFrame:
+def weights_table_it(assessment: Assessment) -> pd.DataFrame:
     """Weights chosen and used (after renormalisation), in Italian."""
     w = assessment.weights
     return pd.DataFrame({"Criterio": w["criterion"].map(lambda k: CRITERIA[k].label),
@@ -216,7 +219,7 @@ def weights_table_it(assessment) -> pd.DataFrame:
                          "Stato": w["status"], "Origine": w["source"]})
 
 
-def weights_table_export(assessment) -> pd.DataFrame:
+def weights_table_export(assessment: Assessment) -> pd.DataFrame:
     """Weights chosen and used as published: Italian headers, weights as numbers (0–1)."""
     w = assessment.weights
     return pd.DataFrame({"Criterio": w["criterion"].map(lambda k: CRITERIA[k].label),
@@ -246,7 +249,7 @@ def _preconditions_text(practice, rows: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def practice_paragraph(assessment, catalogue: Catalogue, practice_id: str) -> str:
+def practice_paragraph(assessment: Assessment, catalogue: Catalogue, practice_id: str) -> str:
     """Italian paragraph for one practice: why it fits, which precondition is missing, which actors are needed."""
     practice = catalogue[practice_id]
     rank = assessment.ranking.set_index("practice_id").loc[practice_id]
@@ -263,7 +266,7 @@ def practice_paragraph(assessment, catalogue: Catalogue, practice_id: str) -> st
             f"Attori locali da coinvolgere: {actors}.")
 
 
-def top_paragraphs(assessment, catalogue: Catalogue, top: int = 3) -> dict[str, str]:
+def top_paragraphs(assessment: Assessment, catalogue: Catalogue, top: int = 3) -> dict[str, str]:
     """Paragraphs of the ``top`` practices of the ranking, keyed by practice id, in ranking order."""
     ids = assessment.ranking["practice_id"].head(top).tolist()
     return {pid: practice_paragraph(assessment, catalogue, pid) for pid in ids}
@@ -284,7 +287,7 @@ def catalogue_table_it(catalogue: Catalogue) -> pd.DataFrame:
 OPTIONAL_INPUT_NAMES = {"mef_irpef": "Redditi IRPEF (MEF)", "terzo_settore": "Registro del terzo settore (5×1000)"}
 
 
-def inputs_table_it(optional_inputs) -> pd.DataFrame:
+def inputs_table_it(optional_inputs: Sequence[OptionalInput]) -> pd.DataFrame:
     """What each optional input gave: status, rows read / kept / quarantined / outside the region, messages."""
     return pd.DataFrame([{"Dato": OPTIONAL_INPUT_NAMES.get(o.name, o.name), "Stato": o.status,
                           "Righe lette": format_it(o.rows_read), "Usate": format_it(o.rows_kept),
@@ -293,7 +296,7 @@ def inputs_table_it(optional_inputs) -> pd.DataFrame:
                          for o in optional_inputs])
 
 
-def inputs_table_export(optional_inputs) -> pd.DataFrame:
+def inputs_table_export(optional_inputs: Sequence[OptionalInput]) -> pd.DataFrame:
     """:func:`inputs_table_it` as published: the row counts as integers."""
     return pd.DataFrame([{"Dato": OPTIONAL_INPUT_NAMES.get(o.name, o.name), "Stato": o.status,
                           "Righe lette": int(o.rows_read), "Usate": int(o.rows_kept),
@@ -318,22 +321,22 @@ def catalogue_display(catalogue: Catalogue) -> Styler:
     return styled_table(catalogue_table_it(catalogue))
 
 
-def inputs_display(optional_inputs) -> Styler:
+def inputs_display(optional_inputs: Sequence[OptionalInput]) -> Styler:
     """:func:`inputs_table_it` for display (:func:`styled_table`)."""
     return styled_table(inputs_table_it(optional_inputs))
 
 
-def weights_display(assessment) -> Styler:
+def weights_display(assessment: Assessment) -> Styler:
     """:func:`weights_table_it` for display (:func:`styled_table`)."""
     return styled_table(weights_table_it(assessment))
 
 
-def ranking_display(assessment) -> Styler:
+def ranking_display(assessment: Assessment) -> Styler:
     """:func:`ranking_table_it` for display (:func:`styled_table`)."""
     return styled_table(ranking_table_it(assessment))
 
 
-def criteria_display(assessment) -> Styler:
+def criteria_display(assessment: Assessment) -> Styler:
     """:func:`criteria_table_it` for display (:func:`styled_table`): statuses in Italian, sentences in full."""
     return styled_table(criteria_table_it(assessment))
 
@@ -351,7 +354,8 @@ def _excel_format(column: str, values: pd.Series) -> str | None:
     return None
 
 
-def write_transferability_tables(assessment, optional_inputs, output_dir) -> Path:
+def write_transferability_tables(assessment: Assessment, optional_inputs: Sequence[OptionalInput],
+                                 output_dir: str | os.PathLike[str]) -> Path:
     """Write ``trasferibilita.xlsx`` (ranking, criteria, weights, inputs; Italian headers) into ``output_dir``.
 
     Ranking and weights are numeric (:func:`ranking_table_export`, :func:`weights_table_export`); the

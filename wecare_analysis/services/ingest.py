@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from wecare_analysis.atomic import atomic_path
 from wecare_analysis.errors import InputError, outside_path, quarantine_path
 from wecare_analysis.masking import Masker
 from wecare_analysis.safe_text import neutralised
@@ -48,6 +49,8 @@ from wecare_analysis.services.classify import classify_rows
 from wecare_analysis.services.placement import municipality_of_points, outside_reason, placement_hint
 from wecare_analysis.services.readers import RawServices, read_services_file
 from wecare_analysis.services.taxonomy import Taxonomy, category_codes, load_taxonomy
+from wecare_analysis.territory import load_territory
+from wecare_analysis.territory.names import match_municipalities
 
 METRIC_CRS = "EPSG:32632"
 #: Environment variable through which ``wecare run --category`` reaches every validation of the list.
@@ -103,7 +106,6 @@ class ServiceValidation:
     def write_quarantine(self, target: str | Path | None = None) -> Path | None:
         """Write the quarantined rows with their reason to ``target`` (default ``PATH.quarantine.csv``, next to
         the input) atomically; None, and nothing written, when no row is quarantined."""
-        from wecare_analysis.atomic import atomic_path
 
         target = Path(target) if target is not None else quarantine_path(self.path)
         if not self.rows_quarantined:
@@ -118,7 +120,6 @@ class ServiceValidation:
         """Write the rows placed outside the region, ``row, reason`` and their fields, to ``target``
         (default ``PATH.outside.csv`` next to the input) atomically; None, and an earlier file removed,
         when no row is outside."""
-        from wecare_analysis.atomic import atomic_path
 
         target = Path(target) if target is not None else outside_path(self.path)
         if not self.rows_outside_region:
@@ -268,7 +269,6 @@ def _points_from_columns(df: pd.DataFrame, reason: pd.Series, keyed: bool) -> tu
 def _place_by_municipality(df: pd.DataFrame, need: np.ndarray, year: int) -> tuple[pd.Series, pd.Series, list]:
     """Municipality codes of the rows in ``need`` from a code or name column; the fault of each row
     whose municipality is unknown or ambiguous; warnings."""
-    from wecare_analysis.territory.names import match_municipalities
 
     muni = pd.Series(np.nan, index=df.index)
     why = pd.Series("", index=df.index, dtype=object)
@@ -319,7 +319,6 @@ def validate_services(path: str | Path, region: str = "01", year: int = 2023, ca
     if path.stat().st_size == 0:
         raise InputError(f"{path}: the file is empty.")
     if territory is None:
-        from wecare_analysis.territory import load_territory
 
         territory = load_territory(year=year, region=region)
     territory = territory.to_crs(METRIC_CRS)

@@ -6,6 +6,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.territory import reconcile_municipality_codes
+
 
 def municipality_of_points(points: gpd.GeoSeries, territory: gpd.GeoDataFrame) -> pd.Series:
     """Return the ``municipality_code`` of the polygon holding each point (NaN outside every polygon).
@@ -40,7 +42,6 @@ def municipality_of_codes(codes: pd.Series, year: int = 2023) -> pd.DataFrame:
     >>> municipality_of_codes(pd.Series(["001272", "L219", "X999"]))["municipality_code"].tolist()
     [1272.0, 1272.0, nan]
     """
-    from wecare_analysis.territory import reconcile_municipality_codes
 
     rec = reconcile_municipality_codes(codes.astype("string").str.strip().reset_index(drop=True), year=year)
     code = pd.to_numeric(rec["municipality_code"], errors="coerce").astype(float)

@@ -24,6 +24,7 @@ from shapely.geometry import shape
 
 from wecare_analysis.bounded import check_xlsx, check_zip, is_zip
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.readers import parse_records, unique_names
 
 GDAL_SUFFIXES = {".gpkg", ".shp", ".zip", ".fgb"}
 JSON_SUFFIXES = {".geojson", ".json"}
@@ -248,7 +249,6 @@ def _decode(raw: bytes, encoding: str) -> str | None:
 def _read_csv(path: Path) -> RawServices:
     """Read a CSV service list as strings; a damaged line is one faulty row (a field count different from
     the header's: a delimiter inside an unquoted value; an unclosed quote), the next lines are read."""
-    from wecare_analysis.survey.readers import parse_records, unique_names
 
     raw = path.read_bytes()
     if not raw.strip():

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.demo.services import write_demo_services
 from wecare_analysis.services.ingest import ServiceValidation, validate_services
 
 
@@ -35,7 +36,6 @@ def demo_or_user_services(
     if synthetic:
         path = demo_services_path(root)
         if not path.is_file():
-            from wecare_analysis.demo.services import write_demo_services
 
             write_demo_services(path.parent, root=None if root is None else str(root))
     else:

@@ -25,9 +25,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.answers import answer_key
 from wecare_analysis.survey.codebook import Codebook, load_codebook
+from wecare_analysis.survey.draft import draft_mapping, form_aliases
+from wecare_analysis.survey.form import read_xlsform
+from wecare_analysis.survey.layout import lime_code
+from wecare_analysis.survey.mapped import expressed_from, scale_points, validate_mapped
 from wecare_analysis.survey.mapping import IGNORE, Rule, read_mapping, rules_from_mapping
 from wecare_analysis.survey.readers import read_table
+from wecare_analysis.survey.report_columns import column_report
 from wecare_analysis.survey.validate import SurveyValidation
 
 if TYPE_CHECKING:
@@ -41,8 +47,6 @@ TOP_AGE = 100
 
 def header_score(sources: set[str]) -> Callable[[list[str]], int]:
     """Score of a candidate header row: how many cells are one of ``sources`` (folded; LimeSurvey codes too)."""
-    from wecare_analysis.survey.answers import answer_key
-    from wecare_analysis.survey.layout import lime_code
 
     keys = {answer_key(s) for s in sources}
 
@@ -55,7 +59,6 @@ def header_score(sources: set[str]) -> Callable[[list[str]], int]:
 
 def form_headers(form: Form) -> set[str]:
     """Every header form of the form's questions (folded), for :func:`header_score`."""
-    from wecare_analysis.survey.draft import form_aliases
 
     return set(form_aliases(form))
 
@@ -71,9 +74,6 @@ def mapped_validation(path: str | os.PathLike[str], form: str | os.PathLike[str]
         When the export, form or mapping cannot be used, or the survey has no place of the firm
         or no need item (exit code 2).
     """
-    from wecare_analysis.survey.draft import draft_mapping
-    from wecare_analysis.survey.form import read_xlsform
-    from wecare_analysis.survey.mapped import validate_mapped
 
     book = book or load_codebook()
     if mapping is not None:
@@ -154,7 +154,10 @@ def available_margins(summary: dict[str, Any], year: int = 2023, region: str = "
     covered population: the sex and age totals then add up to the province totals); None
     for the whole region.
     """
+    # lazy: loads scipy, which not every caller of this module needs
     from wecare_analysis.survey.weights import DEFAULT_AGE_CLASSES, margins_from_population
+
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory import load_territory, population_by_age_sex
 
     found = set(summary.get("concepts_found", []))
@@ -208,7 +211,6 @@ def non_rilevato(concept: str, book: Codebook | None = None) -> str:
 
 def summary_extras(result: SurveyValidation, rules: dict[str, Rule] | None, book: Codebook | None = None) -> dict:
     """Keys ``concepts_found``, ``concepts_missing``, ``age_bands``, ``need_scales``, ``column_report``."""
-    from wecare_analysis.survey.report_columns import column_report
 
     book = book or load_codebook()
     clean = result.clean
@@ -218,7 +220,6 @@ def summary_extras(result: SurveyValidation, rules: dict[str, Rule] | None, book
         extras["age_bands"] = sorted(clean["age_class"].dropna().unique().tolist(),
                                      key=lambda c: age_band_edges([c]).get(c, (999, 0)))
     if rules:
-        from wecare_analysis.survey.mapped import expressed_from, scale_points
 
         extras["need_scales"] = {
             c: {"column": r.column, "points": scale_points(r), "expressed_from": expressed_from(scale_points(r),

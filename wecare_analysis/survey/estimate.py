@@ -45,6 +45,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from wecare_analysis.disclosure import DEFAULT_MIN_CELL
 from wecare_analysis.survey.cells import cell_statistics, domain_cells
 from wecare_analysis.survey.design import SurveyDesign, _domain_columns, cell_variance, partition_variance
 from wecare_analysis.survey.intervals import interval, logit_interval
@@ -53,8 +54,9 @@ from wecare_analysis.survey.replicates import ReplicateWeights, replicate_totals
 __all__ = ["DISCLOSURE_K", "OUTPUT_COLUMNS", "domain_codes", "estimate_means", "estimate_ratios",
            "estimate_totals", "logit_interval", "mean_influence"]
 
-#: Minimum unweighted count for a cell to be published (disclosure threshold).
-DISCLOSURE_K = 5
+#: Minimum unweighted count for a cell to be published: the package's one default,
+#: :data:`wecare_analysis.disclosure.DEFAULT_MIN_CELL` (a run's threshold is ``min_cell()``).
+DISCLOSURE_K = DEFAULT_MIN_CELL
 
 OUTPUT_COLUMNS = ["variable", "estimate", "se", "ci_low", "ci_high", "n"]
 

@@ -44,9 +44,19 @@ import pandas as pd
 from wecare_analysis.atomic import atomic_path
 from wecare_analysis.errors import InputError, os_error_message
 from wecare_analysis.safe_text import neutralised
-from wecare_analysis.survey.estimate import OUTPUT_COLUMNS, estimate_means
+from wecare_analysis.survey.estimate import (
+    EXTRA_COLUMNS,
+    OUTPUT_COLUMNS,
+    estimate_means,
+    estimate_ratios,
+    estimate_totals,
+)
+from wecare_analysis.survey.estimate_columns import numeric_column
 from wecare_analysis.survey.estimate_design import build_design
+from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
 from wecare_analysis.survey.readers import decode_text
+from wecare_analysis.survey.tidy import NEED_THRESHOLD
+from wecare_analysis.survey.where import where_mask
 
 
 def read_tidy_csv(path: str) -> pd.DataFrame:
@@ -81,11 +91,6 @@ def read_tidy_csv(path: str) -> pd.DataFrame:
     return df
 
 
-def _shown(value: object) -> str:
-    """``repr`` of a cell without numpy's type wrapper (``0.0``, not ``np.float64(0.0)``)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
-
-
 def check_options(args: argparse.Namespace) -> None:
     """Refuse option values that cannot work (exit 2): ``--level`` outside (0, 1), trimming bounds
     in the wrong order or not positive, raking settings that cannot converge."""
@@ -116,34 +121,6 @@ def check_columns(df: pd.DataFrame, path: str, **groups: list[str]) -> None:
                 f"{path}: --{option.replace('_', '-')} names unknown column(s) {', '.join(unknown)}; "
                 f"columns are {', '.join(map(str, df.columns))}."
             )
-
-
-def numeric_column(df: pd.DataFrame, col: str, path: str, what: str) -> pd.Series:
-    """Return ``df[col]`` as floats; raise naming the first non-numeric cell."""
-    s = df[col]
-    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
-        return s.astype(float)
-    num = pd.to_numeric(s, errors="coerce")
-    bad = num.isna() & s.notna() & (s.astype(str).str.strip() != "")
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"{path}, row {i + 2}, column {col}: {what} must be numeric, found {_shown(s.iloc[i])} "
-                         f"({int(bad.sum())} non-numeric value(s) in that column).")
-    return num.astype(float)
-
-
-def design_weights(df: pd.DataFrame, col: str | None, path: str) -> np.ndarray | None:
-    """Return the weights column checked: numeric, present and positive."""
-    if not col:
-        return None
-    w = numeric_column(df, col, path, "weights")
-    bad = w.isna() | ~(w > 0) | ~np.isfinite(w.fillna(0))
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        kind = "missing" if pd.isna(w.iloc[i]) else ("negative" if w.iloc[i] < 0 else "not positive")
-        raise InputError(f"{path}, row {i + 2}, column {col}: weight {kind} ({_shown(df[col].iloc[i])}); "
-                         f"weights must be positive numbers ({int(bad.sum())} bad row(s)).")
-    return w.to_numpy()
 
 
 def _write(table: pd.DataFrame, out: str | None) -> None:
@@ -205,8 +182,6 @@ def _ratio_pairs(text: str | None, df: pd.DataFrame, path: str) -> list[tuple[st
 
 def run_estimate(args: argparse.Namespace) -> int:
     """Run ``wecare estimate``; return the exit code."""
-    from wecare_analysis.survey.estimate import EXTRA_COLUMNS, estimate_ratios, estimate_totals
-    from wecare_analysis.survey.where import where_mask
 
     check_options(args)
     df = read_table(args.data)
@@ -250,7 +225,6 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model``; return the exit code."""
-    from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
 
     check_options(args)
     df = read_table(args.data)

@@ -21,6 +21,7 @@ import pandas as pd
 from wecare_analysis.errors import InputError
 from wecare_analysis.survey.calibration import calibrate
 from wecare_analysis.survey.design import SurveyDesign, survey_design
+from wecare_analysis.survey.estimate_columns import design_weights
 from wecare_analysis.survey.replicates import (
     ReplicateWeights,
     calibrated_replicates,
@@ -103,8 +104,6 @@ def _bounds(text: str | None) -> tuple[float, float]:
 def build_design(df: pd.DataFrame, args: argparse.Namespace, fpc: pd.Series | None = None
                  ) -> tuple[SurveyDesign, ReplicateWeights | None]:
     """Return the (weighted, trimmed) design and its replicate weights (None: Taylor linearisation)."""
-    from wecare_analysis.survey.estimate_cli import design_weights
-
     path = args.data
     for opt in ("cluster", "strata"):
         col = getattr(args, opt)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.codebook import load_codebook
 
 #: Concepts a form or a mapping may name besides the codebook's question names.
 EXTRA_CONCEPTS = ("province", "needs")
@@ -198,7 +199,6 @@ def read_xlsform(path: str | os.PathLike[str], language: str | None = None) -> F
 
 def _check_concepts(form: Form) -> None:
     """Refuse a ``wecare`` value that names no concept (the message lists the valid ones)."""
-    from wecare_analysis.survey.codebook import load_codebook
 
     valid = {q.name for q in load_codebook().questions} | set(EXTRA_CONCEPTS)
     for q in form.questions:

@@ -39,7 +39,10 @@ from wecare_analysis.atomic import atomic_path, prepare_target, recover_director
 from wecare_analysis.catalog import Catalog
 from wecare_analysis.errors import EXIT_OK, EXIT_PARTIAL
 from wecare_analysis.safe_text import neutralised
-from wecare_analysis.survey.pseudonymise import load_salt, pseudonymised
+from wecare_analysis.survey.codebook import load_codebook
+from wecare_analysis.survey.concepts import mapped_validation, summary_extras
+from wecare_analysis.survey.mapped import effective_codebook
+from wecare_analysis.survey.pseudonymise import SALT_FILE, load_salt, pseudonymised, salt_path
 from wecare_analysis.survey.tidy import needs_table
 from wecare_analysis.survey.validate import SurveyValidation, validate_survey
 
@@ -104,7 +107,6 @@ def output_places(path: Path, out_dir: str | os.PathLike[str] | None,
     free text goes to ``out_dir/restricted/`` and the salt is the project root's if it exists, else
     a new one in ``out_dir``.
     """
-    from wecare_analysis.survey.pseudonymise import SALT_FILE, salt_path
 
     if out_dir is None:
         return default_output_dir(root), restricted_dir(root), salt_path(root)
@@ -150,9 +152,6 @@ def ingest_survey(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] 
     :class:`~wecare_analysis.errors.InputError` (exit code 2) when the file cannot be used at all;
     the summary's ``exit_code`` is 0 (all rows kept) or 1.
     """
-    from wecare_analysis.survey.codebook import load_codebook
-    from wecare_analysis.survey.concepts import mapped_validation, summary_extras
-    from wecare_analysis.survey.mapped import effective_codebook
 
     book = load_codebook()
     rules = None

@@ -207,6 +207,7 @@ def effective_codebook(book: Codebook, rules: dict[str, Rule]) -> Codebook:
 
 def _place(data: pd.DataFrame, rules: dict[str, Rule], out: pd.DataFrame, year: int, region: str) -> list:
     """Municipality (required), or the province when only that was asked; fills the place columns of ``out``."""
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory.names import _gazetteer, name_key
 
     gaz = _gazetteer(year)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wecare_analysis.atomic import atomic_path
 from wecare_analysis.bounded import check_xlsx
 from wecare_analysis.errors import InputError
 from wecare_analysis.safe_text import neutralised, restored_cell
@@ -103,7 +104,6 @@ def read_mapping(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def write_mapping(mapping: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a mapping atomically as ``.xlsx`` (one sheet ``mapping``) or ``.csv`` (UTF-8 with BOM, for Excel)."""
-    from wecare_analysis.atomic import atomic_path
 
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".csv"):

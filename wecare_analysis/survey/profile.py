@@ -13,6 +13,7 @@ import pandas as pd
 
 from wecare_analysis.disclosure import suppressed_counts
 from wecare_analysis.survey.codebook import Codebook, load_codebook
+from wecare_analysis.survey.concepts import age_band_edges
 
 #: Profile variables and the Italian title of their block.
 PROFILE_VARIABLES = {"role": "Ruolo", "sex": "Sesso", "age_class": "Classe di età",
@@ -46,7 +47,6 @@ def survey_age_bands(values: pd.Series) -> list[tuple[str, str]]:
     >>> survey_age_bands(pd.Series(["55_plus", "18_34", None]))
     [('18_34', '18-34 anni'), ('55_plus', '55 anni e più')]
     """
-    from wecare_analysis.survey.concepts import age_band_edges
 
     edges = age_band_edges(sorted(set(values.dropna())))
     return [(code, f"{lo} anni e più" if code.endswith("_plus") else f"{lo}-{hi} anni")

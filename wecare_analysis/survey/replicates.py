@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from wecare_analysis.errors import InputError
+from wecare_analysis.survey.calibration import calibration_g, calibration_matrix
 from wecare_analysis.survey.design import SurveyDesign
 
 if TYPE_CHECKING:  # scipy.sparse is imported where it is used: `wecare estimate` starts without it
@@ -277,7 +278,6 @@ def raked_replicates(reps: ReplicateWeights, design: SurveyDesign, specs: Sequen
 def calibrated_replicates(reps: ReplicateWeights, design: SurveyDesign, specs: Sequence, calfun: str,
                           bounds: tuple[float, float], maxit: int = 50, epsilon: float = 1e-7) -> ReplicateWeights:
     """Return every replicate calibrated to the margins (R ``calibrate`` on a replicate design)."""
-    from wecare_analysis.survey.calibration import calibration_g, calibration_matrix
 
     w = np.array(reps.matrix(design), dtype=float)
     x, pop = calibration_matrix(list(specs), design.n)

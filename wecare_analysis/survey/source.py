@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 
 from wecare_analysis.catalog import Catalog
+from wecare_analysis.demo.survey import write_demo_survey
+from wecare_analysis.survey.ingest import default_output_dir, ingest_survey
 
 #: Region of the synthetic demo survey (the programme surveyed Piedmont).
 DEMO_REGION = "01"
@@ -38,8 +40,6 @@ def survey_summary(root: str | os.PathLike[str] | None = None, year: int = 2023,
         The ``validation.json`` content of :func:`~wecare_analysis.survey.ingest.ingest_survey` (``file``,
         ``outputs`` with the ``needs`` and ``respondents`` tables, row counts) and the synthetic flag.
     """
-    from wecare_analysis.demo.survey import write_demo_survey
-    from wecare_analysis.survey.ingest import default_output_dir, ingest_survey
 
     demo = demo_survey_path(root)
     summary_file = default_output_dir(root) / "validation.json"
@@ -58,7 +58,6 @@ def survey_record(root: str | os.PathLike[str] | None = None) -> dict | None:
     """Which survey the reports of ``root`` read: the ingested ``survey.manifest.json`` (file name, SHA-256,
     modification date, rows read, kept and quarantined, form or mapping) with ``synthetic`` (the demo survey);
     None when no survey was ingested yet."""
-    from wecare_analysis.survey.ingest import default_output_dir
 
     out = default_output_dir(root)
     manifest, summary = out / "survey.manifest.json", out / "validation.json"

@@ -91,6 +91,7 @@ class SurveyValidation:
 
 @functools.cache
 def _municipalities(year: int) -> pd.DataFrame:
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory import municipality_list
 
     return municipality_list(year).set_index("municipality_code")
@@ -161,6 +162,7 @@ def _municipality_faults(values: pd.Series, column: str, out: pd.DataFrame, year
     ``hints`` (a province column, same index) resolves homonyms. Writes ``municipality_code``,
     ``municipality_status``, ``province_code`` and ``province_sigla`` into ``out``.
     """
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory.names import match_municipalities
 
     rec = match_municipalities(values, year=year, province=hints)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from wecare_analysis.survey.answers import is_non_response, split_labels
 from wecare_analysis.survey.codebook import Codebook, Question, ateco_section_of
+from wecare_analysis.survey.guess import guess_level
 from wecare_analysis.survey.layout import norm
 
 Parsed = tuple[object, str | None]
@@ -95,7 +96,6 @@ def multiple_parser(book: Codebook, q: Question) -> Callable[[str], Parsed]:
 
 def _tolerant(book: Codebook, q: Question, raw: str) -> str | None:
     """The codebook code of an answer written otherwise (:func:`~wecare_analysis.survey.guess.guess_level`)."""
-    from wecare_analysis.survey.guess import guess_level
 
     level, _why = guess_level(book, q.name, raw)
     codes = {code for code, _ in book.options(q)}

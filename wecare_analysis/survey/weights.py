@@ -394,6 +394,7 @@ def istat_margins(year: int = 2023, region: str = "01", crossed: bool = False,
     better totals exist; users with employee counts by province and firm size should
     pass their own margins. See :func:`margins_from_population`.
     """
+    # lazy: loads geopandas/shapely, which not every caller of this module needs
     from wecare_analysis.territory import load_territory, population_by_age_sex
 
     terr = load_territory(year, region, root)

@@ -21,6 +21,7 @@ import os
 import geopandas as gpd
 import pandas as pd
 
+from wecare_analysis.errors import InputError
 from wecare_analysis.territory.build import (
     build_territory,
     load_population,
@@ -81,7 +82,6 @@ def select_province(territory: gpd.GeoDataFrame, province: str) -> tuple[str, gp
     InputError
         For an unknown sigla; the message lists the valid ones.
     """
-    from wecare_analysis.errors import InputError
 
     sigla = province.strip().upper()
     valid = province_sigle(territory)
