@@ -53,7 +53,6 @@ from wecare_analysis.survey.estimate import (
 )
 from wecare_analysis.survey.estimate_columns import numeric_column
 from wecare_analysis.survey.estimate_design import build_design
-from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
 from wecare_analysis.survey.readers import decode_text
 from wecare_analysis.survey.tidy import NEED_THRESHOLD
 from wecare_analysis.survey.where import where_mask
@@ -162,8 +161,6 @@ def need_shares(df: pd.DataFrame, variables: list[str], keep_likert: bool) -> li
             continue
         if x.isin([0, 1]).all() or not (x.isin([1, 2, 3, 4, 5]).all()):
             continue
-        from wecare_analysis.survey.tidy import NEED_THRESHOLD  # only when answers are turned: start-up time
-
         df[v] = np.where(df[v].isna(), np.nan, (df[v] >= NEED_THRESHOLD).astype(float))
         turned.append(v)
     return turned
@@ -225,6 +222,8 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 def run_model(args: argparse.Namespace) -> int:
     """Run ``wecare model``; return the exit code."""
+    # lazy: statsmodels and scipy, which ``wecare estimate`` does not need at start-up
+    from wecare_analysis.survey.model import MODEL_COLUMNS, check_formula, svyglm_logit
 
     check_options(args)
     df = read_table(args.data)
